@@ -1,0 +1,297 @@
+//! Credentials: Basic (password or API key), `Token <apikey>`, Index access tokens.
+//!
+//! bcrypt is slow on purpose, so: verified Basic credentials are remembered for a while in a
+//! cache whose keys are salted hashes (it never holds a password) and which also covers the
+//! stored password hash, so a changed password can never hit an old entry; bcrypt runs on the
+//! blocking pool behind a semaphore, so a flood of logins cannot take every thread; failed
+//! logins are throttled per account and client address, and a throttled attempt is refused
+//! before the password is looked at, so the answer says nothing about it.
+
+pub mod credentials;
+pub mod extract;
+pub mod secret;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+
+use crate::config::Config;
+use crate::core::model::Account;
+use crate::core::policy::Caller;
+use crate::error::{Error, Result};
+use crate::store::{self, keys::AccessToken, Store};
+use credentials::Credential;
+
+/// How a request proved who it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    Password,
+    ApiKey { key_id: i64 },
+    /// An Index access token: valid for its repository and access only.
+    AccessToken(AccessToken),
+    Session,
+}
+
+/// An authenticated, active user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub user: Account,
+    pub via: Via,
+}
+
+impl Principal {
+    pub fn caller(&self) -> Caller {
+        Caller { user_id: self.user.id, is_admin: self.user.is_admin, is_active: self.user.is_active }
+    }
+}
+
+struct CacheEntry {
+    user_id: i64,
+    expires: Instant,
+}
+
+#[derive(Default)]
+struct Failures {
+    count: u32,
+    since: Option<Instant>,
+    locked_until: Option<Instant>,
+}
+
+/// Entries above which the credential cache and the throttle table are pruned.
+const TABLE_LIMIT: usize = 50_000;
+
+pub struct Authenticator {
+    cache: Mutex<HashMap<[u8; 32], CacheEntry>>,
+    cache_salt: [u8; 32],
+    cache_ttl: Duration,
+    throttle: Mutex<HashMap<(String, Option<IpAddr>), Failures>>,
+    max_failures: u32,
+    window: Duration,
+    bcrypt_slots: Semaphore,
+    bcrypt_cost: u32,
+    /// A hash to verify against when the user does not exist, so that takes as long.
+    dummy_hash: String,
+    /// bcrypt verifications run so far (tests and metrics read it).
+    pub bcrypt_runs: AtomicU64,
+    /// bcrypt verifications waiting for a slot right now.
+    pub bcrypt_waiting: AtomicU64,
+}
+
+impl Authenticator {
+    pub fn new(cfg: &Config) -> Result<Self> {
+        let salt: [u8; 32] = Sha256::digest(secret::random_string(64).as_bytes()).into();
+        Ok(Authenticator {
+            cache: Mutex::new(HashMap::new()),
+            cache_salt: salt,
+            cache_ttl: Duration::from_secs(cfg.credential_cache_secs),
+            throttle: Mutex::new(HashMap::new()),
+            max_failures: cfg.login_max_failures.max(1),
+            window: Duration::from_secs(cfg.login_window_secs.max(1)),
+            bcrypt_slots: Semaphore::new(cfg.bcrypt_concurrency.max(1)),
+            bcrypt_cost: cfg.bcrypt_cost,
+            dummy_hash: crate::core::accounts::hash_password(&secret::random_password(), cfg.bcrypt_cost)?,
+            bcrypt_runs: AtomicU64::new(0),
+            bcrypt_waiting: AtomicU64::new(0),
+        })
+    }
+
+    /// Resolve the `Authorization` header: `Ok(None)` for anonymous.
+    pub async fn authenticate(&self, store: &Store, header: Option<&[u8]>, ip: Option<IpAddr>) -> Result<Option<Principal>> {
+        match credentials::parse(header)? {
+            None => Ok(None),
+            Some(Credential::Basic { user, secret }) => self.basic(store, user, secret, ip).await.map(Some),
+            Some(Credential::ApiKey(key)) => {
+                let user = self.api_key(store, None, key).await?.ok_or_else(bad_credentials)?;
+                active(user).map(Some)
+            }
+            Some(Credential::AccessToken { signature, repository, access }) => {
+                self.access_token(store, signature, repository, access).await.map(Some)
+            }
+        }
+    }
+
+    async fn basic(&self, store: &Store, name: String, secret: String, ip: Option<IpAddr>) -> Result<Principal> {
+        let throttle_key = (name.to_lowercase(), ip);
+        self.check_throttle(&throttle_key)?;
+        if secret::looks_like_api_key(&secret) {
+            if let Some(p) = self.api_key(store, Some(name.clone()), secret.clone()).await? {
+                self.clear_failures(&throttle_key);
+                return active(p);
+            }
+        }
+        let found = store
+            .run({
+                let name = name.clone();
+                move |c| store::accounts::user_with_hash(c, &name)
+            })
+            .await?;
+        let verified = match &found {
+            Some((user, hash)) => {
+                let key = self.cache_key(user.id, hash, &secret);
+                if self.cache_hit(&key) {
+                    true
+                } else if self.bcrypt_verify(secret, hash.clone()).await? {
+                    self.remember(key, user.id);
+                    true
+                } else {
+                    false
+                }
+            }
+            None => {
+                self.bcrypt_verify(secret, self.dummy_hash.clone()).await?;
+                false
+            }
+        };
+        match found {
+            Some((user, _)) if verified => {
+                self.clear_failures(&throttle_key);
+                active(Principal { user, via: Via::Password })
+            }
+            _ => {
+                self.record_failure(throttle_key);
+                Err(bad_credentials())
+            }
+        }
+    }
+
+    /// An API key, optionally required to belong to the user named `name`.
+    async fn api_key(&self, store: &Store, name: Option<String>, key: String) -> Result<Option<Principal>> {
+        let hash = secret::sha256_hex(&key);
+        store
+            .run(move |c| {
+                let Some((key_id, user_id)) = store::keys::api_key_by_hash(c, &hash)? else {
+                    return Ok(None);
+                };
+                let user = store::accounts::by_id(c, user_id)?.filter(|u| name.as_deref().is_none_or(|n| n == u.name));
+                Ok(user.map(|user| Principal { user, via: Via::ApiKey { key_id } }))
+            })
+            .await
+    }
+
+    async fn access_token(&self, store: &Store, signature: String, repository: String, access: String) -> Result<Principal> {
+        let hash = secret::sha256_hex(&signature);
+        let found = store
+            .run(move |c| {
+                let Some(token) = store::keys::access_token_by_hash(c, &hash)? else {
+                    return Ok(None);
+                };
+                if token.repository != repository || token.access != access {
+                    return Ok(None);
+                }
+                Ok(store::accounts::by_id(c, token.user_id)?.map(|user| Principal { user, via: Via::AccessToken(token) }))
+            })
+            .await?;
+        let principal = found.ok_or_else(|| Error::unauthorized("invalid or expired access token"))?;
+        active(principal)
+    }
+
+    /// Verify a password against a bcrypt hash on the blocking pool, a bounded number at once.
+    pub async fn bcrypt_verify(&self, password: String, hash: String) -> Result<bool> {
+        self.bcrypt_waiting.fetch_add(1, Ordering::Relaxed);
+        let permit = self.bcrypt_slots.acquire().await;
+        self.bcrypt_waiting.fetch_sub(1, Ordering::Relaxed);
+        let _permit = permit.map_err(Error::internal)?;
+        self.bcrypt_runs.fetch_add(1, Ordering::Relaxed);
+        let ok = actix_web::web::block(move || bcrypt::verify(password, &hash).unwrap_or(false)).await?;
+        Ok(ok)
+    }
+
+    /// Hash a new password on the blocking pool, sharing the bcrypt slots.
+    pub async fn bcrypt_hash(&self, password: String) -> Result<String> {
+        let _permit = self.bcrypt_slots.acquire().await.map_err(Error::internal)?;
+        let cost = self.bcrypt_cost;
+        actix_web::web::block(move || crate::core::accounts::hash_password(&password, cost)).await?
+    }
+
+    fn cache_key(&self, user_id: i64, hash: &str, secret: &str) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(self.cache_salt);
+        h.update(user_id.to_le_bytes());
+        h.update(hash.as_bytes());
+        h.update([0]);
+        h.update(secret.as_bytes());
+        h.finalize().into()
+    }
+
+    fn cache_hit(&self, key: &[u8; 32]) -> bool {
+        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.get(key).is_some_and(|e| e.expires > Instant::now())
+    }
+
+    fn remember(&self, key: [u8; 32], user_id: i64) {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        if cache.len() >= TABLE_LIMIT {
+            cache.retain(|_, e| e.expires > now);
+            if cache.len() >= TABLE_LIMIT {
+                cache.clear();
+            }
+        }
+        cache.insert(key, CacheEntry { user_id, expires: now + self.cache_ttl });
+    }
+
+    /// Forget every remembered credential of a user: on a password change, deactivation or
+    /// key revocation.
+    pub fn forget_user(&self, user_id: i64) {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|_, e| e.user_id != user_id);
+    }
+
+    fn check_throttle(&self, key: &(String, Option<IpAddr>)) -> Result<()> {
+        let table = self.throttle.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(until) = table.get(key).and_then(|f| f.locked_until) {
+            let now = Instant::now();
+            if until > now {
+                return Err(Error::too_many_attempts((until - now).as_secs() + 1));
+            }
+        }
+        Ok(())
+    }
+
+    fn record_failure(&self, key: (String, Option<IpAddr>)) {
+        let mut table = self.throttle.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        if table.len() >= TABLE_LIMIT {
+            let window = self.window;
+            table.retain(|_, f| f.locked_until.is_some_and(|u| u > now) || f.since.is_some_and(|s| now - s < window));
+        }
+        let f = table.entry(key).or_default();
+        if f.since.is_none_or(|s| now - s >= self.window) || f.locked_until.is_some_and(|u| u <= now) {
+            *f = Failures { count: 0, since: Some(now), locked_until: None };
+        }
+        f.count += 1;
+        if f.count >= self.max_failures {
+            f.locked_until = Some(now + self.window);
+        }
+    }
+
+    fn clear_failures(&self, key: &(String, Option<IpAddr>)) {
+        let mut table = self.throttle.lock().unwrap_or_else(|p| p.into_inner());
+        table.remove(key);
+    }
+
+    /// Accounts currently locked out (for metrics).
+    pub fn throttled_count(&self) -> usize {
+        let now = Instant::now();
+        let table = self.throttle.lock().unwrap_or_else(|p| p.into_inner());
+        table.values().filter(|f| f.locked_until.is_some_and(|u| u > now)).count()
+    }
+}
+
+fn bad_credentials() -> Error {
+    Error::unauthorized("invalid username or password")
+}
+
+/// Only active users authenticate; the caller proved who it is, so it may learn why.
+fn active(p: Principal) -> Result<Principal> {
+    if p.user.is_active {
+        Ok(p)
+    } else {
+        Err(Error::account_inactive())
+    }
+}

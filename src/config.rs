@@ -1,0 +1,114 @@
+//! Command line and environment configuration: a value passed around, never a global.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "berth", version, about = "A self-hosted container repository hub")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Settings used when no subcommand is given (`berth` alone serves).
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve(ServeArgs),
+    /// Operator commands that act on the data folder directly.
+    Admin(AdminArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct StoreArgs {
+    /// Folder holding the SQLite store and key files (created owner-only).
+    #[arg(long, env = "BERTH_DATA_DIR", default_value = "./berth-data")]
+    pub data_dir: PathBuf,
+    /// bcrypt cost for new password hashes (4..=31).
+    #[arg(long, env = "BERTH_BCRYPT_COST", default_value_t = 12,
+          value_parser = clap::value_parser!(u32).range(4..=31))]
+    pub bcrypt_cost: u32,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "BERTH_LISTEN", default_value = "127.0.0.1:5000")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Address clients should use to reach this server (host[:port]), for the Index
+    /// dialect's `X-Docker-Endpoints`; default: the Host the request arrived with.
+    #[arg(long, env = "BERTH_PUBLIC_ADDRESS")]
+    pub public_address: Option<String>,
+    /// Worker threads (default: number of cores).
+    #[arg(long, env = "BERTH_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Give USER a new random password and print it.
+    ResetPassword { user: String },
+}
+
+/// What the running application needs to know; built from `ServeArgs` or by tests.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub bcrypt_cost: u32,
+    pub public_address: Option<String>,
+    /// Initial admin password (`BERTH_ADMIN_PASSWORD`); random when absent.
+    pub admin_password: Option<String>,
+    /// How many bcrypt computations may run at once.
+    pub bcrypt_concurrency: usize,
+    /// Failed logins per account and client address before throttling.
+    pub login_max_failures: u32,
+    /// Window (seconds) over which failures count, and the lock-out length.
+    pub login_window_secs: u64,
+    /// How long a verified Basic credential is remembered (seconds).
+    pub credential_cache_secs: u64,
+}
+
+impl Config {
+    pub fn new(data_dir: PathBuf) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Config {
+            data_dir,
+            bcrypt_cost: 12,
+            public_address: None,
+            admin_password: None,
+            bcrypt_concurrency: cores,
+            login_max_failures: 5,
+            login_window_secs: 300,
+            credential_cache_secs: 300,
+        }
+    }
+
+    pub fn from_store_args(args: &StoreArgs) -> Self {
+        let mut cfg = Config::new(args.data_dir.clone());
+        cfg.bcrypt_cost = args.bcrypt_cost;
+        cfg.admin_password = std::env::var("BERTH_ADMIN_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty());
+        cfg
+    }
+
+    pub fn from_serve_args(args: &ServeArgs) -> Self {
+        let mut cfg = Config::from_store_args(&args.store);
+        cfg.public_address = args.public_address.clone();
+        cfg
+    }
+}

@@ -1,0 +1,85 @@
+//! Account operations: bootstrap, passwords, lookups.
+
+use rusqlite::Connection;
+
+use crate::auth::secret;
+use crate::core::model::Account;
+use crate::core::names::{self, LIBRARY};
+use crate::error::{Error, Result};
+use crate::store::{self, accounts::NewUser};
+
+/// Name of the site admin created on the first start.
+pub const BOOTSTRAP_ADMIN: &str = "admin";
+
+/// What [`bootstrap`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Bootstrap {
+    /// The store already had users.
+    AlreadyDone,
+    /// Created `admin`; the password is returned only when Berth chose it.
+    Created { generated_password: Option<String> },
+}
+
+/// On an empty store: create the `library` organization and the site admin `admin`, with
+/// `password` or a random one, in one transaction.
+pub fn bootstrap(conn: &mut Connection, password: Option<&str>, bcrypt_cost: u32) -> Result<Bootstrap> {
+    if store::accounts::count_users(conn)? > 0 {
+        return Ok(Bootstrap::AlreadyDone);
+    }
+    let generated = password.is_none().then(secret::random_password);
+    let password = password.or(generated.as_deref()).unwrap_or_default();
+    let hash = hash_password(password, bcrypt_cost)?;
+    store::write(conn, |tx| {
+        let admin = store::accounts::insert_user(
+            tx,
+            &NewUser { name: BOOTSTRAP_ADMIN, password_hash: &hash, email: None, is_active: true, is_admin: true },
+        )?;
+        if store::accounts::by_name(tx, LIBRARY)?.is_none() {
+            store::accounts::insert_organization(tx, LIBRARY, Some(admin.id))?;
+        }
+        Ok(())
+    })?;
+    Ok(Bootstrap::Created { generated_password: generated })
+}
+
+/// bcrypt a password (slow on purpose: call off the async executor).
+pub fn hash_password(password: &str, cost: u32) -> Result<String> {
+    bcrypt::hash(password, cost).map_err(|e| Error::internal(format_args!("bcrypt: {e}")))
+}
+
+/// Give a user a new random password, end its sessions, and return the password.
+pub fn reset_password(conn: &mut Connection, name: &str, bcrypt_cost: u32) -> Result<String> {
+    let user = store::accounts::by_name(conn, name)?
+        .filter(Account::is_user)
+        .ok_or_else(Error::no_such_account)?;
+    let password = secret::random_password();
+    let hash = hash_password(&password, bcrypt_cost)?;
+    store::write(conn, |tx| {
+        store::accounts::set_password_hash(tx, user.id, &hash)?;
+        store::keys::delete_sessions_of(tx, user.id)?;
+        Ok(())
+    })?;
+    Ok(password)
+}
+
+/// Set a new, validated password hash for a user and end its web sessions. The caller
+/// empties the credential cache for the user.
+pub fn set_password(conn: &mut Connection, user_id: i64, new_hash: &str) -> Result<()> {
+    store::write(conn, |tx| {
+        if !store::accounts::set_password_hash(tx, user_id, new_hash)? {
+            return Err(Error::no_such_account());
+        }
+        store::keys::delete_sessions_of(tx, user_id)?;
+        Ok(())
+    })
+}
+
+/// Validate the fields of a new user account.
+pub fn validate_new_user(name: &str, password: &str, email: Option<&str>) -> Result<()> {
+    names::validate_new_account_name(name)?;
+    names::validate_password(password)?;
+    if let Some(email) = email {
+        names::validate_email(email)?;
+    }
+    Ok(())
+}

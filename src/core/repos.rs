@@ -1,0 +1,127 @@
+//! Repository operations shared by every dialect and page. Each checks the permission
+//! policy; a repository the caller may not read is reported exactly as a missing one.
+
+use rusqlite::Connection;
+
+use crate::core::model::{Account, Repository};
+use crate::core::names;
+use crate::core::policy::{self, Caller, Level};
+use crate::error::{Error, Result};
+use crate::markdown;
+use crate::store::{self, repos::NewRepository, repos::RepositoryPatch};
+
+/// A namespace (user or organization) by name.
+pub fn namespace(conn: &Connection, name: &str) -> Result<Account> {
+    store::accounts::by_name(conn, name)?.ok_or_else(Error::no_such_account)
+}
+
+/// A repository the caller may read, with the caller's level on it.
+pub fn readable(conn: &Connection, caller: Option<&Caller>, ns: &str, name: &str) -> Result<(Repository, Level)> {
+    let repo = store::repos::by_path(conn, ns, name)?.ok_or_else(Error::no_such_repository)?;
+    let facts = store::repos::repository_facts(conn, caller, &repo)?;
+    let level = policy::repository_level(caller, &facts);
+    if !level.can_read() {
+        return Err(Error::no_such_repository());
+    }
+    Ok((repo, level))
+}
+
+/// A repository on which the caller holds at least `needed`; 404 if the caller may not
+/// read it, 403 if it may read but not do this.
+pub fn with_level(
+    conn: &Connection,
+    caller: Option<&Caller>,
+    ns: &str,
+    name: &str,
+    needed: Level,
+) -> Result<(Repository, Level)> {
+    let (repo, level) = readable(conn, caller, ns, name)?;
+    if level < needed {
+        return Err(Error::not_authorized());
+    }
+    Ok((repo, level))
+}
+
+/// Fields of a new repository, as any dialect receives them.
+#[derive(Debug, Clone, Default)]
+pub struct NewRepo {
+    pub name: String,
+    pub short_description: String,
+    pub long_description: String,
+    pub is_public: bool,
+}
+
+/// Create a repository in `ns`: namespace admins only (`library`: site admins only).
+pub fn create(conn: &mut Connection, caller: Option<&Caller>, ns: &str, new: &NewRepo) -> Result<Repository> {
+    let account = namespace(conn, ns)?;
+    let facts = store::repos::namespace_facts(conn, caller, &account)?;
+    if !policy::may_create_repository(caller, &facts) {
+        return Err(Error::not_authorized());
+    }
+    names::validate_repository_name(ns, &new.name)?;
+    names::validate_short_description(&new.short_description)?;
+    names::validate_long_description(&new.long_description)?;
+    let html = markdown::render(&new.long_description);
+    store::write(conn, |tx| {
+        store::repos::insert(
+            tx,
+            &account,
+            &NewRepository {
+                name: &new.name,
+                short_description: &new.short_description,
+                long_description: &new.long_description,
+                long_description_html: html.as_str(),
+                is_public: new.is_public,
+            },
+        )
+    })
+}
+
+/// A partial update of the fields every dialect can change.
+#[derive(Debug, Clone, Default)]
+pub struct Patch {
+    pub short_description: Option<String>,
+    pub long_description: Option<String>,
+    pub is_public: Option<bool>,
+}
+
+/// Update a repository: admins of it only.
+pub fn update(conn: &mut Connection, caller: Option<&Caller>, ns: &str, name: &str, patch: &Patch) -> Result<Repository> {
+    let (repo, _) = with_level(conn, caller, ns, name, Level::Admin)?;
+    if let Some(s) = &patch.short_description {
+        names::validate_short_description(s)?;
+    }
+    if let Some(s) = &patch.long_description {
+        names::validate_long_description(s)?;
+    }
+    let stored = RepositoryPatch {
+        short_description: patch.short_description.clone(),
+        long_description: patch
+            .long_description
+            .as_ref()
+            .map(|text| (text.clone(), markdown::render(text).into_string())),
+        is_public: patch.is_public,
+    };
+    store::write(conn, |tx| {
+        store::repos::update(tx, repo.id, &stored)?;
+        store::repos::by_id(tx, repo.id)?.ok_or_else(Error::no_such_repository)
+    })
+}
+
+/// Delete a repository and everything under it: admins of it only.
+pub fn delete(conn: &mut Connection, caller: Option<&Caller>, ns: &str, name: &str) -> Result<()> {
+    let (repo, _) = with_level(conn, caller, ns, name, Level::Admin)?;
+    store::write(conn, |tx| store::repos::delete(tx, repo.id).map(|_| ()))
+}
+
+/// A page of the repositories in `ns` the caller may read, and their true total.
+pub fn list_in_namespace(
+    conn: &Connection,
+    caller: Option<&Caller>,
+    ns: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Repository>, i64)> {
+    let account = namespace(conn, ns)?;
+    store::repos::list_visible_in_namespace(conn, caller, account.id, limit, offset)
+}

@@ -1,0 +1,109 @@
+//! Berth: a self-hosted container repository hub speaking five vendors' repository APIs over
+//! one data model. `app()` builds the whole application; `main` and the tests both use it.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod core;
+pub mod error;
+pub mod markdown;
+pub mod store;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, Logger, NormalizePath};
+use actix_web::{error::JsonPayloadError, web, App, HttpResponse};
+
+use crate::config::Config;
+use crate::core::accounts::{self, Bootstrap};
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// Largest request body accepted (API-NOTES section 0).
+pub const BODY_LIMIT: usize = 1 << 20;
+
+/// Everything a request handler can reach.
+pub struct AppState {
+    pub config: Config,
+    pub store: Store,
+    pub auth: auth::Authenticator,
+}
+
+impl AppState {
+    /// Open (creating and migrating) the store in the data folder, create the first admin on
+    /// an empty store, and get ready to serve.
+    pub fn open(config: Config) -> Result<AppState> {
+        let store = Store::open(&config.data_dir)?;
+        {
+            let mut conn = store.conn()?;
+            match accounts::bootstrap(&mut conn, config.admin_password.as_deref(), config.bcrypt_cost)? {
+                Bootstrap::AlreadyDone => {}
+                Bootstrap::Created { generated_password: Some(password) } => log::warn!(
+                    "created the site admin `{}` with the random password {password} (shown once; change it)",
+                    accounts::BOOTSTRAP_ADMIN
+                ),
+                Bootstrap::Created { generated_password: None } => log::info!(
+                    "created the site admin `{}` with the password from BERTH_ADMIN_PASSWORD",
+                    accounts::BOOTSTRAP_ADMIN
+                ),
+            }
+            store::keys::purge_expired_access_tokens(&conn)?;
+        }
+        let auth = auth::Authenticator::new(&config)?;
+        Ok(AppState { config, store, auth })
+    }
+}
+
+/// The whole application: middleware, extractor limits and every route.
+pub fn app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .app_data(
+            web::JsonConfig::default()
+                .limit(BODY_LIMIT)
+                .content_type_required(false)
+                .error_handler(|err, _| json_error(err).into()),
+        )
+        .app_data(web::PayloadConfig::new(BODY_LIMIT))
+        .app_data(web::QueryConfig::default().error_handler(|err, _| {
+            Error::bad_request("INVALID_QUERY", format!("invalid query string: {err}")).into()
+        }))
+        .app_data(web::PathConfig::default().error_handler(|_, _| Error::not_found("NOT_FOUND", "not found").into()))
+        .wrap(from_fn(error::envelope))
+        .wrap(NormalizePath::trim())
+        .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+        .configure(configure)
+        .default_service(web::to(not_found))
+}
+
+/// Every route, dialect by dialect.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz));
+    api::configure(cfg);
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}
+
+async fn not_found() -> Result<HttpResponse> {
+    Err(Error::not_found("NOT_FOUND", "not found"))
+}
+
+fn json_error(err: JsonPayloadError) -> Error {
+    match err {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => Error::payload_too_large(),
+        JsonPayloadError::Deserialize(e) => Error::bad_request("INVALID_JSON", format!("invalid JSON body: {e}")),
+        other => Error::bad_request("INVALID_JSON", format!("invalid JSON body: {other}")),
+    }
+}

@@ -1,0 +1,58 @@
+//! The `berth` binary: parse configuration, set up logging, open the store, serve.
+
+use std::process::ExitCode;
+
+use actix_web::{web, HttpServer};
+use clap::Parser;
+
+use berth::config::{AdminArgs, AdminCommand, Cli, Command, Config, ServeArgs};
+use berth::{core, AppState};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let result = match cli.command {
+        None => serve(cli.serve),
+        Some(Command::Serve(args)) => serve(args),
+        Some(Command::Admin(args)) => admin(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("berth: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<(), String> {
+    let config = Config::from_serve_args(&args);
+    let state = web::Data::new(AppState::open(config).map_err(|e| e.message.to_string())?);
+    let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    actix_web::rt::System::new().block_on(async move {
+        let server = HttpServer::new(move || berth::app(state.clone()))
+            .workers(workers)
+            .shutdown_timeout(30)
+            .bind(args.listen)
+            .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+        log::info!("Berth listening on http://{}", args.listen);
+        // SIGINT and SIGTERM stop accepting, let in-flight requests finish, and return Ok.
+        server.run().await.map_err(|e| e.to_string())?;
+        log::info!("Berth stopped");
+        Ok(())
+    })
+}
+
+fn admin(args: AdminArgs) -> Result<(), String> {
+    let config = Config::from_store_args(&args.store);
+    let store = berth::store::Store::open(&config.data_dir).map_err(|e| e.message.to_string())?;
+    let mut conn = store.conn().map_err(|e| e.message.to_string())?;
+    match args.command {
+        AdminCommand::ResetPassword { user } => {
+            let password = core::accounts::reset_password(&mut conn, &user, config.bcrypt_cost)
+                .map_err(|e| format!("{user}: {}", e.message))?;
+            println!("{password}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,210 @@
+//! The store: the only code that knows SQL. A pooled SQLite file with the same pragmas on
+//! every connection, an ordered embedded migration runner, and one file per aggregate.
+
+pub mod accounts;
+pub mod keys;
+pub mod repos;
+pub mod settings;
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use r2d2::{Pool, PooledConnection};
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, ErrorCode, TransactionBehavior};
+
+use crate::error::{Error, Result};
+
+pub type Conn = PooledConnection<SqliteConnectionManager>;
+
+/// Ordered migrations; each runs once, in one transaction. Never edit a shipped one.
+const MIGRATIONS: &[&str] = &[include_str!("../../schema.sql")];
+
+/// File name of the database inside the data folder.
+pub const DB_FILE: &str = "berth.db";
+
+const PRAGMAS: &str = "PRAGMA foreign_keys = ON;
+     PRAGMA busy_timeout = 5000;
+     PRAGMA synchronous = FULL;";
+
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<SqliteConnectionManager>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Open (creating owner-only) the data folder and its database, and migrate it.
+    pub fn open(data_dir: &Path) -> Result<Store> {
+        create_private_dir(data_dir)?;
+        let path = data_dir.join(DB_FILE);
+        create_private_file(&path)?;
+        // WAL is a property of the file: set it once, before the pool opens connections.
+        let conn = Connection::open(&path)?;
+        conn.execute_batch("PRAGMA journal_mode = WAL;")?;
+        drop(conn);
+        let manager =
+            SqliteConnectionManager::file(&path).with_init(|c| c.execute_batch(PRAGMAS));
+        let pool = Pool::builder()
+            .max_size(16)
+            .connection_timeout(Duration::from_secs(10))
+            .build(manager)?;
+        let store = Store { pool, path };
+        let mut conn = store.conn()?;
+        migrate(&mut conn)?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A pooled connection, for synchronous callers (the CLI, tests, the bench seeder).
+    pub fn conn(&self) -> Result<Conn> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Run `f` with a connection on the blocking thread pool, off the async executor.
+    pub async fn run<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+}
+
+/// Run `f` inside one `BEGIN IMMEDIATE` transaction: all of it commits, or none of it.
+pub fn write<T>(conn: &mut Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let out = f(&tx)?;
+    tx.commit()?;
+    Ok(out)
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate() {
+        let version = i as i64 + 1;
+        if version <= current {
+            continue;
+        }
+        write(conn, |tx| {
+            tx.execute_batch(sql)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {version}"))?;
+            Ok(())
+        })
+        .map_err(|e| Error::internal(format_args!("migration {version} failed: {e}")))?;
+        log::info!("store migrated to version {version}");
+    }
+    Ok(())
+}
+
+/// The schema version the store is at (the number of migrations applied).
+pub fn schema_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    if !dir.exists() {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| Error::internal(format_args!("creating {}: {e}", dir.display())))?;
+    }
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+        .map_err(|e| Error::internal(format_args!("securing {}: {e}", dir.display())))
+}
+
+/// Create `path` with mode 0600 if missing (SQLite gives its -wal and -shm files the same mode).
+pub fn create_private_file(path: &Path) -> Result<()> {
+    let io = |e: std::io::Error| Error::internal(format_args!("creating {}: {e}", path.display()));
+    fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io)?;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(io)
+}
+
+/// Write `bytes` to a new owner-only file at `path`, durably, refusing to overwrite.
+pub fn write_new_private_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let io = |e: std::io::Error| Error::internal(format_args!("writing {}: {e}", path.display()));
+    let mut f = fs::OpenOptions::new()
+        .create_new(true)
+        .write(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io)?;
+    f.write_all(bytes).map_err(io)?;
+    f.sync_all().map_err(io)
+}
+
+pub fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.code == ErrorCode::ConstraintViolation
+            && matches!(f.extended_code, rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY))
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+#[cfg(test)]
+pub(crate) fn memory() -> Connection {
+    let mut conn = Connection::open_in_memory().expect("in-memory sqlite");
+    conn.execute_batch(PRAGMAS).expect("pragmas");
+    migrate(&mut conn).expect("migrate");
+    conn
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_applied_once_and_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let conn = store.conn().unwrap();
+        assert_eq!(schema_version(&conn).unwrap(), MIGRATIONS.len() as i64);
+        drop(conn);
+        drop(store);
+        // A second open finds nothing to do and keeps the data.
+        let store = Store::open(dir.path()).unwrap();
+        let conn = store.conn().unwrap();
+        assert_eq!(schema_version(&conn).unwrap(), MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn every_connection_has_foreign_keys_wal_and_busy_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let conn = store.conn().unwrap();
+        let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        let busy: i64 = conn.query_row("PRAGMA busy_timeout", [], |r| r.get(0)).unwrap();
+        assert_eq!((fk, mode.as_str(), busy), (1, "wal", 5000));
+    }
+
+    #[test]
+    fn data_folder_and_database_are_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let _store = Store::open(&data).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&data.join(DB_FILE)), 0o600);
+    }
+}

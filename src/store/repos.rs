@@ -1,0 +1,226 @@
+//! Repositories, and the facts the permission policy needs about a caller and a repository.
+
+use rusqlite::{named_params, params, Connection, OptionalExtension, Row};
+
+use super::{is_unique_violation, now_ms};
+use crate::core::model::{Account, AccountKind, Repository};
+use crate::core::names::LIBRARY;
+use crate::core::policy::{Caller, Level, NamespaceFacts, Owner, RepositoryFacts};
+use crate::error::{Error, Result};
+
+/// Columns of [`repository`], for `FROM repositories r JOIN accounts a ON a.id = r.namespace_id`.
+pub const COLUMNS: &str = "r.id, r.namespace_id, a.name, a.kind, r.name, r.full_path,
+    r.short_description, r.long_description, r.long_description_html, r.is_public,
+    r.created_at, r.updated_at, r.pull_count, r.push_count, r.pulled_at, r.pushed_at, r.star_count";
+
+pub const FROM: &str = "repositories r JOIN accounts a ON a.id = r.namespace_id";
+
+/// SQL condition: repository `r` is readable by the viewer `:viewer` (user id, -1 for
+/// anonymous) who is a site admin when `:viewer_admin` is 1. This is
+/// `policy::repository_level(..) >= read-only` written for listings; a test holds the two
+/// together over the whole policy matrix.
+pub const VISIBLE: &str = "(r.is_public = 1 OR :viewer_admin = 1 OR r.namespace_id = :viewer
+    OR EXISTS (SELECT 1 FROM repository_user_access x
+               WHERE x.repository_id = r.id AND x.user_id = :viewer AND a.kind = 'user')
+    OR EXISTS (SELECT 1 FROM repository_team_access x JOIN team_members m ON m.team_id = x.team_id
+               WHERE x.repository_id = r.id AND m.user_id = :viewer AND a.kind = 'organization')
+    OR EXISTS (SELECT 1 FROM teams t JOIN team_members m ON m.team_id = t.id
+               LEFT JOIN namespace_team_access n ON n.team_id = t.id
+               WHERE t.org_id = r.namespace_id AND m.user_id = :viewer
+                 AND (t.name = 'owners' OR n.level IS NOT NULL)))";
+
+/// The viewer parameters of [`VISIBLE`] for a caller (inactive callers see as anonymous).
+pub fn viewer(caller: Option<&Caller>) -> (i64, bool) {
+    match caller.filter(|c| c.is_active) {
+        Some(c) => (c.user_id, c.is_admin),
+        None => (-1, false),
+    }
+}
+
+pub fn repository(row: &Row<'_>) -> rusqlite::Result<Repository> {
+    let kind: String = row.get(3)?;
+    Ok(Repository {
+        id: row.get(0)?,
+        namespace_id: row.get(1)?,
+        namespace: row.get(2)?,
+        namespace_kind: AccountKind::parse(&kind).unwrap_or(AccountKind::User),
+        name: row.get(4)?,
+        full_path: row.get(5)?,
+        short_description: row.get(6)?,
+        long_description: row.get(7)?,
+        long_description_html: row.get(8)?,
+        is_public: row.get(9)?,
+        created_at: row.get(10)?,
+        updated_at: row.get(11)?,
+        pull_count: row.get(12)?,
+        push_count: row.get(13)?,
+        pulled_at: row.get(14)?,
+        pushed_at: row.get(15)?,
+        star_count: row.get(16)?,
+    })
+}
+
+/// The level expression as a rank (0..3) for `MAX()` over grants.
+const RANK: &str = "CASE level WHEN 'admin' THEN 3 WHEN 'read-write' THEN 2 WHEN 'read-only' THEN 1 ELSE 0 END";
+
+/// What the policy needs about the caller and a namespace.
+pub fn namespace_facts(conn: &Connection, caller: Option<&Caller>, ns: &Account) -> Result<NamespaceFacts> {
+    if ns.kind == AccountKind::User {
+        return Ok(NamespaceFacts::user(ns.id));
+    }
+    let owner = Owner::Organization { library: ns.name == LIBRARY };
+    let (viewer, _) = viewer(caller);
+    let sql = format!(
+        "SELECT
+            EXISTS (SELECT 1 FROM teams t JOIN team_members m ON m.team_id = t.id
+                    WHERE t.org_id = ?1 AND t.name = 'owners' AND m.user_id = ?2),
+            EXISTS (SELECT 1 FROM teams t JOIN team_members m ON m.team_id = t.id
+                    WHERE t.org_id = ?1 AND m.user_id = ?2),
+            (SELECT MAX({RANK}) FROM namespace_team_access n JOIN teams t ON t.id = n.team_id
+                    JOIN team_members m ON m.team_id = t.id WHERE t.org_id = ?1 AND m.user_id = ?2)"
+    );
+    let (in_owners, member, grant): (bool, bool, Option<i64>) = conn
+        .prepare_cached(&sql)?
+        .query_row(params![ns.id, viewer], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(NamespaceFacts {
+        owner,
+        caller_in_owners: in_owners,
+        caller_is_member: member,
+        namespace_grant: Level::from_rank(grant.unwrap_or(0)),
+    })
+}
+
+/// What the policy needs about the caller and a repository.
+pub fn repository_facts(conn: &Connection, caller: Option<&Caller>, repo: &Repository) -> Result<RepositoryFacts> {
+    let ns = Account {
+        id: repo.namespace_id,
+        name: repo.namespace.clone(),
+        kind: repo.namespace_kind,
+        full_name: String::new(),
+        is_active: true,
+        is_admin: false,
+        created_at: 0,
+    };
+    let namespace = namespace_facts(conn, caller, &ns)?;
+    let (viewer, _) = viewer(caller);
+    let sql = format!(
+        "SELECT
+            (SELECT MAX({RANK}) FROM repository_user_access WHERE repository_id = ?1 AND user_id = ?2),
+            (SELECT MAX({RANK}) FROM repository_team_access x JOIN team_members m ON m.team_id = x.team_id
+                    WHERE x.repository_id = ?1 AND m.user_id = ?2)"
+    );
+    let (user, team): (Option<i64>, Option<i64>) = conn
+        .prepare_cached(&sql)?
+        .query_row(params![repo.id, viewer], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(RepositoryFacts {
+        namespace,
+        is_public: repo.is_public,
+        user_grant: Level::from_rank(user.unwrap_or(0)),
+        team_grant: Level::from_rank(team.unwrap_or(0)),
+    })
+}
+
+pub fn by_path(conn: &Connection, namespace: &str, name: &str) -> Result<Option<Repository>> {
+    let full_path = format!("{namespace}/{name}");
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM {FROM} WHERE r.full_path = ?1"))?
+        .query_row([full_path], repository)
+        .optional()?)
+}
+
+pub fn by_id(conn: &Connection, id: i64) -> Result<Option<Repository>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM {FROM} WHERE r.id = ?1"))?
+        .query_row([id], repository)
+        .optional()?)
+}
+
+pub struct NewRepository<'a> {
+    pub name: &'a str,
+    pub short_description: &'a str,
+    pub long_description: &'a str,
+    pub long_description_html: &'a str,
+    pub is_public: bool,
+}
+
+/// Insert a repository; a taken name is a 400 `REPOSITORY_EXISTS`.
+pub fn insert(conn: &Connection, ns: &Account, repo: &NewRepository<'_>) -> Result<Repository> {
+    conn.prepare_cached(
+        "INSERT INTO repositories (namespace_id, name, full_path, short_description, long_description,
+             long_description_html, is_public, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        ns.id,
+        repo.name,
+        format!("{}/{}", ns.name, repo.name),
+        repo.short_description,
+        repo.long_description,
+        repo.long_description_html,
+        repo.is_public,
+        now_ms()
+    ])
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            Error::bad_request("REPOSITORY_EXISTS", "a repository with this name already exists")
+        } else {
+            e.into()
+        }
+    })?;
+    by_id(conn, conn.last_insert_rowid())?.ok_or_else(|| Error::internal("inserted repository vanished"))
+}
+
+/// A partial update; `None` keeps the stored value.
+#[derive(Debug, Default, Clone)]
+pub struct RepositoryPatch {
+    pub short_description: Option<String>,
+    /// The markdown and its sanitized HTML, written together.
+    pub long_description: Option<(String, String)>,
+    pub is_public: Option<bool>,
+}
+
+pub fn update(conn: &Connection, id: i64, patch: &RepositoryPatch) -> Result<()> {
+    let (long, html) = match &patch.long_description {
+        Some((text, html)) => (Some(text.as_str()), Some(html.as_str())),
+        None => (None, None),
+    };
+    conn.prepare_cached(
+        "UPDATE repositories SET
+            short_description = COALESCE(?2, short_description),
+            long_description = COALESCE(?3, long_description),
+            long_description_html = COALESCE(?4, long_description_html),
+            is_public = COALESCE(?5, is_public),
+            updated_at = ?6
+         WHERE id = ?1",
+    )?
+    .execute(params![id, patch.short_description, long, html, patch.is_public, now_ms()])?;
+    Ok(())
+}
+
+pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
+    Ok(conn.prepare_cached("DELETE FROM repositories WHERE id = ?1")?.execute([id])? == 1)
+}
+
+/// One page of the repositories of a namespace that the caller may read, by name, with the
+/// true total of such repositories.
+pub fn list_visible_in_namespace(
+    conn: &Connection,
+    caller: Option<&Caller>,
+    namespace_id: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Repository>, i64)> {
+    let (viewer, admin) = viewer(caller);
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM {FROM} WHERE r.namespace_id = :ns AND {VISIBLE}"))?
+        .query_row(named_params! {":ns": namespace_id, ":viewer": viewer, ":viewer_admin": admin}, |r| r.get(0))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM {FROM} WHERE r.namespace_id = :ns AND {VISIBLE}
+         ORDER BY r.name LIMIT :limit OFFSET :offset"
+    ))?;
+    let rows = stmt.query_map(
+        named_params! {":ns": namespace_id, ":viewer": viewer, ":viewer_admin": admin, ":limit": limit, ":offset": offset},
+        repository,
+    )?;
+    Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+}
