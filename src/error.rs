@@ -236,12 +236,12 @@ pub async fn envelope(
     next: Next<impl MessageBody>,
 ) -> std::result::Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let dialect = Dialect::for_path(req.path());
-    let http_req = req.request().clone();
     let res = match next.call(req).await {
         Ok(res) => res,
         Err(err) => {
             let e = domain_error(&err);
-            return Ok(ServiceResponse::new(http_req, e.render(dialect)).map_into_right_body());
+            let rendered = e.render(dialect);
+            return Err(actix_web::error::InternalError::from_response(e, rendered).into());
         }
     };
     let status = res.status();

@@ -5,6 +5,7 @@ use rusqlite::Connection;
 use crate::auth::secret;
 use crate::core::model::Account;
 use crate::core::names::{self, LIBRARY};
+use crate::core::policy::{self, Caller};
 use crate::error::{Error, Result};
 use crate::store::{self, accounts::NewUser};
 
@@ -82,4 +83,79 @@ pub fn validate_new_user(name: &str, password: &str, email: Option<&str>) -> Res
         names::validate_email(email)?;
     }
     Ok(())
+}
+
+/// Create an API key for a user: returns the stored record and the key, shown once.
+pub fn create_api_key(conn: &Connection, user_id: i64, name: &str) -> Result<(store::keys::ApiKey, String)> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(Error::bad_request("INVALID_KEY_NAME", "key names are 1 to 100 characters"));
+    }
+    let key = secret::new_api_key();
+    let prefix: String = key.chars().take(secret::API_KEY_SHOWN).collect();
+    let record = store::keys::insert_api_key(conn, user_id, name, &prefix, &secret::sha256_hex(&key))?;
+    Ok((record, key))
+}
+
+/// Site registration policy (setting `registration`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    /// Anyone may sign up; accounts wait inactive until an admin activates them.
+    Approval,
+    /// Anyone may sign up and use the account at once.
+    Open,
+    /// Only site admins create users.
+    Closed,
+}
+
+impl Registration {
+    pub fn parse(s: &str) -> Option<Registration> {
+        match s {
+            "approval" => Some(Registration::Approval),
+            "open" => Some(Registration::Open),
+            "closed" => Some(Registration::Closed),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Registration::Approval => "approval",
+            Registration::Open => "open",
+            Registration::Closed => "closed",
+        }
+    }
+}
+
+pub fn registration(conn: &Connection) -> Result<Registration> {
+    Ok(store::settings::get(conn, "registration")?
+        .as_deref()
+        .and_then(Registration::parse)
+        .unwrap_or(Registration::Approval))
+}
+
+/// Whether a sign-up by `caller` is allowed, and whether the new account starts active.
+/// Name and email must be free. Call before hashing the password (bcrypt is slow).
+pub fn check_registration(conn: &Connection, caller: Option<&Caller>, name: &str, email: Option<&str>) -> Result<bool> {
+    let by_admin = policy::is_site_admin(caller);
+    let mode = registration(conn)?;
+    if mode == Registration::Closed && !by_admin {
+        return Err(Error::forbidden("REGISTRATION_CLOSED", "registration is closed on this site"));
+    }
+    if store::accounts::by_name(conn, name)?.is_some()
+        || email.is_some_and(|e| store::accounts::name_or_email_taken(conn, name, e).unwrap_or(true))
+    {
+        return Err(store::accounts::account_exists());
+    }
+    Ok(by_admin || mode == Registration::Open)
+}
+
+/// Insert a registered user (after [`check_registration`] and hashing).
+pub fn register(conn: &mut Connection, name: &str, password_hash: &str, email: Option<&str>, active: bool) -> Result<Account> {
+    store::write(conn, |tx| {
+        store::accounts::insert_user(
+            tx,
+            &NewUser { name, password_hash, email, is_active: active, is_admin: false },
+        )
+    })
 }

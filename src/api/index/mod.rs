@@ -5,5 +5,9 @@ mod users;
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/v1/users", web::get().to(users::login_check));
+    cfg.service(
+        web::resource("/v1/users")
+            .route(web::get().to(users::login_check))
+            .route(web::post().to(users::register)),
+    );
 }

@@ -1,10 +1,48 @@
-//! `/v1/users`: login check (and, with its issue, registration and profile updates).
+//! `/v1/users`: login check and registration (profile updates arrive with the Index issue).
 
-use actix_web::HttpResponse;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
 
-use crate::auth::extract::User;
+use crate::auth::extract::{MaybeUser, User};
+use crate::core::accounts;
+use crate::error::{Error, Result};
+use crate::AppState;
+
+/// The exact body old clients compare before falling back to a login.
+pub const USER_EXISTS: &str = "Username or email already exists";
 
 /// `GET /v1/users`: 200 `"OK"` for good Basic credentials; 401 bad, 403 inactive, 429 throttled.
 pub async fn login_check(_user: User) -> HttpResponse {
     HttpResponse::Ok().json("OK")
+}
+
+#[derive(Deserialize)]
+pub struct Registration {
+    username: String,
+    password: String,
+    email: String,
+}
+
+/// `POST /v1/users`: 201 `"User Created"`; 400 with the exact string when the name or email
+/// is taken; 403 when registration is closed (unless an admin asks).
+pub async fn register(state: web::Data<AppState>, caller: MaybeUser, body: web::Json<Registration>) -> Result<HttpResponse> {
+    let Registration { username, password, email } = body.into_inner();
+    accounts::validate_new_user(&username, &password, Some(&email))?;
+    let caller = caller.caller();
+    let taken = |e: Error| if e.code == "ACCOUNT_EXISTS" { Error::bad_request(e.code, USER_EXISTS).with_bare() } else { e };
+    let active = state
+        .store
+        .run({
+            let (username, email) = (username.clone(), email.clone());
+            move |c| accounts::check_registration(c, caller.as_ref(), &username, Some(&email))
+        })
+        .await
+        .map_err(taken)?;
+    let hash = state.auth.bcrypt_hash(password).await?;
+    state
+        .store
+        .run(move |c| accounts::register(c, &username, &hash, Some(&email), active))
+        .await
+        .map_err(taken)?;
+    Ok(HttpResponse::Created().json("User Created"))
 }

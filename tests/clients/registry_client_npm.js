@@ -1,0 +1,204 @@
+#!/usr/bin/env node
+/*
+ * Drive npm docker-registry-client 3.4.0 (Joyent's) against Berth's Index dialect.
+ *
+ * Run:  node tests/clients/registry_client_npm.js
+ * The module is looked up normally, then in $BERTH_CLIENTS_DIR/node/node_modules
+ * (setup.sh DIR puts it there).
+ *
+ * Environment:
+ *   BERTH_URL          e.g. http://127.0.0.1:5000  (scheme matters: the client defaults to
+ *                      https for anything that is not localhost/127.0.0.1)
+ *   BERTH_USER         existing active user
+ *   BERTH_PASSWORD     its password
+ *   BERTH_EMAIL        email sent with the v1 login (default BERTH_USER@example.com; the
+ *                      client requires one for v1 and POSTs it to /v1/users/)
+ *   BERTH_NS           namespace of the seed repository (default BERTH_USER; must be
+ *                      lowercase [a-z0-9._-], 2+ chars: the client validates it)
+ *   BERTH_CLIENTS_DIR  where setup.sh installed the clients (for node_modules)
+ *
+ * Seeds NS/npm-<random> (tags latest, v1) through the Index push flow, then:
+ *   loginV1 (POST /v1/users/ -> 400 "Username or email already exists" -> GET /v1/users/)
+ *   login   (GET /v2/ must be 404, then the same v1 login)
+ *   loginV1 with a wrong password (must fail with the client's 401 message)
+ *   createClientV1({name: URL/ns/repo}) listRepoImgs (X-Docker-Token: true), listRepoTags and
+ *   getImgId (both with "Authorization: Token <X-Docker-Token>", against X-Docker-Endpoints),
+ *   search({term}).
+ * Exit status 0 only if every check passed.
+ */
+'use strict';
+var path = require('path');
+var http = require('http');
+var https = require('https');
+var crypto = require('crypto');
+var assert = require('assert');
+
+function drcDir() {
+    try {
+        return path.dirname(path.dirname(require.resolve('docker-registry-client')));
+    } catch (e) {
+        var dir = process.env.BERTH_CLIENTS_DIR || path.join(__dirname, '..', '..', '.clients');
+        return path.join(dir, 'node', 'node_modules', 'docker-registry-client');
+    }
+}
+var DRC_DIR = drcDir();
+var drc = require(DRC_DIR);
+var DRC_VERSION = require(path.join(DRC_DIR, 'package.json')).version;
+// drc.login() -> reg2.ping() asserts a bunyan logger in opts.log; use the client's own bunyan.
+var bunyan = require(require.resolve('bunyan', {paths: [DRC_DIR]}));
+var LOG = bunyan.createLogger({name: 'berth-harness', level: process.env.BERTH_LOG_LEVEL || 'warn',
+    stream: process.stderr});
+
+var URL_ = (process.env.BERTH_URL || 'http://127.0.0.1:5000').replace(/\/+$/, '');
+var USER = process.env.BERTH_USER;
+var PASSWORD = process.env.BERTH_PASSWORD;
+if (!USER || !PASSWORD) {
+    console.log('missing environment: BERTH_USER, BERTH_PASSWORD');
+    process.exit(2);
+}
+var EMAIL = process.env.BERTH_EMAIL || (USER + '@example.com');
+var NS = process.env.BERTH_NS || USER;
+var REPO = 'npm-' + crypto.randomBytes(3).toString('hex');
+var FULL = NS + '/' + REPO;
+var HOSTPORT = new URL(URL_).host;
+
+var passed = 0, failed = 0;
+function check(cond, what, got) {
+    if (cond) { passed++; console.log('ok     - ' + what); }
+    else {
+        failed++;
+        console.log('FAIL   - ' + what + (got === undefined ? '' : '\n         got: ' + JSON.stringify(got)));
+    }
+    return cond;
+}
+function equal(actual, expected, what) {
+    var same = true;
+    try { assert.deepStrictEqual(actual, expected); } catch (e) { same = false; }
+    return check(same, what + ' == ' + JSON.stringify(expected), actual);
+}
+function step(t) { console.log('\n== ' + t); }
+function errText(e) { return e ? (e.name + ': ' + e.message) : String(e); }
+function p(fn) {   // promisify callback APIs that call back (err, a, b, c)
+    return new Promise(function (resolve) {
+        fn(function (err, a, b, c) { resolve({err: err, a: a, b: b, c: c}); });
+    });
+}
+
+// Raw HTTP for seeding only (not the client under test).
+function raw(method, pth, body, headers) {
+    return new Promise(function (resolve) {
+        var u = new URL(URL_ + pth);
+        var h = Object.assign({Accept: 'application/json',
+            Authorization: 'Basic ' + Buffer.from(USER + ':' + PASSWORD).toString('base64')}, headers || {});
+        var data = body === undefined ? null : Buffer.from(JSON.stringify(body));
+        if (data) { h['Content-Type'] = 'application/json'; h['Content-Length'] = data.length; }
+        var req = (u.protocol === 'https:' ? https : http).request(u, {method: method, headers: h}, function (res) {
+            var chunks = [];
+            res.on('data', function (c) { chunks.push(c); });
+            res.on('end', function () {
+                resolve({status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString()});
+            });
+        });
+        req.on('error', function (e) { resolve({status: 0, headers: {}, body: String(e)}); });
+        if (data) req.write(data);
+        req.end();
+    });
+}
+
+async function seed() {
+    var img = crypto.randomBytes(32).toString('hex');
+    var r = await raw('PUT', '/v1/repositories/' + FULL + '/', [{id: img}], {'X-Docker-Token': 'true'});
+    var tok = r.headers['x-docker-token'];
+    if (!check(r.status === 200 && tok, 'seed: PUT /v1/repositories/' + FULL + '/ -> 200 with X-Docker-Token',
+        [r.status, tok])) return null;
+    for (var t of ['latest', 'v1']) {
+        r = await raw('PUT', '/v1/repositories/' + FULL + '/tags/' + t, img, {Authorization: 'Token ' + tok});
+        check(r.status === 200, 'seed: PUT tags/' + t + ' -> 200', r.status);
+    }
+    r = await raw('PUT', '/v1/repositories/' + FULL + '/images',
+        [{id: img, checksum: 'sha256:' + crypto.randomBytes(32).toString('hex')}], {Authorization: 'Token ' + tok});
+    check(r.status === 204, 'seed: PUT images -> 204', r.status);
+    return img;
+}
+
+async function main() {
+    console.log('docker-registry-client (npm) ' + DRC_VERSION + ' -> ' + URL_ + ' as ' + USER + ', seed ' + FULL);
+
+    step('seed');
+    var img = await seed();
+
+    step('login');
+    var r = await p(function (cb) {
+        drc.loginV1({index: URL_, username: USER, password: PASSWORD, email: EMAIL, log: LOG}, cb);
+    });
+    check(!r.err, 'loginV1 succeeds', errText(r.err));
+    equal(r.a && r.a.status, 'Login Succeeded', 'loginV1 result.status');
+
+    r = await p(function (cb) {
+        drc.login({index: URL_, username: USER, password: PASSWORD, email: EMAIL, log: LOG}, cb);
+    });
+    check(!r.err, 'login (GET /v2/ 404 -> v1) succeeds', errText(r.err));
+    equal(r.a && r.a.status, 'Login Succeeded', 'login result.status');
+
+    r = await p(function (cb) {
+        drc.loginV1({index: URL_, username: USER, password: PASSWORD + '-wrong', email: EMAIL, log: LOG}, cb);
+    });
+    check(r.err && /Wrong login\/password/.test(r.err.message),
+        'loginV1 with a wrong password fails with "Wrong login/password"', errText(r.err));
+
+    if (!img) { return; }
+
+    step('images / tags with token');
+    var client = drc.createClientV1({name: URL_ + '/' + FULL, username: USER, password: PASSWORD, log: LOG});
+    equal(client.repo.remoteName, FULL, 'client repo.remoteName');
+    equal(client.repo.index.name, HOSTPORT, 'client repo.index.name');
+    try {
+        r = await p(function (cb) { client.listRepoImgs(cb); });
+        check(!r.err, 'listRepoImgs succeeds', errText(r.err));
+        check(Array.isArray(r.a) && r.a.some(function (x) { return x.id === img; }),
+            'listRepoImgs returns [{id}] including the pushed image', r.a);
+        var res = r.b;
+        check(res && /^signature=.+,repository="[^"]+",access=read$/.test(res.headers['x-docker-token'] || ''),
+            'images response carries X-Docker-Token signature=...,repository="ns/repo",access=read',
+            res && res.headers['x-docker-token']);
+        equal(res && res.headers['x-docker-endpoints'], HOSTPORT,
+            'X-Docker-Endpoints is the bare host:port the request reached');
+
+        r = await p(function (cb) { client.listRepoTags(cb); });
+        check(!r.err, 'listRepoTags succeeds', errText(r.err));
+        equal(r.a, {latest: img, v1: img}, 'listRepoTags body ({tag: imageId})');
+        check(client._authorization && client._authorization.indexOf('Token ') === 0,
+            'client switched to Authorization: Token <X-Docker-Token>', client._authorization);
+        equal(client._registryUrl, URL_, 'registry URL derived from X-Docker-Endpoints');
+
+        r = await p(function (cb) { client.getImgId({tag: 'latest'}, cb); });
+        check(!r.err, 'getImgId reuses the token', errText(r.err));
+        equal(r.a, img, 'getImgId(latest)');
+
+        r = await p(function (cb) { client.search({term: REPO}, cb); });
+        check(!r.err, 'search succeeds', errText(r.err));
+        var names = (r.a && r.a.results || []).map(function (x) { return x.name; });
+        check(names.indexOf(FULL) !== -1, 'search({term}) finds ' + FULL, r.a);
+    } finally {
+        client.close();
+    }
+
+    step('missing repository');
+    var c2 = drc.createClientV1({name: URL_ + '/' + NS + '/no-such-' + REPO, username: USER, password: PASSWORD, log: LOG});
+    r = await p(function (cb) { c2.listRepoTags(cb); });
+    c2.close();
+    check(r.err && r.err.statusCode === 404, 'listRepoTags of a missing repository fails with 404', errText(r.err));
+
+    step('cleanup');
+    var d = await raw('DELETE', '/v1/repositories/' + FULL + '/', undefined, {'X-Docker-Token': 'true'});
+    if ([200, 202, 204].indexOf(d.status) === -1) {
+        console.log('       (cleanup: DELETE -> ' + d.status + '; left behind)');
+    }
+}
+
+main().catch(function (e) {
+    check(false, 'unexpected exception', errText(e) + '\n' + e.stack);
+}).then(function () {
+    console.log('\n' + passed + ' passed, ' + failed + ' failed');
+    process.exit(failed ? 1 : 0);
+});
