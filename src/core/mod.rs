@@ -7,4 +7,5 @@ pub mod model;
 pub mod names;
 pub mod policy;
 pub mod repos;
+pub mod tags;
 pub mod time;

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod keys;
 pub mod repos;
 pub mod settings;
+pub mod tags;
 
 use std::fs;
 use std::io::Write;
