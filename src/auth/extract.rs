@@ -36,11 +36,17 @@ impl FromRequest for MaybeUser {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let header = req.headers().get(AUTHORIZATION).map(|v| v.as_bytes().to_vec());
+        let header = req
+            .headers()
+            .get(AUTHORIZATION)
+            .map(|v| v.as_bytes().to_vec());
         let ip = req.peer_addr().map(|a| a.ip());
         Box::pin(async move {
             let state = state.ok_or_else(|| Error::internal("application state missing"))?;
-            let principal = state.auth.authenticate(&state.store, header.as_deref(), ip).await?;
+            let principal = state
+                .auth
+                .authenticate(&state.store, header.as_deref(), ip)
+                .await?;
             Ok(MaybeUser(principal))
         })
     }

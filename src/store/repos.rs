@@ -61,14 +61,21 @@ pub fn repository(row: &Row<'_>) -> rusqlite::Result<Repository> {
 }
 
 /// The level expression as a rank (0..3) for `MAX()` over grants.
-const RANK: &str = "CASE level WHEN 'admin' THEN 3 WHEN 'read-write' THEN 2 WHEN 'read-only' THEN 1 ELSE 0 END";
+const RANK: &str =
+    "CASE level WHEN 'admin' THEN 3 WHEN 'read-write' THEN 2 WHEN 'read-only' THEN 1 ELSE 0 END";
 
 /// What the policy needs about the caller and a namespace.
-pub fn namespace_facts(conn: &Connection, caller: Option<&Caller>, ns: &Account) -> Result<NamespaceFacts> {
+pub fn namespace_facts(
+    conn: &Connection,
+    caller: Option<&Caller>,
+    ns: &Account,
+) -> Result<NamespaceFacts> {
     if ns.kind == AccountKind::User {
         return Ok(NamespaceFacts::user(ns.id));
     }
-    let owner = Owner::Organization { library: ns.name == LIBRARY };
+    let owner = Owner::Organization {
+        library: ns.name == LIBRARY,
+    };
     let (viewer, _) = viewer(caller);
     let sql = format!(
         "SELECT
@@ -81,7 +88,9 @@ pub fn namespace_facts(conn: &Connection, caller: Option<&Caller>, ns: &Account)
     );
     let (in_owners, member, grant): (bool, bool, Option<i64>) = conn
         .prepare_cached(&sql)?
-        .query_row(params![ns.id, viewer], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        .query_row(params![ns.id, viewer], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
     Ok(NamespaceFacts {
         owner,
         caller_in_owners: in_owners,
@@ -91,7 +100,11 @@ pub fn namespace_facts(conn: &Connection, caller: Option<&Caller>, ns: &Account)
 }
 
 /// What the policy needs about the caller and a repository.
-pub fn repository_facts(conn: &Connection, caller: Option<&Caller>, repo: &Repository) -> Result<RepositoryFacts> {
+pub fn repository_facts(
+    conn: &Connection,
+    caller: Option<&Caller>,
+    repo: &Repository,
+) -> Result<RepositoryFacts> {
     let ns = Account {
         id: repo.namespace_id,
         name: repo.namespace.clone(),
@@ -123,7 +136,9 @@ pub fn repository_facts(conn: &Connection, caller: Option<&Caller>, repo: &Repos
 pub fn by_path(conn: &Connection, namespace: &str, name: &str) -> Result<Option<Repository>> {
     let full_path = format!("{namespace}/{name}");
     Ok(conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM {FROM} WHERE r.full_path = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM {FROM} WHERE r.full_path = ?1"
+        ))?
         .query_row([full_path], repository)
         .optional()?)
 }
@@ -167,7 +182,8 @@ pub fn insert(conn: &Connection, ns: &Account, repo: &NewRepository<'_>) -> Resu
             e.into()
         }
     })?;
-    by_id(conn, conn.last_insert_rowid())?.ok_or_else(|| Error::internal("inserted repository vanished"))
+    by_id(conn, conn.last_insert_rowid())?
+        .ok_or_else(|| Error::internal("inserted repository vanished"))
 }
 
 /// A partial update; `None` keeps the stored value.
@@ -193,12 +209,22 @@ pub fn update(conn: &Connection, id: i64, patch: &RepositoryPatch) -> Result<()>
             updated_at = ?6
          WHERE id = ?1",
     )?
-    .execute(params![id, patch.short_description, long, html, patch.is_public, now_ms()])?;
+    .execute(params![
+        id,
+        patch.short_description,
+        long,
+        html,
+        patch.is_public,
+        now_ms()
+    ])?;
     Ok(())
 }
 
 pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
-    Ok(conn.prepare_cached("DELETE FROM repositories WHERE id = ?1")?.execute([id])? == 1)
+    Ok(conn
+        .prepare_cached("DELETE FROM repositories WHERE id = ?1")?
+        .execute([id])?
+        == 1)
 }
 
 /// One page of the repositories of a namespace that the caller may read, by name, with the
@@ -212,8 +238,13 @@ pub fn list_visible_in_namespace(
 ) -> Result<(Vec<Repository>, i64)> {
     let (viewer, admin) = viewer(caller);
     let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM {FROM} WHERE r.namespace_id = :ns AND {VISIBLE}"))?
-        .query_row(named_params! {":ns": namespace_id, ":viewer": viewer, ":viewer_admin": admin}, |r| r.get(0))?;
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM {FROM} WHERE r.namespace_id = :ns AND {VISIBLE}"
+        ))?
+        .query_row(
+            named_params! {":ns": namespace_id, ":viewer": viewer, ":viewer_admin": admin},
+            |r| r.get(0),
+        )?;
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM {FROM} WHERE r.namespace_id = :ns AND {VISIBLE}
          ORDER BY r.name LIMIT :limit OFFSET :offset"
@@ -223,4 +254,127 @@ pub fn list_visible_in_namespace(
         repository,
     )?;
     Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::policy;
+    use crate::store::accounts::{insert_organization, insert_user, NewUser};
+
+    fn user(conn: &Connection, name: &str, admin: bool, active: bool) -> Account {
+        insert_user(
+            conn,
+            &NewUser {
+                name,
+                password_hash: "x",
+                email: None,
+                is_active: active,
+                is_admin: admin,
+            },
+        )
+        .unwrap()
+    }
+
+    fn caller(a: &Account) -> Caller {
+        Caller {
+            user_id: a.id,
+            is_admin: a.is_admin,
+            is_active: a.is_active,
+        }
+    }
+
+    /// For every caller and repository of a fixture covering each rule, the SQL listing filter
+    /// and the policy agree on "may read".
+    #[test]
+    fn visibility_filter_agrees_with_the_policy() {
+        let conn = crate::store::memory();
+        let owner = user(&conn, "owner", false, true);
+        let other = user(&conn, "other", false, true);
+        let admin = user(&conn, "root", true, true);
+        let sleepy = user(&conn, "sleepy", false, false);
+        let member = user(&conn, "member", false, true);
+        let teamed = user(&conn, "teamed", false, true);
+        let nsgrant = user(&conn, "nsgrant", false, true);
+        let collab = user(&conn, "collab", false, true);
+        let org = insert_organization(&conn, "org", Some(owner.id)).unwrap();
+        let library = insert_organization(&conn, LIBRARY, Some(admin.id)).unwrap();
+        conn.execute_batch(&format!(
+            "INSERT INTO teams (id, org_id, name, created_at) VALUES (100, {org}, 'plain', 0), (101, {org}, 'repo-team', 0), (102, {org}, 'ns-team', 0);
+             INSERT INTO team_members VALUES (100, {member}), (101, {teamed}), (102, {nsgrant}), (100, {sleepy});
+             INSERT INTO namespace_team_access VALUES (102, 'read-only');",
+            org = org.id, member = member.id, teamed = teamed.id, nsgrant = nsgrant.id, sleepy = sleepy.id
+        ))
+        .unwrap();
+        let mut repos = Vec::new();
+        for (ns, prefix) in [(&owner, "u"), (&org, "o"), (&library, "l")] {
+            for public in [false, true] {
+                let name = format!("{prefix}-{}", if public { "pub" } else { "priv" });
+                let r = insert(
+                    &conn,
+                    ns,
+                    &NewRepository {
+                        name: &name,
+                        short_description: "",
+                        long_description: "",
+                        long_description_html: "",
+                        is_public: public,
+                    },
+                )
+                .unwrap();
+                repos.push(r);
+            }
+        }
+        // Grants on every repository: a user grant (counts on user-owned only) and a team grant
+        // (counts on org-owned only), so both sides of each rule are exercised.
+        for r in &repos {
+            conn.execute_batch(&format!(
+                "INSERT INTO repository_user_access VALUES ({r}, {c}, 'read-only');
+                 INSERT INTO repository_team_access VALUES ({r}, 101, 'read-write');",
+                r = r.id,
+                c = collab.id
+            ))
+            .unwrap();
+        }
+        let callers: Vec<Option<Caller>> = std::iter::once(None)
+            .chain(
+                [
+                    &owner, &other, &admin, &sleepy, &member, &teamed, &nsgrant, &collab,
+                ]
+                .into_iter()
+                .map(|a| Some(caller(a))),
+            )
+            .collect();
+        let mut checked = 0;
+        for c in &callers {
+            let (viewer, viewer_admin) = viewer(c.as_ref());
+            for r in &repos {
+                let facts = repository_facts(&conn, c.as_ref(), r).unwrap();
+                let by_policy = policy::repository_level(c.as_ref(), &facts).can_read();
+                let by_sql: bool = conn
+                    .query_row(
+                        &format!("SELECT {VISIBLE} FROM {FROM} WHERE r.id = :id"),
+                        named_params! {":id": r.id, ":viewer": viewer, ":viewer_admin": viewer_admin},
+                        |row| row.get(0),
+                    )
+                    .unwrap();
+                assert_eq!(by_sql, by_policy, "caller {c:?} on {}", r.full_path);
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 9 * 6);
+        // And the fixture really exercises both outcomes for private repositories.
+        let see = |c: &Account, path: &str| {
+            let r = repos.iter().find(|r| r.full_path == path).unwrap();
+            policy::repository_level(
+                Some(&caller(c)),
+                &repository_facts(&conn, Some(&caller(c)), r).unwrap(),
+            )
+            .can_read()
+        };
+        assert!(see(&collab, "owner/u-priv") && !see(&collab, "org/o-priv"));
+        assert!(see(&teamed, "org/o-priv") && !see(&teamed, "owner/u-priv"));
+        assert!(see(&nsgrant, "org/o-priv") && !see(&member, "org/o-priv"));
+        assert!(!see(&sleepy, "org/o-priv") && !see(&other, "library/l-priv"));
+    }
 }

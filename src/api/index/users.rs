@@ -25,11 +25,25 @@ pub struct Registration {
 
 /// `POST /v1/users`: 201 `"User Created"`; 400 with the exact string when the name or email
 /// is taken; 403 when registration is closed (unless an admin asks).
-pub async fn register(state: web::Data<AppState>, caller: MaybeUser, body: web::Json<Registration>) -> Result<HttpResponse> {
-    let Registration { username, password, email } = body.into_inner();
+pub async fn register(
+    state: web::Data<AppState>,
+    caller: MaybeUser,
+    body: web::Json<Registration>,
+) -> Result<HttpResponse> {
+    let Registration {
+        username,
+        password,
+        email,
+    } = body.into_inner();
     accounts::validate_new_user(&username, &password, Some(&email))?;
     let caller = caller.caller();
-    let taken = |e: Error| if e.code == "ACCOUNT_EXISTS" { Error::bad_request(e.code, USER_EXISTS).with_bare() } else { e };
+    let taken = |e: Error| {
+        if e.code == "ACCOUNT_EXISTS" {
+            Error::bad_request(e.code, USER_EXISTS).with_bare()
+        } else {
+            e
+        }
+    };
     let active = state
         .store
         .run({
