@@ -1,8 +1,11 @@
 //! Credentials: Basic (password or API key), `Token <apikey>`, Index access tokens.
 //!
 //! bcrypt is slow on purpose, so: verified Basic credentials are remembered for a while in a
-//! cache whose keys are salted hashes (it never holds a password) and which also covers the
-//! stored password hash, so a changed password can never hit an old entry; bcrypt runs on the
+//! cache keyed by a salted hash of name and secret (it never holds a password) that holds the
+//! verified account itself, so a hit costs no store access at all. Every change to a user's
+//! password, keys, activity or admin flag made through Berth empties that user's entries at
+//! once (`forget_user`); a change made by another process (`berth admin reset-password` on a
+//! running server) is seen when the entry expires. bcrypt runs on the
 //! blocking pool behind a semaphore, so a flood of logins cannot take every thread; failed
 //! logins are throttled per account and client address, and a throttled attempt is refused
 //! before the password is looked at, so the answer says nothing about it.
@@ -58,6 +61,7 @@ impl Principal {
 
 struct CacheEntry {
     user_id: i64,
+    principal: Principal,
     expires: Instant,
 }
 
@@ -157,6 +161,10 @@ impl Authenticator {
                 return active(p);
             }
         }
+        let key = self.cache_key(&name, &secret);
+        if let Some(principal) = self.cached(&key) {
+            return active(principal);
+        }
         let found = store
             .run({
                 let name = name.clone();
@@ -164,17 +172,7 @@ impl Authenticator {
             })
             .await?;
         let verified = match &found {
-            Some((user, hash)) => {
-                let key = self.cache_key(user.id, hash, &secret);
-                if self.cache_hit(&key) {
-                    true
-                } else if self.bcrypt_verify(secret, hash.clone()).await? {
-                    self.remember(key, user.id);
-                    true
-                } else {
-                    false
-                }
-            }
+            Some((_, hash)) => self.bcrypt_verify(secret, hash.clone()).await?,
             None => {
                 self.bcrypt_verify(secret, self.dummy_hash.clone()).await?;
                 false
@@ -183,10 +181,14 @@ impl Authenticator {
         match found {
             Some((user, _)) if verified => {
                 self.clear_failures(&throttle_key);
-                active(Principal {
+                let principal = Principal {
                     user,
                     via: Via::Password,
-                })
+                };
+                if principal.user.is_active {
+                    self.remember(key, principal.clone());
+                }
+                active(principal)
             }
             _ => {
                 self.record_failure(throttle_key);
@@ -266,22 +268,24 @@ impl Authenticator {
         actix_web::web::block(move || crate::core::accounts::hash_password(&password, cost)).await?
     }
 
-    fn cache_key(&self, user_id: i64, hash: &str, secret: &str) -> [u8; 32] {
+    fn cache_key(&self, name: &str, secret: &str) -> [u8; 32] {
         let mut h = Sha256::new();
         h.update(self.cache_salt);
-        h.update(user_id.to_le_bytes());
-        h.update(hash.as_bytes());
-        h.update([0]);
+        h.update((name.len() as u64).to_le_bytes());
+        h.update(name.as_bytes());
         h.update(secret.as_bytes());
         h.finalize().into()
     }
 
-    fn cache_hit(&self, key: &[u8; 32]) -> bool {
+    fn cached(&self, key: &[u8; 32]) -> Option<Principal> {
         let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        cache.get(key).is_some_and(|e| e.expires > Instant::now())
+        cache
+            .get(key)
+            .filter(|e| e.expires > Instant::now())
+            .map(|e| e.principal.clone())
     }
 
-    fn remember(&self, key: [u8; 32], user_id: i64) {
+    fn remember(&self, key: [u8; 32], principal: Principal) {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         if cache.len() >= TABLE_LIMIT {
@@ -290,17 +294,20 @@ impl Authenticator {
                 cache.clear();
             }
         }
+        let user_id = principal.user.id;
         cache.insert(
             key,
             CacheEntry {
                 user_id,
+                principal,
                 expires: now + self.cache_ttl,
             },
         );
     }
 
-    /// Forget every remembered credential of a user: on a password change, deactivation or
-    /// key revocation.
+    /// Forget every remembered credential of a user: on a password change, (de)activation,
+    /// a change of its admin flag, key revocation or deletion. Whatever changes those must
+    /// call this.
     pub fn forget_user(&self, user_id: i64) {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         cache.retain(|_, e| e.user_id != user_id);
