@@ -2,9 +2,11 @@
 //! every connection, an ordered embedded migration runner, and one file per aggregate.
 
 pub mod accounts;
+pub mod grants;
 pub mod keys;
 pub mod repos;
 pub mod settings;
+pub mod teams;
 
 use std::fs;
 use std::io::Write;
