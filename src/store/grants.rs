@@ -91,7 +91,7 @@ pub fn delete_team_access(conn: &Connection, repository_id: i64, team_id: i64) -
 /// The repositories a team holds a repository grant on, by full path.
 pub fn repositories_of_team(conn: &Connection, team_id: i64) -> Result<Vec<(Level, Repository)>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS}, x.level FROM repository_team_access x JOIN {FROM} ON r.id = x.repository_id
+        "SELECT {COLUMNS}, x.level FROM {FROM} JOIN repository_team_access x ON x.repository_id = r.id
          WHERE x.team_id = ?1 ORDER BY r.full_path"
     ))?;
     let rows = stmt.query_map([team_id], |r| Ok((level_at(r, 17)?, repository(r)?)))?;
@@ -132,4 +132,119 @@ pub fn delete_namespace_access(conn: &Connection, team_id: i64) -> Result<bool> 
         .prepare_cached("DELETE FROM namespace_team_access WHERE team_id = ?1")?
         .execute([team_id])?
         == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{accounts, repos, teams};
+
+    fn user(conn: &Connection, name: &str) -> Account {
+        accounts::insert_user(
+            conn,
+            &accounts::NewUser {
+                name,
+                password_hash: "x",
+                email: None,
+                is_active: true,
+                is_admin: false,
+            },
+        )
+        .unwrap()
+    }
+
+    fn repo(conn: &Connection, ns: &Account, name: &str) -> Repository {
+        let new = repos::NewRepository {
+            name,
+            short_description: "",
+            long_description: name,
+            long_description_html: "",
+            is_public: false,
+        };
+        repos::insert(conn, ns, &new).unwrap()
+    }
+
+    #[test]
+    fn grants_are_set_replaced_listed_and_revoked() {
+        let conn = crate::store::memory();
+        let don = user(&conn, "don");
+        let pal = user(&conn, "pal");
+        let org = accounts::insert_organization(&conn, "eng", Some(don.id)).unwrap();
+        let devs = teams::insert(&conn, org.id, "devs", "").unwrap();
+        let mine = repo(&conn, &don, "mine");
+        let theirs = repo(&conn, &org, "theirs");
+
+        set_user_access(&conn, mine.id, pal.id, Level::ReadOnly).unwrap();
+        set_user_access(&conn, mine.id, pal.id, Level::Admin).unwrap();
+        assert_eq!(
+            user_access(&conn, mine.id).unwrap(),
+            vec![(Level::Admin, pal.clone())]
+        );
+        assert!(delete_user_access(&conn, mine.id, pal.id).unwrap());
+        assert!(!delete_user_access(&conn, mine.id, pal.id).unwrap());
+
+        set_team_access(&conn, theirs.id, devs.id, Level::ReadWrite).unwrap();
+        assert_eq!(
+            team_access(&conn, theirs.id).unwrap(),
+            vec![(Level::ReadWrite, devs.clone())]
+        );
+        assert_eq!(
+            repositories_of_team(&conn, devs.id).unwrap(),
+            vec![(Level::ReadWrite, theirs.clone())]
+        );
+        assert!(delete_team_access(&conn, theirs.id, devs.id).unwrap());
+
+        assert_eq!(namespace_access_of(&conn, devs.id).unwrap(), None);
+        set_namespace_access(&conn, devs.id, Level::ReadOnly).unwrap();
+        set_namespace_access(&conn, devs.id, Level::Admin).unwrap();
+        assert_eq!(
+            namespace_access(&conn, org.id).unwrap(),
+            vec![(Level::Admin, devs.clone())]
+        );
+        assert!(delete_namespace_access(&conn, devs.id).unwrap());
+        assert!(namespace_access(&conn, org.id).unwrap().is_empty());
+    }
+
+    #[test]
+    fn deleting_an_account_leaves_nothing_behind() {
+        let conn = crate::store::memory();
+        let don = user(&conn, "don");
+        let pal = user(&conn, "pal");
+        let org = accounts::insert_organization(&conn, "eng", Some(don.id)).unwrap();
+        let devs = teams::insert(&conn, org.id, "devs", "").unwrap();
+        teams::add_member(&conn, devs.id, pal.id).unwrap();
+        let mine = repo(&conn, &don, "findme");
+        let theirs = repo(&conn, &org, "theirs");
+        set_user_access(&conn, mine.id, pal.id, Level::ReadOnly).unwrap();
+        set_team_access(&conn, theirs.id, devs.id, Level::ReadOnly).unwrap();
+        set_namespace_access(&conn, devs.id, Level::ReadOnly).unwrap();
+
+        let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        let fts = "SELECT count(*) FROM repositories_fts WHERE repositories_fts MATCH 'findme'";
+        assert_eq!(count(fts), 1);
+
+        assert!(accounts::delete(&conn, org.id).unwrap());
+        assert!(accounts::delete(&conn, don.id).unwrap());
+        for table in [
+            "repositories",
+            "teams",
+            "team_members",
+            "repository_user_access",
+            "repository_team_access",
+            "namespace_team_access",
+        ] {
+            assert_eq!(
+                count(&format!("SELECT count(*) FROM {table}")),
+                0,
+                "{table}"
+            );
+        }
+        // The full-text index lost the repositories too.
+        assert_eq!(
+            count("SELECT count(*) FROM repositories_fts WHERE repositories_fts MATCH 'findme'"),
+            0
+        );
+        assert!(accounts::by_id(&conn, pal.id).unwrap().is_some());
+        assert!(!accounts::delete(&conn, don.id).unwrap());
+    }
 }
