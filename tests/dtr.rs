@@ -464,16 +464,31 @@ fn repository_create_rejects_invalid_details() {
             )
         )
     );
-    let r = post(json!({"shortDescription": "no name"}));
-    assert_eq!(r.0, 400);
-    assert_eq!(r.1["errors"][0]["code"], "INVALID_JSON");
+    assert_eq!(
+        post(json!({"shortDescription": "no name"})),
+        (
+            400,
+            e(
+                "INVALID_JSON",
+                "invalid JSON body: missing field `name` at line 1 column 30"
+            )
+        )
+    );
     let r = app
         .post("/api/v0/repositories/don")
         .as_user("don")
         .body("{not json")
         .send();
-    assert_eq!(r.status, 400);
-    assert_eq!(r.json()["errors"][0]["code"], "INVALID_JSON");
+    assert_eq!(
+        r.sj(),
+        (
+            400,
+            e(
+                "INVALID_JSON",
+                "invalid JSON body: key must be a string at line 1 column 2"
+            )
+        )
+    );
     // Nothing was created by any of these.
     assert_eq!(count(&app, "SELECT count(*) FROM repositories"), 0);
 }
@@ -569,7 +584,7 @@ fn repository_patch_rejects_a_bad_visibility_and_long_descriptions() {
             )
         )
     );
-    assert_eq!(patch(json!({"visibility": 3})).0, 400);
+    assert_eq!(patch(json!({"visibility": 3})), (400, e("INVALID_JSON", "invalid JSON body: invalid type: integer `3`, expected a string at line 1 column 15")));
     // Unchanged.
     assert_eq!(
         app.get("/api/v0/repositories/don/my-app")
@@ -765,10 +780,15 @@ fn account_creation_rejects_invalid_input() {
             )
         )
     );
-    let r = post(json!({"name": "alice", "password": "long-enough"}));
     assert_eq!(
-        (r.0, &r.1["errors"][0]["code"]),
-        (400, &json!("INVALID_JSON"))
+        post(json!({"name": "alice", "password": "long-enough"})),
+        (
+            400,
+            e(
+                "INVALID_JSON",
+                "invalid JSON body: missing field `type` at line 1 column 41"
+            )
+        )
     );
     assert_eq!(
         count(&app, "SELECT count(*) FROM accounts WHERE name = 'alice'"),
@@ -835,8 +855,8 @@ fn organizations_are_created_by_site_admins_with_the_creator_in_owners() {
             .admin()
             .json(&json!({"type": "organization", "name": "Bad Name"}))
             .send()
-            .status,
-        400
+            .sj(),
+        (400, e("INVALID_ACCOUNT_NAME", "account names are 2 to 64 characters of a-z and 0-9, separated by single '.', '_' or '-'"))
     );
 }
 
@@ -1592,8 +1612,8 @@ fn team_update_errors() {
             .as_user("boss")
             .json(&json!({"name": "Q A"}))
             .send()
-            .status,
-        400
+            .sj(),
+        (400, e("INVALID_TEAM_NAME", "team names are 2 to 64 characters of a-z and 0-9, separated by single '.', '_' or '-'"))
     );
     assert_eq!(
         app.patch("/api/v0/accounts/eng/teams/owners")
