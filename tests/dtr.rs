@@ -192,6 +192,45 @@ fn seed_create_patch_and_delete_examples_replay() {
     );
 }
 
+#[test]
+fn seed_curl_commands_replay_as_written() {
+    // The seed's curl lines, as the site admin on the organization `engineering`.
+    let app = TestApp::start();
+    let admin = account(&app, ADMIN);
+    app.org("engineering", &admin);
+    let public = app.repo("engineering", "public-app", true);
+    let r = app.get("/api/v0/repositories/engineering").admin().send();
+    assert_eq!(r.sj(), (200, json!({"repositories": [repo_v(&public)]})));
+    let r = app
+        .get("/api/v0/repositories/engineering/public-app")
+        .admin()
+        .send();
+    assert_eq!(r.sj(), (200, repo_v(&public)));
+    let r = app
+        .post("/api/v0/repositories/engineering")
+        .admin()
+        .header("Content-type", "application/json")
+        .body(r#"{"name":"my-app"}"#)
+        .send();
+    assert_eq!(r.status, 201);
+    assert_eq!(r.json()["visibility"], "private");
+    // curl --data without a Content-Type header sends a form type; the JSON is still read.
+    let r = app
+        .patch("/api/v0/repositories/engineering/public-app")
+        .admin()
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(r#"{"shortDescription":"slightly out of date"}"#)
+        .send();
+    let mut want = repo_v(&public);
+    want["shortDescription"] = json!("slightly out of date");
+    assert_eq!(r.sj(), (200, want));
+    assert_no_content(
+        &app.delete("/api/v0/repositories/engineering/public-app")
+            .admin()
+            .send(),
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Repositories
 
