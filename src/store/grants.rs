@@ -247,4 +247,129 @@ mod tests {
         assert!(accounts::by_id(&conn, pal.id).unwrap().is_some());
         assert!(!accounts::delete(&conn, don.id).unwrap());
     }
+
+    /// The listing filter (`repos::VISIBLE`, SQL) and the policy (`repository_level` over
+    /// `repository_facts`) must agree for every caller and repository, whatever the grants.
+    #[test]
+    fn listing_filter_agrees_with_the_policy_under_every_kind_of_grant() {
+        use crate::core::policy::{self, Caller};
+        let conn = crate::store::memory();
+        let mk = |name: &str, admin: bool, active: bool| {
+            accounts::insert_user(
+                &conn,
+                &accounts::NewUser {
+                    name,
+                    password_hash: "x",
+                    email: None,
+                    is_active: active,
+                    is_admin: admin,
+                },
+            )
+            .unwrap()
+        };
+        let don = mk("don", false, true);
+        let site_admin = mk("root", true, true);
+        let stranger = mk("stranger", false, true);
+        let boss = mk("boss", false, true);
+        let member = mk("member", false, true);
+        let repo_reader = mk("repo-reader", false, true);
+        let ns_reader = mk("ns-reader", false, true);
+        let ns_admin = mk("ns-admin", false, true);
+        let sleeper = mk("sleeper", false, false);
+        let collaborators: Vec<Account> = ["ro", "rw", "ad"]
+            .iter()
+            .map(|n| mk(&format!("collab-{n}"), false, true))
+            .collect();
+        let eng = accounts::insert_organization(&conn, "eng", Some(boss.id)).unwrap();
+        let library = accounts::insert_organization(&conn, "library", Some(site_admin.id)).unwrap();
+        let devs = teams::insert(&conn, eng.id, "devs", "").unwrap();
+        let readers = teams::insert(&conn, eng.id, "readers", "").unwrap();
+        let ns_team = teams::insert(&conn, eng.id, "everything", "").unwrap();
+        let ns_admins = teams::insert(&conn, eng.id, "admins", "").unwrap();
+        for (t, u) in [
+            (&devs, &member),
+            (&readers, &repo_reader),
+            (&ns_team, &ns_reader),
+            (&ns_admins, &ns_admin),
+            (&readers, &sleeper),
+        ] {
+            teams::add_member(&conn, t.id, u.id).unwrap();
+        }
+        let mut all = Vec::new();
+        for (ns, name, public) in [
+            (&don, "priv", false),
+            (&don, "pub", true),
+            (&don, "shared", false),
+            (&eng, "priv", false),
+            (&eng, "pub", true),
+            (&eng, "granted", false),
+            (&library, "priv", false),
+        ] {
+            let new = repos::NewRepository {
+                name,
+                short_description: "",
+                long_description: "",
+                long_description_html: "",
+                is_public: public,
+            };
+            all.push(repos::insert(&conn, ns, &new).unwrap());
+        }
+        let shared = all[2].clone();
+        let granted = all[5].clone();
+        for (u, level) in
+            collaborators
+                .iter()
+                .zip([Level::ReadOnly, Level::ReadWrite, Level::Admin])
+        {
+            set_user_access(&conn, shared.id, u.id, level).unwrap();
+        }
+        set_user_access(&conn, shared.id, sleeper.id, Level::Admin).unwrap();
+        // A user grant on an organization's repository does not count.
+        set_user_access(&conn, granted.id, stranger.id, Level::Admin).unwrap();
+        set_team_access(&conn, granted.id, readers.id, Level::ReadOnly).unwrap();
+        set_namespace_access(&conn, ns_team.id, Level::ReadOnly).unwrap();
+        set_namespace_access(&conn, ns_admins.id, Level::Admin).unwrap();
+
+        let mut callers: Vec<Option<Caller>> = vec![None];
+        for u in [
+            &don,
+            &site_admin,
+            &stranger,
+            &boss,
+            &member,
+            &repo_reader,
+            &ns_reader,
+            &ns_admin,
+            &sleeper,
+        ]
+        .into_iter()
+        .chain(collaborators.iter())
+        {
+            callers.push(Some(Caller {
+                user_id: u.id,
+                is_admin: u.is_admin,
+                is_active: u.is_active,
+            }));
+        }
+        let mut readable_pairs = 0;
+        for caller in &callers {
+            for repo in &all {
+                let facts = repos::repository_facts(&conn, caller.as_ref(), repo).unwrap();
+                let by_policy = policy::repository_level(caller.as_ref(), &facts).can_read();
+                let (listed, _) = repos::list_visible_in_namespace(
+                    &conn,
+                    caller.as_ref(),
+                    repo.namespace_id,
+                    -1,
+                    0,
+                )
+                .unwrap();
+                let by_sql = listed.iter().any(|r| r.id == repo.id);
+                assert_eq!(by_sql, by_policy, "{caller:?} on {}", repo.full_path);
+                readable_pairs += usize::from(by_policy);
+            }
+        }
+        // Sanity: the grants opened something beyond the public repositories.
+        assert!(readable_pairs > 3 * callers.len());
+    }
 }
