@@ -203,3 +203,143 @@ pub fn register(
         )
     })
 }
+
+pub fn not_a_user() -> Error {
+    Error::bad_request("NOT_A_USER", "this account is an organization, not a user")
+}
+
+fn last_admin() -> Error {
+    Error::bad_request(
+        "LAST_ADMIN",
+        "this is the last active site admin; make another admin first",
+    )
+}
+
+fn builtin_account() -> Error {
+    Error::bad_request(
+        "BUILTIN_ACCOUNT",
+        "the library organization is built in and cannot be removed",
+    )
+}
+
+/// Site-admin-only operations: 401 for anonymous callers, 403 for everyone else.
+fn require_account_admin(caller: Option<&Caller>) -> Result<()> {
+    match caller {
+        _ if policy::may_administer_accounts(caller) => Ok(()),
+        None => Err(Error::unauthorized("authentication required")),
+        Some(_) => Err(Error::not_authorized()),
+    }
+}
+
+/// Every account, users and organizations, by name. Any authenticated user may list them.
+pub fn list(conn: &Connection) -> Result<Vec<Account>> {
+    store::accounts::list(conn)
+}
+
+/// One account by name (404 `NO_SUCH_ACCOUNT`).
+pub fn get(conn: &Connection, name: &str) -> Result<Account> {
+    store::accounts::by_name(conn, name)?.ok_or_else(Error::no_such_account)
+}
+
+/// Create an organization (site admins only); its `owners` team holds the creator.
+pub fn create_organization(
+    conn: &mut Connection,
+    caller: Option<&Caller>,
+    name: &str,
+) -> Result<Account> {
+    require_account_admin(caller)?;
+    names::validate_new_account_name(name)?;
+    let creator = caller.map(|c| c.user_id);
+    store::write(conn, |tx| {
+        store::accounts::insert_organization(tx, name, creator)
+    })
+}
+
+/// Delete an account and everything it owns (site admins only): its repositories with
+/// their images, tags, grants and stars; an organization's teams and their grants; a
+/// user's memberships, grants, keys, tokens and sessions. `Ok(None)` when there was no
+/// such account (the API answers 204 either way). Refused with a 400: `library`, and the
+/// last active site admin, so the site never locks itself out. The caller forgets the
+/// deleted user's remembered credentials.
+pub fn delete(
+    conn: &mut Connection,
+    caller: Option<&Caller>,
+    name: &str,
+) -> Result<Option<Account>> {
+    require_account_admin(caller)?;
+    let Some(account) = store::accounts::by_name(conn, name)? else {
+        return Ok(None);
+    };
+    if account.name == LIBRARY {
+        return Err(builtin_account());
+    }
+    store::write(conn, |tx| {
+        if account.is_admin && account.is_active && store::accounts::count_active_admins(tx)? <= 1 {
+            return Err(last_admin());
+        }
+        store::accounts::delete(tx, account.id)?;
+        Ok(Some(account))
+    })
+}
+
+/// Activate or deactivate a user (site admins only); the last active site admin cannot be
+/// deactivated. The caller forgets the user's remembered credentials after a deactivation.
+pub fn set_active(
+    conn: &mut Connection,
+    caller: Option<&Caller>,
+    name: &str,
+    active: bool,
+) -> Result<Account> {
+    require_account_admin(caller)?;
+    let account = get(conn, name)?;
+    if !account.is_user() {
+        return Err(not_a_user());
+    }
+    store::write(conn, |tx| {
+        if !active
+            && account.is_admin
+            && account.is_active
+            && store::accounts::count_active_admins(tx)? <= 1
+        {
+            return Err(last_admin());
+        }
+        store::accounts::set_active(tx, account.id, active)?;
+        store::accounts::by_id(tx, account.id)?.ok_or_else(Error::no_such_account)
+    })
+}
+
+/// The organizations a user belongs to: the user itself or a site admin may ask.
+pub fn organizations_of(
+    conn: &Connection,
+    caller: Option<&Caller>,
+    name: &str,
+) -> Result<Vec<Account>> {
+    let account = get(conn, name)?;
+    if !policy::may_manage_account(caller, account.id) {
+        return Err(Error::not_authorized());
+    }
+    if !account.is_user() {
+        return Err(not_a_user());
+    }
+    store::accounts::organizations_of(conn, account.id)
+}
+
+/// Who a password change is for, and the stored hash the caller's old password must match
+/// (`None` when a site admin needs no old password). 404 for no such user, 403 for a caller
+/// who is neither that user nor a site admin.
+pub fn password_change_target(
+    conn: &Connection,
+    caller: Option<&Caller>,
+    name: &str,
+) -> Result<(Account, Option<String>)> {
+    let (account, hash) = match store::accounts::user_with_hash(conn, name)? {
+        Some(found) => found,
+        None if store::accounts::by_name(conn, name)?.is_some() => return Err(not_a_user()),
+        None => return Err(Error::no_such_account()),
+    };
+    match policy::password_change(caller, account.id) {
+        policy::PasswordChange::Refused => Err(Error::not_authorized()),
+        policy::PasswordChange::WithOldPassword => Ok((account, Some(hash))),
+        policy::PasswordChange::WithoutOldPassword => Ok((account, None)),
+    }
+}

@@ -3,9 +3,11 @@
 //! callers run them off the async executor with `Store::run`.
 
 pub mod accounts;
+pub mod grants;
 pub mod model;
 pub mod names;
 pub mod policy;
 pub mod repos;
 pub mod tags;
+pub mod teams;
 pub mod time;

@@ -80,3 +80,22 @@ impl Repository {
         self.namespace == crate::core::names::LIBRARY
     }
 }
+
+/// A team of users inside an organization. Every organization has a team `owners`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Team {
+    pub id: i64,
+    pub org_id: i64,
+    pub name: String,
+    pub description: String,
+    pub created_at: i64,
+}
+
+impl Team {
+    /// The team whose members administer the organization; it cannot be renamed or removed.
+    pub const OWNERS: &'static str = "owners";
+
+    pub fn is_owners(&self) -> bool {
+        self.name == Team::OWNERS
+    }
+}

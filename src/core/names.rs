@@ -225,6 +225,52 @@ pub fn validate_password(password: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Team names follow the account name grammar (2 to 64 characters).
+pub fn validate_team_name(name: &str) -> Result<(), Error> {
+    if is_account_name(name) {
+        Ok(())
+    } else {
+        Err(Error::bad_request(
+            "INVALID_TEAM_NAME",
+            "team names are 2 to 64 characters of a-z and 0-9, separated by single '.', '_' or '-'",
+        ))
+    }
+}
+
+pub const TEAM_DESCRIPTION_MAX: usize = 100;
+
+pub fn validate_team_description(text: &str) -> Result<(), Error> {
+    if text.chars().count() > TEAM_DESCRIPTION_MAX {
+        return Err(Error::bad_request(
+            "INVALID_TEAM_DESCRIPTION",
+            "the team description is longer than 100 characters",
+        ));
+    }
+    Ok(())
+}
+
+/// `public` / `private` as the APIs write a visibility: true for public.
+pub fn parse_visibility(text: &str) -> Result<bool, Error> {
+    match text {
+        "public" => Ok(true),
+        "private" => Ok(false),
+        _ => Err(Error::bad_request(
+            "INVALID_VISIBILITY",
+            "visibility is \"public\" or \"private\"",
+        )),
+    }
+}
+
+/// A grant level as the APIs write it: `read-only`, `read-write` or `admin`.
+pub fn parse_access_level(text: &str) -> Result<crate::core::policy::Level, Error> {
+    crate::core::policy::Level::parse_grant(text).ok_or_else(|| {
+        Error::bad_request(
+            "INVALID_ACCESS_LEVEL",
+            "accessLevel is \"read-only\", \"read-write\" or \"admin\"",
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -394,5 +440,38 @@ mod tests {
         assert!(validate_password("12345678").is_ok());
         assert!(validate_password("1234567").is_err());
         assert!(validate_password(&"x".repeat(73)).is_err());
+    }
+
+    #[test]
+    fn team_names_descriptions_visibility_and_levels() {
+        assert!(validate_team_name("qa").is_ok());
+        assert!(validate_team_name("dev-ops").is_ok());
+        for bad in HOSTILE.iter().copied().chain(["q", "QA"]) {
+            assert_eq!(
+                validate_team_name(bad).unwrap_err().code,
+                "INVALID_TEAM_NAME",
+                "{bad:?}"
+            );
+        }
+        assert!(validate_team_description(&"x".repeat(100)).is_ok());
+        assert!(validate_team_description(&"x".repeat(101)).is_err());
+        assert_eq!(parse_visibility("public"), Ok(true));
+        assert_eq!(parse_visibility("private"), Ok(false));
+        for bad in ["", "Public", "internal"] {
+            assert_eq!(
+                parse_visibility(bad).unwrap_err().code,
+                "INVALID_VISIBILITY"
+            );
+        }
+        assert_eq!(
+            parse_access_level("admin"),
+            Ok(crate::core::policy::Level::Admin)
+        );
+        for bad in ["", "none", "write", "ADMIN"] {
+            assert_eq!(
+                parse_access_level(bad).unwrap_err().code,
+                "INVALID_ACCESS_LEVEL"
+            );
+        }
     }
 }

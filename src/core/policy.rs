@@ -192,6 +192,60 @@ pub fn is_site_admin(caller: Option<&Caller>) -> bool {
     active(caller).is_some_and(|c| c.is_admin)
 }
 
+/// Whether the caller may see the members of one team (and that team's grants): site
+/// admins, the organization's owners and the team's own members. Other members of the
+/// organization see that the team exists, not who is in it.
+pub fn may_see_team_members(
+    caller: Option<&Caller>,
+    ns: &NamespaceFacts,
+    caller_in_team: bool,
+) -> bool {
+    let Some(caller) = active(caller) else {
+        return false;
+    };
+    caller.is_admin || ns.caller_in_owners || caller_in_team
+}
+
+/// Whether the caller may list and change the teams' grants on a whole organization
+/// namespace: whoever is admin of the namespace.
+pub fn may_manage_namespace_access(caller: Option<&Caller>, ns: &NamespaceFacts) -> bool {
+    matches!(ns.owner, Owner::Organization { .. }) && namespace_level(caller, ns).is_admin()
+}
+
+/// Whether the caller may read one team's grant on its organization's namespace: the
+/// namespace's admins and the team's own members.
+pub fn may_see_namespace_grant(
+    caller: Option<&Caller>,
+    ns: &NamespaceFacts,
+    caller_in_team: bool,
+) -> bool {
+    may_manage_namespace_access(caller, ns) || (active(caller).is_some() && caller_in_team)
+}
+
+/// Whether the caller may create organizations, activate, deactivate and delete accounts:
+/// site admins only.
+pub fn may_administer_accounts(caller: Option<&Caller>) -> bool {
+    is_site_admin(caller)
+}
+
+/// What a password change for an account requires of the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordChange {
+    Refused,
+    /// The user itself: it proves the old password again.
+    WithOldPassword,
+    /// A site admin: no old password needed.
+    WithoutOldPassword,
+}
+
+pub fn password_change(caller: Option<&Caller>, account_id: i64) -> PasswordChange {
+    match active(caller) {
+        Some(c) if c.is_admin => PasswordChange::WithoutOldPassword,
+        Some(c) if c.user_id == account_id => PasswordChange::WithOldPassword,
+        _ => PasswordChange::Refused,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -597,5 +651,106 @@ mod tests {
             assert_eq!(Level::from_rank(l.rank()), l);
         }
         assert!(Level::Admin > Level::ReadWrite && Level::ReadWrite > Level::ReadOnly);
+    }
+
+    #[test]
+    fn who_sees_a_teams_members() {
+        let owners = NamespaceFacts {
+            caller_in_owners: true,
+            caller_is_member: true,
+            ..org(false)
+        };
+        let member = NamespaceFacts {
+            caller_is_member: true,
+            ..org(false)
+        };
+        assert!(may_see_team_members(Some(&admin()), &org(false), false));
+        assert!(may_see_team_members(Some(&user(OTHER)), &owners, false));
+        assert!(may_see_team_members(Some(&user(OTHER)), &member, true));
+        assert!(!may_see_team_members(Some(&user(OTHER)), &member, false));
+        assert!(!may_see_team_members(Some(&inactive(OTHER)), &member, true));
+        assert!(!may_see_team_members(None, &owners, true));
+    }
+
+    #[test]
+    fn who_manages_namespace_access() {
+        let owners = NamespaceFacts {
+            caller_in_owners: true,
+            caller_is_member: true,
+            ..org(false)
+        };
+        let ns_admin = NamespaceFacts {
+            caller_is_member: true,
+            namespace_grant: Level::Admin,
+            ..org(false)
+        };
+        let ns_writer = NamespaceFacts {
+            caller_is_member: true,
+            namespace_grant: Level::ReadWrite,
+            ..org(false)
+        };
+        assert!(may_manage_namespace_access(Some(&admin()), &org(false)));
+        assert!(may_manage_namespace_access(Some(&user(OTHER)), &owners));
+        assert!(may_manage_namespace_access(Some(&user(OTHER)), &ns_admin));
+        assert!(!may_manage_namespace_access(Some(&user(OTHER)), &ns_writer));
+        assert!(!may_manage_namespace_access(
+            Some(&user(OTHER)),
+            &org(false)
+        ));
+        assert!(!may_manage_namespace_access(None, &owners));
+        // A user namespace has no team grants to manage, not even for its owner.
+        assert!(!may_manage_namespace_access(
+            Some(&user(OWNER)),
+            &NamespaceFacts::user(OWNER)
+        ));
+        // Members of a team may read that team's own grant, nothing more.
+        assert!(may_see_namespace_grant(
+            Some(&user(OTHER)),
+            &ns_writer,
+            true
+        ));
+        assert!(!may_see_namespace_grant(
+            Some(&user(OTHER)),
+            &ns_writer,
+            false
+        ));
+        assert!(!may_see_namespace_grant(
+            Some(&inactive(OTHER)),
+            &ns_writer,
+            true
+        ));
+        assert!(may_see_namespace_grant(Some(&user(OTHER)), &owners, false));
+    }
+
+    #[test]
+    fn account_administration_and_password_changes() {
+        assert!(may_administer_accounts(Some(&admin())));
+        assert!(!may_administer_accounts(Some(&user(OWNER))));
+        assert!(!may_administer_accounts(Some(&Caller {
+            is_active: false,
+            ..admin()
+        })));
+        assert!(!may_administer_accounts(None));
+        assert_eq!(
+            password_change(Some(&user(OWNER)), OWNER),
+            PasswordChange::WithOldPassword
+        );
+        assert_eq!(
+            password_change(Some(&user(OTHER)), OWNER),
+            PasswordChange::Refused
+        );
+        assert_eq!(
+            password_change(Some(&admin()), OWNER),
+            PasswordChange::WithoutOldPassword
+        );
+        assert_eq!(
+            password_change(Some(&admin()), admin().user_id),
+            PasswordChange::WithoutOldPassword
+        );
+        assert_eq!(
+            password_change(Some(&inactive(OWNER)), OWNER),
+            PasswordChange::Refused
+        );
+        assert_eq!(password_change(None, OWNER), PasswordChange::Refused);
     }
 }

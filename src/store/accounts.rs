@@ -8,7 +8,12 @@ use crate::error::{Error, Result};
 
 const COLUMNS: &str = "id, name, kind, full_name, is_active, is_admin, created_at";
 
-fn account(row: &Row<'_>) -> rusqlite::Result<Account> {
+/// [`COLUMNS`] for a query that names the accounts table `a`; [`account`] reads them.
+pub const A_COLUMNS: &str =
+    "a.id, a.name, a.kind, a.full_name, a.is_active, a.is_admin, a.created_at";
+
+/// An account from the first seven columns of a row ([`COLUMNS`] or [`A_COLUMNS`]).
+pub fn account(row: &Row<'_>) -> rusqlite::Result<Account> {
     let kind: String = row.get(2)?;
     Ok(Account {
         id: row.get(0)?,
@@ -182,4 +187,46 @@ pub fn team_ids_of(conn: &Connection, user_id: i64) -> Result<Vec<i64>> {
     let mut stmt = conn.prepare_cached("SELECT team_id FROM team_members WHERE user_id = ?1")?;
     let rows = stmt.query_map([user_id], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Every account, users and organizations, by name.
+pub fn list(conn: &Connection) -> Result<Vec<Account>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM accounts ORDER BY name"))?;
+    let rows = stmt.query_map([], account)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The organizations a user belongs to (through any of their teams), by name.
+pub fn organizations_of(conn: &Connection, user_id: i64) -> Result<Vec<Account>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {A_COLUMNS} FROM accounts a
+         WHERE a.kind = 'organization' AND EXISTS (
+             SELECT 1 FROM teams t JOIN team_members m ON m.team_id = t.id
+             WHERE t.org_id = a.id AND m.user_id = ?1)
+         ORDER BY a.name"
+    ))?;
+    let rows = stmt.query_map([user_id], account)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Active site admins: the site must keep at least one.
+pub fn count_active_admins(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM accounts WHERE kind = 'user' AND is_admin = 1 AND is_active = 1",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Delete an account and everything it owns. The repositories go first, explicitly, so
+/// their full-text rows are removed by the repository triggers; everything else (emails,
+/// teams, memberships, grants, stars, keys, tokens, sessions, external repositories)
+/// follows by the schema's `ON DELETE CASCADE`. True when the account existed.
+pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
+    conn.prepare_cached("DELETE FROM repositories WHERE namespace_id = ?1")?
+        .execute([id])?;
+    Ok(conn
+        .prepare_cached("DELETE FROM accounts WHERE id = ?1")?
+        .execute([id])?
+        == 1)
 }

@@ -2,10 +2,12 @@
 //! every connection, an ordered embedded migration runner, and one file per aggregate.
 
 pub mod accounts;
+pub mod grants;
 pub mod keys;
 pub mod repos;
 pub mod settings;
 pub mod tags;
+pub mod teams;
 
 use std::fs;
 use std::io::Write;

@@ -1,0 +1,199 @@
+//! Access grants: `.../userAccess` on user-owned repositories, `.../teamAccess` on
+//! organization-owned ones, and `/api/v0/repositoryNamespaces/{org}/teamAccess`.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::dto::{self, AccountDto, RepositoryDto, TeamDto};
+use crate::auth::extract::User;
+use crate::core::{grants, names};
+use crate::error::Result;
+use crate::AppState;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessLevel {
+    access_level: String,
+}
+
+/// `GET /api/v0/repositories/{ns}/{repo}/userAccess`: repository admins.
+pub async fn user_list(
+    state: web::Data<AppState>,
+    user: User,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse> {
+    let (ns, name) = path.into_inner();
+    let caller = user.caller();
+    let (repo, list) = state
+        .store
+        .run(move |c| grants::user_access(c, Some(&caller), &ns, &name))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "repository": RepositoryDto::from(&repo),
+        "userAccessList": dto::user_grants(&list),
+    })))
+}
+
+/// `PUT /api/v0/repositories/{ns}/{repo}/userAccess/{user}` `{"accessLevel"}`: 200.
+pub async fn user_put(
+    state: web::Data<AppState>,
+    user: User,
+    path: web::Path<(String, String, String)>,
+    body: web::Json<AccessLevel>,
+) -> Result<HttpResponse> {
+    let (ns, name, grantee) = path.into_inner();
+    let caller = user.caller();
+    let level = names::parse_access_level(&body.access_level)?;
+    let (repo, grantee) = state
+        .store
+        .run(move |c| grants::grant_user(c, Some(&caller), &ns, &name, &grantee, level))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "accessLevel": level.as_str(),
+        "user": AccountDto::from(&grantee),
+        "repository": RepositoryDto::from(&repo),
+    })))
+}
+
+/// `DELETE /api/v0/repositories/{ns}/{repo}/userAccess/{user}`: 204, also when absent.
+pub async fn user_delete(
+    state: web::Data<AppState>,
+    user: User,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse> {
+    let (ns, name, grantee) = path.into_inner();
+    let caller = user.caller();
+    state
+        .store
+        .run(move |c| grants::revoke_user(c, Some(&caller), &ns, &name, &grantee))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /api/v0/repositories/{ns}/{repo}/teamAccess`: repository admins.
+pub async fn team_list(
+    state: web::Data<AppState>,
+    user: User,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse> {
+    let (ns, name) = path.into_inner();
+    let caller = user.caller();
+    let (repo, list) = state
+        .store
+        .run(move |c| grants::team_access(c, Some(&caller), &ns, &name))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "repository": RepositoryDto::from(&repo),
+        "teamAccessList": dto::team_grants(&list),
+    })))
+}
+
+/// `PUT /api/v0/repositories/{ns}/{repo}/teamAccess/{team}` `{"accessLevel"}`: 200.
+pub async fn team_put(
+    state: web::Data<AppState>,
+    user: User,
+    path: web::Path<(String, String, String)>,
+    body: web::Json<AccessLevel>,
+) -> Result<HttpResponse> {
+    let (ns, name, team) = path.into_inner();
+    let caller = user.caller();
+    let level = names::parse_access_level(&body.access_level)?;
+    let (repo, team) = state
+        .store
+        .run(move |c| grants::grant_team(c, Some(&caller), &ns, &name, &team, level))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "accessLevel": level.as_str(),
+        "team": TeamDto::from(&team),
+        "repository": RepositoryDto::from(&repo),
+    })))
+}
+
+/// `DELETE /api/v0/repositories/{ns}/{repo}/teamAccess/{team}`: 204, also when absent.
+pub async fn team_delete(
+    state: web::Data<AppState>,
+    user: User,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse> {
+    let (ns, name, team) = path.into_inner();
+    let caller = user.caller();
+    state
+        .store
+        .run(move |c| grants::revoke_team(c, Some(&caller), &ns, &name, &team))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /api/v0/repositoryNamespaces/{org}/teamAccess`: the namespace's admins.
+pub async fn namespace_list(
+    state: web::Data<AppState>,
+    user: User,
+    path: web::Path<String>,
+) -> Result<HttpResponse> {
+    let org = path.into_inner();
+    let caller = user.caller();
+    let (org, list) = state
+        .store
+        .run(move |c| grants::namespace_access(c, Some(&caller), &org))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "teamAccessList": dto::team_grants(&list),
+        "namespace": AccountDto::from(&org),
+    })))
+}
+
+/// `GET /api/v0/repositoryNamespaces/{org}/teamAccess/{team}`.
+pub async fn namespace_get(
+    state: web::Data<AppState>,
+    user: User,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse> {
+    let (org, team) = path.into_inner();
+    let caller = user.caller();
+    let (org, team, level) = state
+        .store
+        .run(move |c| grants::namespace_grant(c, Some(&caller), &org, &team))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "accessLevel": level.as_str(),
+        "team": TeamDto::from(&team),
+        "namespace": AccountDto::from(&org),
+    })))
+}
+
+/// `PUT /api/v0/repositoryNamespaces/{org}/teamAccess/{team}` `{"accessLevel"}`: 200.
+pub async fn namespace_put(
+    state: web::Data<AppState>,
+    user: User,
+    path: web::Path<(String, String)>,
+    body: web::Json<AccessLevel>,
+) -> Result<HttpResponse> {
+    let (org, team) = path.into_inner();
+    let caller = user.caller();
+    let level = names::parse_access_level(&body.access_level)?;
+    let (org, team) = state
+        .store
+        .run(move |c| grants::grant_namespace(c, Some(&caller), &org, &team, level))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "accessLevel": level.as_str(),
+        "team": TeamDto::from(&team),
+        "namespace": AccountDto::from(&org),
+    })))
+}
+
+/// `DELETE /api/v0/repositoryNamespaces/{org}/teamAccess/{team}`: 204, also when absent.
+pub async fn namespace_delete(
+    state: web::Data<AppState>,
+    user: User,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse> {
+    let (org, team) = path.into_inner();
+    let caller = user.caller();
+    state
+        .store
+        .run(move |c| grants::revoke_namespace(c, Some(&caller), &org, &team))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

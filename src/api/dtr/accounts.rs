@@ -1,0 +1,194 @@
+//! `/api/v0/accounts`: users and organizations, activation, passwords, a user's
+//! organizations.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::dto::{self, AccountDto};
+use crate::auth::extract::{MaybeUser, User};
+use crate::core::{accounts, names};
+use crate::error::{Error, Result};
+use crate::AppState;
+
+#[derive(Deserialize)]
+pub struct NewAccount {
+    #[serde(rename = "type")]
+    kind: String,
+    name: String,
+    password: Option<String>,
+}
+
+/// `POST /api/v0/accounts`: a user by anyone (following the site's registration setting:
+/// inactive until an admin activates it unless registration is open or an admin asks), an
+/// organization by site admins. 200 with the account.
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: MaybeUser,
+    body: web::Json<NewAccount>,
+) -> Result<HttpResponse> {
+    let NewAccount {
+        kind,
+        name,
+        password,
+    } = body.into_inner();
+    let caller = caller.caller();
+    let account = match kind.as_str() {
+        "user" => {
+            let password = password
+                .ok_or_else(|| Error::bad_request("INVALID_PASSWORD", "a user needs a password"))?;
+            accounts::validate_new_user(&name, &password, None)?;
+            let active = state
+                .store
+                .run({
+                    let name = name.clone();
+                    move |c| accounts::check_registration(c, caller.as_ref(), &name, None)
+                })
+                .await?;
+            let hash = state.auth.bcrypt_hash(password).await?;
+            state
+                .store
+                .run(move |c| accounts::register(c, &name, &hash, None, active))
+                .await?
+        }
+        "organization" => {
+            state
+                .store
+                .run(move |c| accounts::create_organization(c, caller.as_ref(), &name))
+                .await?
+        }
+        _ => {
+            return Err(Error::bad_request(
+                "INVALID_ACCOUNT_TYPE",
+                "type is \"user\" or \"organization\"",
+            ))
+        }
+    };
+    Ok(HttpResponse::Ok().json(AccountDto::from(&account)))
+}
+
+/// `GET /api/v0/accounts`: every account, for any authenticated user.
+pub async fn list(state: web::Data<AppState>, _user: User) -> Result<HttpResponse> {
+    let list = state.store.run(|c| accounts::list(c)).await?;
+    Ok(HttpResponse::Ok().json(json!({"accounts": dto::accounts(&list)})))
+}
+
+/// `GET /api/v0/accounts/{name}`.
+pub async fn get(
+    state: web::Data<AppState>,
+    _user: User,
+    path: web::Path<String>,
+) -> Result<HttpResponse> {
+    let name = path.into_inner();
+    let account = state.store.run(move |c| accounts::get(c, &name)).await?;
+    Ok(HttpResponse::Ok().json(AccountDto::from(&account)))
+}
+
+/// `DELETE /api/v0/accounts/{name}`: site admins; 204, also when there was no such account.
+pub async fn delete(
+    state: web::Data<AppState>,
+    user: User,
+    path: web::Path<String>,
+) -> Result<HttpResponse> {
+    let name = path.into_inner();
+    let caller = user.caller();
+    let deleted = state
+        .store
+        .run(move |c| accounts::delete(c, Some(&caller), &name))
+        .await?;
+    if let Some(account) = deleted {
+        state.auth.forget_user(account.id);
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordChange {
+    old_password: Option<String>,
+    new_password: String,
+}
+
+/// `POST /api/v0/accounts/{name}/changePassword`: the user itself (with `oldPassword`) or a
+/// site admin (without). 200 with the account.
+pub async fn change_password(
+    state: web::Data<AppState>,
+    user: User,
+    path: web::Path<String>,
+    body: web::Json<PasswordChange>,
+) -> Result<HttpResponse> {
+    let name = path.into_inner();
+    let caller = user.caller();
+    let PasswordChange {
+        old_password,
+        new_password,
+    } = body.into_inner();
+    let (account, old_hash) = state
+        .store
+        .run(move |c| accounts::password_change_target(c, Some(&caller), &name))
+        .await?;
+    names::validate_password(&new_password)?;
+    if let Some(hash) = old_hash {
+        let old = old_password
+            .ok_or_else(|| Error::bad_request("INVALID_OLD_PASSWORD", "oldPassword is required"))?;
+        if !state.auth.bcrypt_verify(old, hash).await? {
+            return Err(Error::bad_request(
+                "INVALID_OLD_PASSWORD",
+                "oldPassword is not the current password",
+            ));
+        }
+    }
+    state.set_password(account.id, &new_password).await?;
+    Ok(HttpResponse::Ok().json(AccountDto::from(&account)))
+}
+
+async fn set_active(
+    state: web::Data<AppState>,
+    user: User,
+    name: String,
+    active: bool,
+) -> Result<HttpResponse> {
+    let caller = user.caller();
+    let account = state
+        .store
+        .run(move |c| accounts::set_active(c, Some(&caller), &name, active))
+        .await?;
+    if !active {
+        // Remembered credentials must not outlive the deactivation.
+        state.auth.forget_user(account.id);
+    }
+    Ok(HttpResponse::Ok().json(AccountDto::from(&account)))
+}
+
+/// `PUT /api/v0/accounts/{name}/activate`: site admins.
+pub async fn activate(
+    state: web::Data<AppState>,
+    user: User,
+    path: web::Path<String>,
+) -> Result<HttpResponse> {
+    set_active(state, user, path.into_inner(), true).await
+}
+
+/// `PUT /api/v0/accounts/{name}/deactivate`: site admins.
+pub async fn deactivate(
+    state: web::Data<AppState>,
+    user: User,
+    path: web::Path<String>,
+) -> Result<HttpResponse> {
+    set_active(state, user, path.into_inner(), false).await
+}
+
+/// `GET /api/v0/accounts/{name}/organizations`: the user itself or a site admin.
+pub async fn organizations(
+    state: web::Data<AppState>,
+    user: User,
+    path: web::Path<String>,
+) -> Result<HttpResponse> {
+    let name = path.into_inner();
+    let caller = user.caller();
+    let list = state
+        .store
+        .run(move |c| accounts::organizations_of(c, Some(&caller), &name))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({"organizations": dto::accounts(&list)})))
+}
