@@ -3,9 +3,11 @@
 //! callers run them off the async executor with `Store::run`.
 
 pub mod accounts;
+pub mod catalog;
 pub mod model;
 pub mod names;
 pub mod policy;
 pub mod repos;
+pub mod settings;
 pub mod tags;
 pub mod time;
