@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use rusqlite::Connection;
 
 use crate::core::model::Repository;
-use crate::core::names::LIBRARY;
+use crate::core::names::{self, LIBRARY};
 use crate::core::policy::{self, Caller, Level};
 use crate::core::repos::{self, NewRepo};
 use crate::error::{Error, Result};
@@ -153,6 +153,8 @@ pub fn create_project(
         return Err(Error::not_authorized());
     }
     let (ns, name) = split_path(path).ok_or_else(invalid_path)?;
+    // A bad name is a 400 even in a namespace that does not exist (`a/b/c` is not `a` + `b/c`).
+    names::validate_repository_name(ns, name)?;
     let new = NewRepo {
         name: name.to_owned(),
         short_description: title.to_owned(),
