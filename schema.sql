@@ -47,6 +47,10 @@ CREATE TABLE repositories (
     name                  TEXT    NOT NULL,
     -- `namespace/name`; namespaces are never renamed, so this never goes stale.
     full_path             TEXT    NOT NULL UNIQUE,
+    -- full_path as RegistryUI shows it (`library/x` is `x`): the byte-ordered sort and keyset
+    -- key of /udr/v1api listings. Unique, because only library paths lose their `/`.
+    display_path          TEXT    GENERATED ALWAYS AS (CASE WHEN substr(full_path, 1, 8) = 'library/'
+                                  THEN substr(full_path, 9) ELSE full_path END) VIRTUAL,
     short_description     TEXT    NOT NULL DEFAULT '',
     long_description      TEXT    NOT NULL DEFAULT '',
     -- long_description rendered by markdown::render (sanitized) on write.
@@ -63,6 +67,7 @@ CREATE TABLE repositories (
     star_count            INTEGER NOT NULL DEFAULT 0,
     UNIQUE (namespace_id, name)
 );
+CREATE UNIQUE INDEX repositories_display_path ON repositories(display_path);
 
 -- Access grants. Levels: read-only < read-write < admin.
 CREATE TABLE repository_user_access (

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -66,6 +66,39 @@ pub struct AdminArgs {
 pub enum AdminCommand {
     /// Give USER a new random password and print it.
     ResetPassword { user: String },
+    /// Change a site setting; it applies to the next request of a running server.
+    Set {
+        #[command(subcommand)]
+        setting: SetCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SetCommand {
+    /// Serve anonymous callers of the RegistryUI API (/udr/v1api), public repositories only.
+    PublicApi {
+        #[arg(value_enum)]
+        value: Switch,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
+}
+
+impl Switch {
+    pub fn is_on(self) -> bool {
+        self == Switch::On
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Switch::On => "on",
+            Switch::Off => "off",
+        }
+    }
 }
 
 /// What the running application needs to know; built from `ServeArgs` or by tests.

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use actix_web::{web, HttpServer};
 use clap::Parser;
 
-use berth::config::{AdminArgs, AdminCommand, Cli, Command, Config, ServeArgs};
+use berth::config::{AdminArgs, AdminCommand, Cli, Command, Config, ServeArgs, SetCommand};
 use berth::{core, AppState};
 
 fn main() -> ExitCode {
@@ -54,6 +54,13 @@ fn admin(args: AdminArgs) -> Result<(), String> {
             let password = core::accounts::reset_password(&mut conn, &user, config.bcrypt_cost)
                 .map_err(|e| format!("{user}: {}", e.message))?;
             println!("{password}");
+        }
+        AdminCommand::Set {
+            setting: SetCommand::PublicApi { value },
+        } => {
+            core::settings::set_public_api(&conn, value.is_on())
+                .map_err(|e| e.message.to_string())?;
+            println!("public-api is {}", value.as_str());
         }
     }
     Ok(())

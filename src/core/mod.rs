@@ -3,11 +3,13 @@
 //! callers run them off the async executor with `Store::run`.
 
 pub mod accounts;
+pub mod catalog;
 pub mod grants;
 pub mod model;
 pub mod names;
 pub mod policy;
 pub mod repos;
+pub mod settings;
 pub mod tags;
 pub mod teams;
 pub mod time;

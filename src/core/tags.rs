@@ -26,6 +26,27 @@ pub fn list(
     Ok((repo, tags))
 }
 
+/// A page of the tags of a repository the caller may read: named after `after` in byte
+/// order (keyset), then `offset`/`limit`; with the number of tags after `after`.
+pub fn page(
+    conn: &Connection,
+    caller: Option<&Caller>,
+    ns: &str,
+    name: &str,
+    after: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<(Repository, Vec<Tag>, i64)> {
+    let (repo, _) = repos::readable(conn, caller, ns, name)?;
+    let total = store::tags::count_tags_after(conn, repo.id, after)?;
+    let tags = if limit > 0 && offset < total {
+        store::tags::tags_after(conn, repo.id, after, limit, offset)?
+    } else {
+        Vec::new()
+    };
+    Ok((repo, tags, total))
+}
+
 /// One tag of a repository the caller may read.
 pub fn get(
     conn: &Connection,

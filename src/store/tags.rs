@@ -72,6 +72,29 @@ pub fn tags(conn: &Connection, repository_id: i64) -> Result<Vec<Tag>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// A page of the tags of a repository named after `after` (byte order), by name.
+pub fn tags_after(
+    conn: &Connection,
+    repository_id: i64,
+    after: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Tag>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT name, image_id, updated_at, pull_count FROM tags WHERE repository_id = ?1 AND name > ?2
+         ORDER BY name LIMIT ?3 OFFSET ?4",
+    )?;
+    let rows = stmt.query_map(params![repository_id, after, limit, offset], tag)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// How many tags of a repository are named after `after`.
+pub fn count_tags_after(conn: &Connection, repository_id: i64, after: &str) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM tags WHERE repository_id = ?1 AND name > ?2")?
+        .query_row(params![repository_id, after], |r| r.get(0))?)
+}
+
 pub fn tag_by_name(conn: &Connection, repository_id: i64, name: &str) -> Result<Option<Tag>> {
     Ok(conn
         .prepare_cached(

@@ -1,0 +1,299 @@
+//! RegistryUI handlers: parse parameters, admit the caller (the Public API switch), ask the
+//! core, shape the answer. Errors leave as `{"error": "..."}` through the envelope.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::de::DeserializeOwned;
+
+use super::dto::{
+    CreateParams, Deleted, Done, FolderParams, ListParams, One, Page, RepositoryEntry, TagEntry,
+    TagInfo, TagParams, TagsParams,
+};
+use crate::auth::extract::{MaybeUser, User};
+use crate::core::{catalog, settings, tags};
+use crate::error::{Error, Result};
+use crate::AppState;
+
+/// `take` when the caller does not say.
+pub const DEFAULT_TAKE: i64 = 100;
+/// The largest `take` accepted; above it is a 400, not a silent clamp.
+pub const MAX_TAKE: i64 = 1000;
+
+/// A `skip`/`take` value: a non-negative integer.
+fn count(name: &'static str, value: Option<&str>, default: i64) -> Result<i64> {
+    match value {
+        None => Ok(default),
+        Some(v) => v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            Error::bad_request(
+                "INVALID_PAGING",
+                format!("{name} must be a non-negative integer"),
+            )
+        }),
+    }
+}
+
+/// `(skip, take)`, validated.
+fn paging(skip: Option<&str>, take: Option<&str>) -> Result<(i64, i64)> {
+    let skip = count("skip", skip, 0)?;
+    let take = count("take", take, DEFAULT_TAKE)?;
+    if take > MAX_TAKE {
+        return Err(Error::bad_request(
+            "INVALID_PAGING",
+            format!("take must be at most {MAX_TAKE}"),
+        ));
+    }
+    Ok((skip, take))
+}
+
+fn required<'a>(name: &'static str, value: Option<&'a str>) -> Result<&'a str> {
+    value
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| Error::bad_request("MISSING_PARAMETER", format!("{name} is required")))
+}
+
+/// A repository named by a displayed path; a path that cannot exist is a missing repository.
+fn repository(value: Option<&str>) -> Result<(String, String)> {
+    let path = required("repository", value)?;
+    catalog::split_path(path)
+        .map(|(ns, name)| (ns.to_owned(), name.to_owned()))
+        .ok_or_else(Error::no_such_repository)
+}
+
+/// Parameters sent as a form body (`curl -d`), in the query-string format.
+fn form<T: DeserializeOwned + Default>(body: &web::Bytes) -> Result<T> {
+    if body.is_empty() {
+        return Ok(T::default());
+    }
+    let text = std::str::from_utf8(body)
+        .map_err(|_| Error::bad_request("INVALID_BODY", "the form body is not UTF-8"))?;
+    web::Query::<T>::from_query(text)
+        .map(web::Query::into_inner)
+        .map_err(|e| Error::bad_request("INVALID_BODY", format!("invalid form body: {e}")))
+}
+
+/// Where clients reach this registry, for pull commands: the configured public address, or
+/// the host the request arrived at.
+fn registry_host(state: &AppState, req: &HttpRequest) -> String {
+    state
+        .config
+        .public_address
+        .clone()
+        .unwrap_or_else(|| req.connection_info().host().to_owned())
+}
+
+/// `GET /udr/v1api/repositories`.
+pub async fn repositories_get(
+    state: web::Data<AppState>,
+    caller: MaybeUser,
+    query: web::Query<ListParams>,
+) -> Result<HttpResponse> {
+    list(state, caller, query.into_inner()).await
+}
+
+/// `POST /udr/v1api/repositories` (the seed's `curl -d ""`): parameters in the query string
+/// or a form body.
+pub async fn repositories_post(
+    state: web::Data<AppState>,
+    caller: MaybeUser,
+    query: web::Query<ListParams>,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
+    let params = query.into_inner().or(form(&body)?);
+    list(state, caller, params).await
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    caller: MaybeUser,
+    p: ListParams,
+) -> Result<HttpResponse> {
+    let caller = caller.caller();
+    let listing = state
+        .store
+        .run(move |c| {
+            settings::admit_api_caller(c, caller.as_ref())?;
+            let (skip, take) = paging(p.skip.as_deref(), p.take.as_deref())?;
+            let q = catalog::Query {
+                folder: p.folder.as_deref(),
+                start_after: p.start_after.as_deref(),
+                skip,
+                take,
+            };
+            catalog::list(c, caller.as_ref(), &q)
+        })
+        .await?;
+    let entries = listing
+        .entries
+        .into_iter()
+        .map(RepositoryEntry::from)
+        .collect();
+    Ok(HttpResponse::Ok().json(Page::new(listing.total, entries)))
+}
+
+/// `POST /udr/v1api/project/create?repository=&title=&isPublic=`: site admins; 201 and
+/// `{"error": null, "entry": <Repository Entry>}`.
+pub async fn project_create(
+    state: web::Data<AppState>,
+    user: User,
+    query: web::Query<CreateParams>,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
+    let p = query.into_inner().or(form(&body)?);
+    let caller = user.caller();
+    let is_public = match p.is_public.as_deref() {
+        None | Some("") => false,
+        Some(v) if v.eq_ignore_ascii_case("true") || v == "1" => true,
+        Some(v) if v.eq_ignore_ascii_case("false") || v == "0" => false,
+        Some(_) => {
+            return Err(Error::bad_request(
+                "INVALID_PARAMETER",
+                "isPublic must be true or false",
+            ))
+        }
+    };
+    let listed = state
+        .store
+        .run(move |c| {
+            let path = required("repository", p.repository.as_deref())?;
+            catalog::create_project(
+                c,
+                Some(&caller),
+                path,
+                p.title.as_deref().unwrap_or(""),
+                is_public,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(One::new(RepositoryEntry::from(listed))))
+}
+
+/// `GET /udr/v1api/tags?repository=&startAfter=&skip=&take=`: the tags by name, byte order.
+pub async fn tags(
+    state: web::Data<AppState>,
+    caller: MaybeUser,
+    req: HttpRequest,
+    query: web::Query<TagsParams>,
+) -> Result<HttpResponse> {
+    let host = registry_host(&state, &req);
+    let caller = caller.caller();
+    let p = query.into_inner();
+    let (repo, tags, total) = state
+        .store
+        .run(move |c| {
+            settings::admit_api_caller(c, caller.as_ref())?;
+            let (ns, name) = repository(p.repository.as_deref())?;
+            let (skip, take) = paging(p.skip.as_deref(), p.take.as_deref())?;
+            let after = p.start_after.as_deref().unwrap_or("");
+            tags::page(c, caller.as_ref(), &ns, &name, after, take, skip)
+        })
+        .await?;
+    let entries = tags
+        .iter()
+        .map(|t| TagEntry::new(&repo, t, &host))
+        .collect();
+    Ok(HttpResponse::Ok().json(Page::new(total, entries)))
+}
+
+/// `GET /udr/v1api/taginfo?repository=&tagName=`.
+pub async fn taginfo_get(
+    state: web::Data<AppState>,
+    caller: MaybeUser,
+    req: HttpRequest,
+    query: web::Query<TagParams>,
+) -> Result<HttpResponse> {
+    let host = registry_host(&state, &req);
+    let caller = caller.caller();
+    let p = query.into_inner();
+    let (repo, tag) = state
+        .store
+        .run(move |c| {
+            settings::admit_api_caller(c, caller.as_ref())?;
+            let (ns, name) = repository(p.repository.as_deref())?;
+            let tag = required("tagName", p.tag_name.as_deref())?;
+            tags::get(c, caller.as_ref(), &ns, &name, tag)
+        })
+        .await?;
+    let image_id = tag.image_id.clone();
+    Ok(HttpResponse::Ok().json(One::new(TagInfo {
+        tag: TagEntry::new(&repo, &tag, &host),
+        image_id,
+    })))
+}
+
+/// `DELETE /udr/v1api/taginfo?repository=&tagName=`: read-write on the repository.
+pub async fn taginfo_delete(
+    state: web::Data<AppState>,
+    caller: MaybeUser,
+    query: web::Query<TagParams>,
+) -> Result<HttpResponse> {
+    let caller = caller.caller();
+    let p = query.into_inner();
+    state
+        .store
+        .run(move |c| {
+            settings::admit_api_caller(c, caller.as_ref())?;
+            let (ns, name) = repository(p.repository.as_deref())?;
+            let tag = required("tagName", p.tag_name.as_deref())?;
+            tags::delete(c, caller.as_ref(), &ns, &name, tag)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Done::new()))
+}
+
+/// `DELETE /udr/v1api/folder?path=`: site admins; every repository under `path/` goes, in
+/// one transaction.
+pub async fn folder_delete(
+    state: web::Data<AppState>,
+    user: User,
+    query: web::Query<FolderParams>,
+) -> Result<HttpResponse> {
+    let caller = user.caller();
+    let p = query.into_inner();
+    let deleted = state
+        .store
+        .run(move |c| {
+            let path = required("path", p.path.as_deref())?;
+            catalog::delete_folder(c, Some(&caller), path)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Deleted {
+        error: None,
+        deleted,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_accepts_non_negative_integers_and_defaults() {
+        assert_eq!(paging(None, None).unwrap(), (0, DEFAULT_TAKE));
+        assert_eq!(paging(Some("5"), Some("0")).unwrap(), (5, 0));
+        assert_eq!(paging(Some("0"), Some("1000")).unwrap(), (0, 1000));
+    }
+
+    #[test]
+    fn paging_refuses_negatives_non_numbers_and_large_takes() {
+        for (skip, take, message) in [
+            (Some("-1"), None, "skip must be a non-negative integer"),
+            (Some("x"), None, "skip must be a non-negative integer"),
+            (Some(""), None, "skip must be a non-negative integer"),
+            (Some("1.5"), None, "skip must be a non-negative integer"),
+            (
+                Some("99999999999999999999"),
+                None,
+                "skip must be a non-negative integer",
+            ),
+            (None, Some("-3"), "take must be a non-negative integer"),
+            (None, Some("ten"), "take must be a non-negative integer"),
+            (None, Some("1001"), "take must be at most 1000"),
+        ] {
+            let e = paging(skip, take).unwrap_err();
+            assert_eq!(
+                (e.status.as_u16(), e.message.as_ref()),
+                (400, message),
+                "{skip:?} {take:?}"
+            );
+        }
+    }
+}

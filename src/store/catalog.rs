@@ -1,0 +1,359 @@
+//! The site-wide catalog of repositories by path, as RegistryUI sees it: pages in byte order
+//! of the displayed path (`repositories.display_path`, where `library/x` is `x`), their true
+//! counts, the team grants of a page in one query, and the removal of a whole folder.
+//!
+//! Every page and count goes through [`VISIBLE`], the SQL form of the permission policy, so a
+//! private repository the caller may not read is neither listed nor counted. Ranges are
+//! exclusive bounds on the indexed `display_path`, so a deep page (keyset `startAfter`) costs
+//! what the first page costs.
+
+use rusqlite::{named_params, Connection};
+
+use super::repos::{repository, viewer, COLUMNS, VISIBLE};
+use crate::core::model::Repository;
+use crate::core::policy::{Caller, Level};
+use crate::error::Result;
+
+/// `store::repos::FROM` with the plan pinned: repositories outside (SQLite's `CROSS JOIN`
+/// keeps the order), walked in `display_path` index order (`INDEXED BY`), accounts looked
+/// up by key. Left to itself and given statistics, the planner may loop over a few
+/// namespaces and sort, or scan the whole table to count a deep range, which would make a
+/// deep `startAfter` page cost as much as the whole catalog.
+const FROM: &str =
+    "repositories r INDEXED BY repositories_display_path CROSS JOIN accounts a ON a.id = r.namespace_id";
+
+/// Displayed paths strictly between `after` and `before` (no upper bound when `None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathRange {
+    pub after: String,
+    pub before: Option<String>,
+}
+
+impl PathRange {
+    /// The range condition on `r.display_path`, written so the index serves it.
+    fn condition(&self) -> &'static str {
+        match self.before {
+            Some(_) => "r.display_path > :after AND r.display_path < :before",
+            None => "r.display_path > :after",
+        }
+    }
+
+    /// The SQL of one page: exposed so a test can hold its query plan to the index.
+    pub fn page_sql(&self) -> String {
+        format!(
+            "SELECT {COLUMNS} FROM {FROM} WHERE {} AND {VISIBLE}
+             ORDER BY r.display_path LIMIT :limit OFFSET :offset",
+            self.condition()
+        )
+    }
+
+    fn count_sql(&self) -> String {
+        format!(
+            "SELECT count(*) FROM {FROM} WHERE {} AND {VISIBLE}",
+            self.condition()
+        )
+    }
+}
+
+/// How many repositories in the range the caller may read.
+pub fn count_visible(conn: &Connection, caller: Option<&Caller>, range: &PathRange) -> Result<i64> {
+    let (viewer, admin) = viewer(caller);
+    let before = range.before.as_deref().unwrap_or("");
+    let mut stmt = conn.prepare_cached(&range.count_sql())?;
+    let total = if range.before.is_some() {
+        stmt.query_row(
+            named_params! {":after": range.after, ":before": before, ":viewer": viewer, ":viewer_admin": admin},
+            |r| r.get(0),
+        )?
+    } else {
+        stmt.query_row(
+            named_params! {":after": range.after, ":viewer": viewer, ":viewer_admin": admin},
+            |r| r.get(0),
+        )?
+    };
+    Ok(total)
+}
+
+/// One page of the repositories in the range that the caller may read, by displayed path.
+pub fn page_visible(
+    conn: &Connection,
+    caller: Option<&Caller>,
+    range: &PathRange,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Repository>> {
+    let (viewer, admin) = viewer(caller);
+    let before = range.before.as_deref().unwrap_or("");
+    let mut stmt = conn.prepare_cached(&range.page_sql())?;
+    let rows = if range.before.is_some() {
+        stmt.query_map(
+            named_params! {":after": range.after, ":before": before, ":viewer": viewer, ":viewer_admin": admin,
+                           ":limit": limit, ":offset": offset},
+            repository,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?
+    } else {
+        stmt.query_map(
+            named_params! {":after": range.after, ":viewer": viewer, ":viewer_admin": admin,
+            ":limit": limit, ":offset": offset},
+            repository,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?
+    };
+    Ok(rows)
+}
+
+/// A team's effective level on a repository, from any of the grants that give one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TeamGrant {
+    pub repository_id: i64,
+    pub team_id: i64,
+    pub level: Level,
+}
+
+fn rank(column: &str) -> String {
+    format!("CASE {column} WHEN 'admin' THEN 3 WHEN 'read-write' THEN 2 WHEN 'read-only' THEN 1 ELSE 0 END")
+}
+
+/// Every team grant that reaches the given repositories, in one query: repository grants
+/// (organization repositories only, as the policy counts them), namespace grants of the
+/// owning organization's teams, and its `owners` team (admin on everything). A team may
+/// appear more than once for a repository; the caller takes the highest.
+pub fn team_grants(conn: &Connection, repository_ids: &[i64]) -> Result<Vec<TeamGrant>> {
+    if repository_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = serde_json::Value::from(repository_ids).to_string();
+    let sql = format!(
+        "WITH page(id) AS (SELECT value FROM json_each(:ids))
+         SELECT x.repository_id, x.team_id, {}
+           FROM repository_team_access x
+           JOIN repositories r ON r.id = x.repository_id
+           JOIN accounts a ON a.id = r.namespace_id
+          WHERE x.repository_id IN page AND a.kind = 'organization'
+         UNION ALL
+         SELECT r.id, n.team_id, {}
+           FROM repositories r
+           JOIN teams t ON t.org_id = r.namespace_id
+           JOIN namespace_team_access n ON n.team_id = t.id
+          WHERE r.id IN page
+         UNION ALL
+         SELECT r.id, t.id, 3
+           FROM repositories r
+           JOIN teams t ON t.org_id = r.namespace_id AND t.name = 'owners'
+          WHERE r.id IN page",
+        rank("x.level"),
+        rank("n.level")
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(named_params! {":ids": ids}, |r| {
+        Ok(TeamGrant {
+            repository_id: r.get(0)?,
+            team_id: r.get(1)?,
+            level: Level::from_rank(r.get(2)?),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Delete every repository in the range (their images, tags, grants and stars go with them
+/// by cascade); returns how many. Run it inside one `store::write` transaction.
+pub fn delete_range(conn: &Connection, range: &PathRange) -> Result<usize> {
+    let sql = format!("DELETE FROM repositories AS r WHERE {}", range.condition());
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let n = match &range.before {
+        Some(before) => stmt.execute(named_params! {":after": range.after, ":before": before})?,
+        None => stmt.execute(named_params! {":after": range.after})?,
+    };
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{self, accounts, repos};
+
+    fn seed(conn: &Connection, paths: &[(&str, &str)]) {
+        for (ns, name) in paths {
+            let account = match accounts::by_name(conn, ns).unwrap() {
+                Some(a) => a,
+                None => accounts::insert_organization(conn, ns, None).unwrap(),
+            };
+            repos::insert(
+                conn,
+                &account,
+                &repos::NewRepository {
+                    name,
+                    short_description: "",
+                    long_description: "",
+                    long_description_html: "",
+                    is_public: true,
+                },
+            )
+            .unwrap();
+        }
+    }
+
+    /// The query plan of `sql` with every parameter bound (texts for the range, numbers else).
+    fn plan(conn: &Connection, sql: &str) -> String {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        for i in 1..=stmt.parameter_count() {
+            match stmt.parameter_name(i).unwrap_or("") {
+                ":after" => stmt.raw_bind_parameter(i, "acme/").unwrap(),
+                ":before" => stmt.raw_bind_parameter(i, "acme0").unwrap(),
+                _ => stmt.raw_bind_parameter(i, 1).unwrap(),
+            }
+        }
+        let mut rows = stmt.raw_query();
+        let mut lines = Vec::new();
+        while let Some(row) = rows.next().unwrap() {
+            lines.push(row.get::<_, String>(3).unwrap());
+        }
+        lines.join("\n")
+    }
+
+    #[test]
+    fn display_path_drops_only_the_library_prefix() {
+        let conn = store::memory();
+        seed(
+            &conn,
+            &[
+                ("library", "alpine"),
+                ("libraryx", "y"),
+                ("acme", "library"),
+            ],
+        );
+        let mut stmt = conn
+            .prepare("SELECT full_path, display_path FROM repositories ORDER BY display_path")
+            .unwrap();
+        let got: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        let want = [
+            ("acme/library", "acme/library"),
+            ("library/alpine", "alpine"),
+            ("libraryx/y", "libraryx/y"),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        assert_eq!(got, want);
+        for (full, shown) in &got {
+            assert_eq!(crate::core::catalog::display_path(full), shown);
+        }
+    }
+
+    /// The keyset page must be served by the `display_path` index: a range search in index
+    /// order, never a full scan followed by a temporary sort. The count behind a deep
+    /// `startAfter` is a range search too. Both with the planner's defaults and with
+    /// statistics.
+    #[test]
+    fn keyset_page_is_an_index_range_search_without_a_sort() {
+        let conn = store::memory();
+        let names: Vec<String> = (0..300).map(|i| format!("r{i:03}")).collect();
+        let paths: Vec<(&str, &str)> = names.iter().map(|n| ("acme", n.as_str())).collect();
+        seed(&conn, &paths);
+        seed(&conn, &[("zeta", "c")]);
+        let range = |after: &str, before: Option<&str>| PathRange {
+            after: after.into(),
+            before: before.map(Into::into),
+        };
+        let assert_index = |sql: &str| {
+            let plan = plan(&conn, sql);
+            assert!(
+                plan.contains("SEARCH r USING INDEX repositories_display_path"),
+                "{plan}"
+            );
+            assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+            assert!(
+                !plan.lines().any(|l| l.trim_start().starts_with("SCAN r")),
+                "{plan}"
+            );
+        };
+        for analyzed in [false, true] {
+            if analyzed {
+                conn.execute_batch("ANALYZE").unwrap();
+            }
+            for r in [
+                range("", None),
+                range("acme/r150", None),
+                range("acme/", Some("acme0")),
+            ] {
+                assert_index(&r.page_sql());
+            }
+            for r in [range("acme/r290", None), range("acme/r290", Some("acme0"))] {
+                assert_index(&r.page_sql());
+                assert_index(&r.count_sql());
+            }
+        }
+    }
+
+    #[test]
+    fn pages_and_counts_follow_the_range_in_byte_order() {
+        let conn = store::memory();
+        seed(
+            &conn,
+            &[
+                ("acme", "b"),
+                ("acme", "a-b"),
+                ("acme", "a.b"),
+                ("acme", "a_b"),
+                ("acme", "a"),
+                ("acmex", "z"),
+            ],
+        );
+        let admin = Caller {
+            user_id: 1,
+            is_admin: true,
+            is_active: true,
+        };
+        let range = PathRange {
+            after: "acme/".into(),
+            before: Some("acme0".into()),
+        };
+        let page = page_visible(&conn, Some(&admin), &range, 10, 0).unwrap();
+        let paths: Vec<_> = page.iter().map(|r| r.full_path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["acme/a", "acme/a-b", "acme/a.b", "acme/a_b", "acme/b"]
+        );
+        assert_eq!(count_visible(&conn, Some(&admin), &range).unwrap(), 5);
+        let after = PathRange {
+            after: "acme/a.b".into(),
+            before: None,
+        };
+        assert_eq!(count_visible(&conn, Some(&admin), &after).unwrap(), 3);
+        let paths: Vec<_> = page_visible(&conn, Some(&admin), &after, 2, 1)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.full_path)
+            .collect();
+        assert_eq!(paths, ["acme/b", "acmex/z"]);
+    }
+
+    #[test]
+    fn delete_range_removes_only_the_folder() {
+        let mut conn = store::memory();
+        seed(
+            &conn,
+            &[("acme", "a"), ("acme", "b"), ("acmex", "c"), ("acm", "d")],
+        );
+        let range = PathRange {
+            after: "acme/".into(),
+            before: Some("acme0".into()),
+        };
+        let n = store::write(&mut conn, |tx| delete_range(tx, &range)).unwrap();
+        assert_eq!(n, 2);
+        let left: Vec<String> = conn
+            .prepare("SELECT full_path FROM repositories ORDER BY full_path")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(left, ["acm/d", "acmex/c"]);
+    }
+}
