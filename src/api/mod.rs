@@ -5,13 +5,28 @@ pub mod cloud;
 pub mod dtr;
 pub mod index;
 pub mod registryui;
+pub mod v1;
 
-use actix_web::web;
+use actix_web::{web, HttpRequest};
+
+use crate::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     dtr::configure(cfg);
-    index::configure(cfg);
-    alauda::configure(cfg);
+    v1::configure(cfg);
     cloud::configure(cfg);
     registryui::configure(cfg);
+}
+
+/// This server's `host[:port]` as clients should reach it: the configured public address, or
+/// the `Host` the request came with (Index `X-Docker-Endpoints`, absolute paging links).
+pub fn public_host(state: &AppState, req: &HttpRequest) -> String {
+    if let Some(addr) = &state.config.public_address {
+        return addr.clone();
+    }
+    req.headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| req.connection_info().host().to_owned())
 }

@@ -7,5 +7,8 @@ pub mod model;
 pub mod names;
 pub mod policy;
 pub mod repos;
+pub mod search;
+pub mod stars;
 pub mod tags;
 pub mod time;
+pub mod tokens;

@@ -4,7 +4,9 @@
 pub mod accounts;
 pub mod keys;
 pub mod repos;
+pub mod search;
 pub mod settings;
+pub mod stars;
 pub mod tags;
 
 use std::fs;

@@ -1,4 +1,4 @@
-//! `/v1/users`: login check and registration (profile updates arrive with the Index issue).
+//! `/v1/users`: login check, registration and profile updates.
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -45,4 +45,40 @@ pub async fn register(state: web::Data<AppState>, caller: MaybeUser, body: web::
         .await
         .map_err(taken)?;
     Ok(HttpResponse::Created().json("User Created"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileUpdate {
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    password: Option<String>,
+}
+
+/// `PUT /v1/users/{username}` `{"email"?, "password"?}`: 204. An email is added (never
+/// replaces one); a password replaces the old one. Self or a site admin; 404 no such user,
+/// 403 someone else, 400 an empty or invalid body. Everything is validated before anything
+/// changes.
+pub async fn update(state: web::Data<AppState>, who: User, name: web::Path<String>, body: web::Json<ProfileUpdate>) -> Result<HttpResponse> {
+    let ProfileUpdate { email, password } = body.into_inner();
+    if email.is_none() && password.is_none() {
+        return Err(Error::bad_request("NOTHING_TO_UPDATE", "send an email, a password or both"));
+    }
+    if let Some(email) = &email {
+        crate::core::names::validate_email(email)?;
+    }
+    if let Some(password) = &password {
+        crate::core::names::validate_password(password)?;
+    }
+    let caller = who.caller();
+    let name = name.into_inner();
+    let account = state.store.run(move |c| accounts::user_to_manage(c, Some(&caller), &name)).await?;
+    if let Some(email) = email {
+        state.store.run(move |c| accounts::add_email(c, account.id, &email)).await?;
+    }
+    if let Some(password) = password {
+        state.set_password(account.id, &password).await?;
+    }
+    Ok(HttpResponse::NoContent().finish())
 }
