@@ -85,7 +85,7 @@ fn profile_update_validates_its_body() {
         let r = app.put("/v1/users/alice").as_user("alice").json(&body).send();
         assert_eq!(r.sj(), (400, error), "{body}");
     }
-    for body in [json!(["x"]), json!({"email": 5}), json!({"nickname": "x"})] {
+    for body in [json!(["x@example.com", "password-456"]), json!({"email": 5}), json!({"nickname": "x"})] {
         let r = app.put("/v1/users/alice").as_user("alice").json(&body).send();
         assert_eq!(r.status, 400, "{body}");
         assert!(r.json()["error"].is_string(), "{body}");
@@ -100,6 +100,15 @@ fn an_access_token_is_not_a_login() {
     let t = token(&app, "alice", "alice/app", Access::Read);
     let r = app.get("/v1/users").token(&t).send();
     assert_eq!(r.sj(), (401, json!({"error": "an access token is valid only on its repository's routes"})));
+}
+
+#[test]
+fn registration_refuses_an_array_body() {
+    let app = TestApp::start_with(|c| c.admin_password = Some(ADMIN_PASSWORD.into()));
+    let r = app.post("/v1/users").json(&json!(["newbie", "password-123", "newbie@example.com"])).send();
+    assert_eq!(r.status, 400);
+    assert!(r.json()["error"].is_string());
+    assert!(berth::store::accounts::by_name(&app.conn(), "newbie").unwrap().is_none());
 }
 
 // ---------------------------------------------------------------- create-and-push

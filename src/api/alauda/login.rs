@@ -3,7 +3,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Map, Value};
 
 use crate::auth::extract::User;
 use crate::core::accounts;
@@ -22,8 +22,8 @@ pub struct Login {
 
 /// `{"username","password"}` -> 200 `{"token"}`: a new API key of that user. The credentials
 /// go through the same checks as Basic (throttle, inactive accounts, answers).
-pub async fn generate_api_token(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Login>) -> Result<HttpResponse> {
-    let Login { username, password } = body.into_inner();
+pub async fn generate_api_token(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Map<String, Value>>) -> Result<HttpResponse> {
+    let Login { username, password } = crate::api::from_object(body.into_inner())?;
     let ip = req.peer_addr().map(|a| a.ip());
     let principal = state.auth.login(&state.store, username, password, ip).await?;
     let user_id = principal.user.id;

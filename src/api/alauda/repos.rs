@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::dto;
 use crate::auth::extract::MaybeUser;
@@ -28,9 +28,9 @@ pub struct NewRepoIn {
 }
 
 /// `POST /v1/repositories/{ns}`: 201 and the create shape; default private.
-pub async fn create(state: web::Data<AppState>, who: MaybeUser, ns: web::Path<String>, body: web::Json<NewRepoIn>) -> Result<HttpResponse> {
+pub async fn create(state: web::Data<AppState>, who: MaybeUser, ns: web::Path<String>, body: web::Json<Map<String, Value>>) -> Result<HttpResponse> {
     let ns = ns.into_inner();
-    let body = body.into_inner();
+    let body: NewRepoIn = crate::api::from_object(body.into_inner())?;
     if body.namespace.as_deref().is_some_and(|n| n != ns) {
         return Err(Error::bad_request("NAMESPACE_MISMATCH", "the body's namespace differs from the URL's"));
     }

@@ -25,8 +25,8 @@ pub struct Registration {
 
 /// `POST /v1/users`: 201 `"User Created"`; 400 with the exact string when the name or email
 /// is taken; 403 when registration is closed (unless an admin asks).
-pub async fn register(state: web::Data<AppState>, caller: MaybeUser, body: web::Json<Registration>) -> Result<HttpResponse> {
-    let Registration { username, password, email } = body.into_inner();
+pub async fn register(state: web::Data<AppState>, caller: MaybeUser, body: web::Json<serde_json::Map<String, serde_json::Value>>) -> Result<HttpResponse> {
+    let Registration { username, password, email } = crate::api::from_object(body.into_inner())?;
     accounts::validate_new_user(&username, &password, Some(&email))?;
     let caller = caller.caller();
     let taken = |e: Error| if e.code == "ACCOUNT_EXISTS" { Error::bad_request(e.code, USER_EXISTS).with_bare() } else { e };
@@ -60,8 +60,8 @@ pub struct ProfileUpdate {
 /// replaces one); a password replaces the old one. Self or a site admin; 404 no such user,
 /// 403 someone else, 400 an empty or invalid body. Everything is validated before anything
 /// changes.
-pub async fn update(state: web::Data<AppState>, who: User, name: web::Path<String>, body: web::Json<ProfileUpdate>) -> Result<HttpResponse> {
-    let ProfileUpdate { email, password } = body.into_inner();
+pub async fn update(state: web::Data<AppState>, who: User, name: web::Path<String>, body: web::Json<serde_json::Map<String, serde_json::Value>>) -> Result<HttpResponse> {
+    let ProfileUpdate { email, password } = crate::api::from_object(body.into_inner())?;
     if email.is_none() && password.is_none() {
         return Err(Error::bad_request("NOTHING_TO_UPDATE", "send an email, a password or both"));
     }
