@@ -46,7 +46,11 @@ fn expected_listed(app: &TestApp, path: &str) -> Value {
 fn create_answers_201_with_the_create_shape() {
     let app = world();
     let body = json!({"repo_name": "repo", "description": "A docker image repository", "namespace": "alice", "is_public": true});
-    let r = app.post("/v1/repositories/alice").as_user("alice").json(&body).send();
+    let r = app
+        .post("/v1/repositories/alice")
+        .as_user("alice")
+        .json(&body)
+        .send();
     let stored = repo(&app, "alice/repo").unwrap();
     let t = rfc3339(stored.created_at);
     assert_eq!(
@@ -66,9 +70,19 @@ fn create_answers_201_with_the_create_shape() {
 #[test]
 fn create_defaults_to_private_and_takes_a_full_description() {
     let app = world();
-    let r = app.post("/v1/repositories/alice/").as_user("alice").json(&json!({"repo_name": "quiet", "full_description": "# Hi"})).send();
+    let r = app
+        .post("/v1/repositories/alice/")
+        .as_user("alice")
+        .json(&json!({"repo_name": "quiet", "full_description": "# Hi"}))
+        .send();
     assert_eq!(r.status, 201);
-    assert_eq!((r.json()["is_public"].clone(), r.json()["full_description"].clone()), (json!(false), json!("# Hi")));
+    assert_eq!(
+        (
+            r.json()["is_public"].clone(),
+            r.json()["full_description"].clone()
+        ),
+        (json!(false), json!("# Hi"))
+    );
     let stored = repo(&app, "alice/quiet").unwrap();
     assert!(!stored.is_public);
     assert!(stored.long_description_html.contains("<h1>"));
@@ -77,33 +91,78 @@ fn create_defaults_to_private_and_takes_a_full_description() {
 #[test]
 fn create_with_a_different_body_namespace_is_400() {
     let app = world();
-    let r = app.post("/v1/repositories/alice").as_user("alice").json(&json!({"repo_name": "x", "namespace": "bob"})).send();
-    assert_eq!(r.sj(), (400, json!({"error": "the body's namespace differs from the URL's"})));
+    let r = app
+        .post("/v1/repositories/alice")
+        .as_user("alice")
+        .json(&json!({"repo_name": "x", "namespace": "bob"}))
+        .send();
+    assert_eq!(
+        r.sj(),
+        (
+            400,
+            json!({"error": "the body's namespace differs from the URL's"})
+        )
+    );
     assert!(repo(&app, "alice/x").is_none());
 }
 
 #[test]
 fn create_of_a_duplicate_is_400() {
     let app = world();
-    let r = app.post("/v1/repositories/alice").as_user("alice").json(&json!({"repo_name": "app"})).send();
-    assert_eq!(r.sj(), (400, json!({"error": "a repository with this name already exists"})));
+    let r = app
+        .post("/v1/repositories/alice")
+        .as_user("alice")
+        .json(&json!({"repo_name": "app"}))
+        .send();
+    assert_eq!(
+        r.sj(),
+        (
+            400,
+            json!({"error": "a repository with this name already exists"})
+        )
+    );
 }
 
 #[test]
 fn create_validates_its_body() {
     let app = world();
     let cases = [
-        (json!({"repo_name": "Bad!"}), json!({"error": "repository names are a-z and 0-9 separated by '.', '_', '__' or dashes"})),
-        (json!({"repo_name": "tags"}), json!({"error": "this repository name is reserved"})),
-        (json!({"repo_name": "x", "description": "d".repeat(101)}), json!({"error": "the short description is longer than 100 characters"})),
-        (json!({"repo_name": "x", "full_description": "d".repeat(25_001)}), json!({"error": "the long description is longer than 25000 characters"})),
+        (
+            json!({"repo_name": "Bad!"}),
+            json!({"error": "repository names are a-z and 0-9 separated by '.', '_', '__' or dashes"}),
+        ),
+        (
+            json!({"repo_name": "tags"}),
+            json!({"error": "this repository name is reserved"}),
+        ),
+        (
+            json!({"repo_name": "x", "description": "d".repeat(101)}),
+            json!({"error": "the short description is longer than 100 characters"}),
+        ),
+        (
+            json!({"repo_name": "x", "full_description": "d".repeat(25_001)}),
+            json!({"error": "the long description is longer than 25000 characters"}),
+        ),
     ];
     for (body, error) in cases {
-        let r = app.post("/v1/repositories/alice").as_user("alice").json(&body).send();
+        let r = app
+            .post("/v1/repositories/alice")
+            .as_user("alice")
+            .json(&body)
+            .send();
         assert_eq!(r.sj(), (400, error));
     }
-    for body in [json!({}), json!({"repo_name": 5}), json!({"repo_name": "x", "is_public": "yes"}), json!(["x"])] {
-        let r = app.post("/v1/repositories/alice").as_user("alice").json(&body).send();
+    for body in [
+        json!({}),
+        json!({"repo_name": 5}),
+        json!({"repo_name": "x", "is_public": "yes"}),
+        json!(["x"]),
+    ] {
+        let r = app
+            .post("/v1/repositories/alice")
+            .as_user("alice")
+            .json(&body)
+            .send();
         assert_eq!(r.status, 400, "{body}");
         assert!(r.json()["error"].is_string(), "{body}");
     }
@@ -113,11 +172,42 @@ fn create_validates_its_body() {
 fn create_needs_namespace_admin() {
     let app = world();
     let body = json!({"repo_name": "x"});
-    assert_eq!(app.post("/v1/repositories/alice").json(&body).send().sj(), (401, json!({"error": "authentication required"})));
-    assert_eq!(app.post("/v1/repositories/alice").as_user("bob").json(&body).send().sj(), (403, json!({"error": "the client is not authorized"})));
-    assert_eq!(app.post("/v1/repositories/acme").as_user("member").json(&body).send().sj(), (403, json!({"error": "the client is not authorized"})));
-    assert_eq!(app.post("/v1/repositories/acme").as_user("owner").json(&body).send().status, 201);
-    assert_eq!(app.post("/v1/repositories/ghost").as_user("alice").json(&body).send().sj(), (404, json!({"error": "no such account"})));
+    assert_eq!(
+        app.post("/v1/repositories/alice").json(&body).send().sj(),
+        (401, json!({"error": "authentication required"}))
+    );
+    assert_eq!(
+        app.post("/v1/repositories/alice")
+            .as_user("bob")
+            .json(&body)
+            .send()
+            .sj(),
+        (403, json!({"error": "the client is not authorized"}))
+    );
+    assert_eq!(
+        app.post("/v1/repositories/acme")
+            .as_user("member")
+            .json(&body)
+            .send()
+            .sj(),
+        (403, json!({"error": "the client is not authorized"}))
+    );
+    assert_eq!(
+        app.post("/v1/repositories/acme")
+            .as_user("owner")
+            .json(&body)
+            .send()
+            .status,
+        201
+    );
+    assert_eq!(
+        app.post("/v1/repositories/ghost")
+            .as_user("alice")
+            .json(&body)
+            .send()
+            .sj(),
+        (404, json!({"error": "no such account"}))
+    );
 }
 
 // ---------------------------------------------------------------- list
@@ -141,9 +231,23 @@ fn list_hides_private_repositories_from_those_who_cannot_read_them() {
     let app = world();
     for who in OUTSIDERS {
         let r = as_who(app.get("/v1/repositories/alice"), who).send();
-        assert_eq!(r.sj(), (200, json!({"count": 1, "next": null, "previous": null, "results": [expected_listed(&app, "alice/app")]})), "{who:?}");
+        assert_eq!(
+            r.sj(),
+            (
+                200,
+                json!({"count": 1, "next": null, "previous": null, "results": [expected_listed(&app, "alice/app")]})
+            ),
+            "{who:?}"
+        );
         let r = as_who(app.get("/v1/repositories/acme"), who).send();
-        assert_eq!(r.sj(), (200, json!({"count": 0, "next": null, "previous": null, "results": []})), "{who:?}");
+        assert_eq!(
+            r.sj(),
+            (
+                200,
+                json!({"count": 0, "next": null, "previous": null, "results": []})
+            ),
+            "{who:?}"
+        );
     }
     let r = app.get("/v1/repositories/acme").as_user("reader").send();
     assert_eq!(r.json()["count"], json!(1));
@@ -157,14 +261,43 @@ fn list_pages_with_absolute_links() {
     }
     let base = format!("http://{}/v1/repositories/bob", app.addr);
     let r = app.get("/v1/repositories/bob?page_size=2").send().json();
-    assert_eq!((r["count"].clone(), r["next"].clone(), r["previous"].clone()), (json!(5), json!(format!("{base}?page=2&page_size=2")), json!(null)));
-    let names = |v: &Value| -> Vec<Value> { v["results"].as_array().unwrap().iter().map(|x| x["repo_name"].clone()).collect() };
+    assert_eq!(
+        (r["count"].clone(), r["next"].clone(), r["previous"].clone()),
+        (
+            json!(5),
+            json!(format!("{base}?page=2&page_size=2")),
+            json!(null)
+        )
+    );
+    let names = |v: &Value| -> Vec<Value> {
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["repo_name"].clone())
+            .collect()
+    };
     assert_eq!(names(&r), vec![json!("r0"), json!("r1")]);
-    let r = app.get("/v1/repositories/bob?page=2&page_size=2").send().json();
-    assert_eq!((r["next"].clone(), r["previous"].clone()), (json!(format!("{base}?page=3&page_size=2")), json!(format!("{base}?page=1&page_size=2"))));
+    let r = app
+        .get("/v1/repositories/bob?page=2&page_size=2")
+        .send()
+        .json();
+    assert_eq!(
+        (r["next"].clone(), r["previous"].clone()),
+        (
+            json!(format!("{base}?page=3&page_size=2")),
+            json!(format!("{base}?page=1&page_size=2"))
+        )
+    );
     assert_eq!(names(&r), vec![json!("r2"), json!("r3")]);
-    let r = app.get("/v1/repositories/bob?page=3&page_size=2").send().json();
-    assert_eq!((r["next"].clone(), names(&r)), (json!(null), vec![json!("r4")]));
+    let r = app
+        .get("/v1/repositories/bob?page=3&page_size=2")
+        .send()
+        .json();
+    assert_eq!(
+        (r["next"].clone(), names(&r)),
+        (json!(null), vec![json!("r4")])
+    );
 }
 
 #[test]
@@ -174,9 +307,15 @@ fn list_defaults_to_20_and_clamps_page_size_to_100() {
         app.repo("bob", &format!("r{i:02}"), true);
     }
     let r = app.get("/v1/repositories/bob").send().json();
-    assert_eq!((r["count"].clone(), r["results"].as_array().unwrap().len()), (json!(25), 20));
+    assert_eq!(
+        (r["count"].clone(), r["results"].as_array().unwrap().len()),
+        (json!(25), 20)
+    );
     let r = app.get("/v1/repositories/bob?page_size=1000").send().json();
-    assert_eq!((r["next"].clone(), r["results"].as_array().unwrap().len()), (json!(null), 25));
+    assert_eq!(
+        (r["next"].clone(), r["results"].as_array().unwrap().len()),
+        (json!(null), 25)
+    );
     let r = app.get("/v1/repositories/bob?page_size=0").send().json();
     assert_eq!(r["results"].as_array().unwrap().len(), 1);
 }
@@ -194,7 +333,10 @@ fn list_refuses_bad_paging() {
 #[test]
 fn list_of_an_unknown_namespace_is_404() {
     let app = world();
-    assert_eq!(app.get("/v1/repositories/ghost").send().sj(), (404, json!({"error": "no such account"})));
+    assert_eq!(
+        app.get("/v1/repositories/ghost").send().sj(),
+        (404, json!({"error": "no such account"}))
+    );
 }
 
 // ---------------------------------------------------------------- detail
@@ -209,27 +351,53 @@ fn detail_has_every_field() {
 #[test]
 fn detail_shows_counters_and_the_callers_star() {
     let app = world();
-    app.get("/v1/repositories/alice/app/images").docker_token().send();
-    app.put("/v1/repositories/alice/app/images").as_user("alice").json(&json!([{"id": IMG2}])).send();
-    app.put("/v1/repositories/alice/app/star").as_user("bob").send();
+    app.get("/v1/repositories/alice/app/images")
+        .docker_token()
+        .send();
+    app.put("/v1/repositories/alice/app/images")
+        .as_user("alice")
+        .json(&json!([{"id": IMG2}]))
+        .send();
+    app.put("/v1/repositories/alice/app/star")
+        .as_user("bob")
+        .send();
     let r = app.get("/v1/repositories/alice/app").as_user("bob").send();
     let expected = expected_detail(&app, "alice/app", true);
     assert_eq!(r.sj(), (200, expected.clone()));
-    assert_eq!((expected["download"].clone(), expected["upload"].clone(), expected["repo_starred_count"].clone()), (json!(1), json!(1), json!(1)));
+    assert_eq!(
+        (
+            expected["download"].clone(),
+            expected["upload"].clone(),
+            expected["repo_starred_count"].clone()
+        ),
+        (json!(1), json!(1), json!(1))
+    );
     assert!(expected["pulled_at"].is_string() && expected["pushed_at"].is_string());
-    assert_eq!(app.get("/v1/repositories/alice/app").as_user("alice").send().json()["is_repo_starred"], json!(false));
+    assert_eq!(
+        app.get("/v1/repositories/alice/app")
+            .as_user("alice")
+            .send()
+            .json()["is_repo_starred"],
+        json!(false)
+    );
 }
 
 #[test]
 fn detail_of_a_missing_repository_is_404() {
     let app = world();
-    assert_eq!(app.get("/v1/repositories/alice/nothing").send().sj(), (404, json!({"error": "no such repository"})));
+    assert_eq!(
+        app.get("/v1/repositories/alice/nothing").send().sj(),
+        (404, json!({"error": "no such repository"}))
+    );
 }
 
 #[test]
 fn detail_for_a_read_only_collaborator() {
     let app = world();
-    let r = app.get("/v1/repositories/acme/secret").as_user("reader").send();
+    let r = app
+        .get("/v1/repositories/acme/secret")
+        .as_user("reader")
+        .send();
     assert_eq!(r.sj(), (200, expected_detail(&app, "acme/secret", false)));
 }
 
@@ -238,7 +406,11 @@ fn detail_for_a_read_only_collaborator() {
 #[test]
 fn update_changes_any_subset_and_answers_the_update_shape() {
     let app = world();
-    let r = app.put("/v1/repositories/alice/app").as_user("alice").json(&json!({"description": "new", "is_public": false})).send();
+    let r = app
+        .put("/v1/repositories/alice/app")
+        .as_user("alice")
+        .json(&json!({"description": "new", "is_public": false}))
+        .send();
     let stored = repo(&app, "alice/app").unwrap();
     assert_eq!(
         r.sj(),
@@ -249,29 +421,88 @@ fn update_changes_any_subset_and_answers_the_update_shape() {
                    "created_at": rfc3339(stored.created_at), "updated_at": rfc3339(stored.updated_at.unwrap())})
         )
     );
-    let r = app.put("/v1/repositories/alice/app/").as_user("alice").json(&json!({"full_description": "**bold**"})).send();
-    assert_eq!((r.status, r.json()["description"].clone(), r.json()["full_description"].clone()), (200, json!("new"), json!("**bold**")));
-    assert!(repo(&app, "alice/app").unwrap().long_description_html.contains("<strong>bold</strong>"));
+    let r = app
+        .put("/v1/repositories/alice/app/")
+        .as_user("alice")
+        .json(&json!({"full_description": "**bold**"}))
+        .send();
+    assert_eq!(
+        (
+            r.status,
+            r.json()["description"].clone(),
+            r.json()["full_description"].clone()
+        ),
+        (200, json!("new"), json!("**bold**"))
+    );
+    assert!(repo(&app, "alice/app")
+        .unwrap()
+        .long_description_html
+        .contains("<strong>bold</strong>"));
 }
 
 #[test]
 fn update_is_for_repository_admins() {
     let app = world();
     let body = json!({"description": "mine now"});
-    assert_eq!(app.put("/v1/repositories/alice/app").as_user("bob").json(&body).send().sj(), (403, json!({"error": "the client is not authorized"})));
-    assert_eq!(app.put("/v1/repositories/acme/secret").as_user("reader").json(&body).send().sj(), (403, json!({"error": "the client is not authorized"})));
-    assert_eq!(app.put("/v1/repositories/acme/secret").as_user("owner").json(&body).send().status, 200);
-    assert_eq!(app.put("/v1/repositories/alice/app").admin().json(&body).send().status, 200);
+    assert_eq!(
+        app.put("/v1/repositories/alice/app")
+            .as_user("bob")
+            .json(&body)
+            .send()
+            .sj(),
+        (403, json!({"error": "the client is not authorized"}))
+    );
+    assert_eq!(
+        app.put("/v1/repositories/acme/secret")
+            .as_user("reader")
+            .json(&body)
+            .send()
+            .sj(),
+        (403, json!({"error": "the client is not authorized"}))
+    );
+    assert_eq!(
+        app.put("/v1/repositories/acme/secret")
+            .as_user("owner")
+            .json(&body)
+            .send()
+            .status,
+        200
+    );
+    assert_eq!(
+        app.put("/v1/repositories/alice/app")
+            .admin()
+            .json(&body)
+            .send()
+            .status,
+        200
+    );
 }
 
 #[test]
 fn update_validates_its_body() {
     let app = world();
-    let r = app.put("/v1/repositories/alice/app").as_user("alice").json(&json!({"description": "d".repeat(101)})).send();
-    assert_eq!(r.sj(), (400, json!({"error": "the short description is longer than 100 characters"})));
-    let r = app.put("/v1/repositories/alice/app").as_user("alice").json(&json!({"is_public": "no"})).send();
+    let r = app
+        .put("/v1/repositories/alice/app")
+        .as_user("alice")
+        .json(&json!({"description": "d".repeat(101)}))
+        .send();
+    assert_eq!(
+        r.sj(),
+        (
+            400,
+            json!({"error": "the short description is longer than 100 characters"})
+        )
+    );
+    let r = app
+        .put("/v1/repositories/alice/app")
+        .as_user("alice")
+        .json(&json!({"is_public": "no"}))
+        .send();
     assert_eq!(r.status, 400);
-    assert!(r.json()["error"].as_str().unwrap().starts_with("invalid JSON body"));
+    assert!(r.json()["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("invalid JSON body"));
     assert!(repo(&app, "alice/app").unwrap().is_public);
 }
 
@@ -286,14 +517,20 @@ fn tags_list_image_tag_and_name() {
     let resp = app.get("/v1/repositories/alice/app/tags").send();
     assert_eq!(
         resp.sj(),
-        (200, json!([{"image_id": IMG, "tag": "latest", "name": "latest"}, {"image_id": IMG, "tag": "test", "name": "test"}]))
+        (
+            200,
+            json!([{"image_id": IMG, "tag": "latest", "name": "latest"}, {"image_id": IMG, "tag": "test", "name": "test"}])
+        )
     );
 }
 
 #[test]
 fn tags_of_a_missing_repository_are_404() {
     let app = world();
-    assert_eq!(app.get("/v1/repositories/alice/nothing/tags").send().sj(), (404, json!({"error": "no such repository"})));
+    assert_eq!(
+        app.get("/v1/repositories/alice/nothing/tags").send().sj(),
+        (404, json!({"error": "no such repository"}))
+    );
 }
 
 // ---------------------------------------------------------------- delete
@@ -301,18 +538,42 @@ fn tags_of_a_missing_repository_are_404() {
 #[test]
 fn delete_answers_204_without_a_body() {
     let app = world();
-    let r = app.delete("/v1/repositories/alice/app/").as_user("alice").send();
+    let r = app
+        .delete("/v1/repositories/alice/app/")
+        .as_user("alice")
+        .send();
     assert_eq!((r.status, r.body.as_str()), (204, ""));
     assert!(repo(&app, "alice/app").is_none());
-    assert_eq!(app.delete("/v1/repositories/alice/app").as_user("alice").send().sj(), (404, json!({"error": "no such repository"})));
+    assert_eq!(
+        app.delete("/v1/repositories/alice/app")
+            .as_user("alice")
+            .send()
+            .sj(),
+        (404, json!({"error": "no such repository"}))
+    );
 }
 
 #[test]
 fn delete_is_for_repository_admins() {
     let app = world();
-    assert_eq!(app.delete("/v1/repositories/alice/app").as_user("bob").send().sj(), (403, json!({"error": "the client is not authorized"})));
-    assert_eq!(app.delete("/v1/repositories/alice/app").send().sj(), (403, json!({"error": "the client is not authorized"})));
-    assert_eq!(app.delete("/v1/repositories/acme/secret").as_user("reader").send().sj(), (403, json!({"error": "the client is not authorized"})));
+    assert_eq!(
+        app.delete("/v1/repositories/alice/app")
+            .as_user("bob")
+            .send()
+            .sj(),
+        (403, json!({"error": "the client is not authorized"}))
+    );
+    assert_eq!(
+        app.delete("/v1/repositories/alice/app").send().sj(),
+        (403, json!({"error": "the client is not authorized"}))
+    );
+    assert_eq!(
+        app.delete("/v1/repositories/acme/secret")
+            .as_user("reader")
+            .send()
+            .sj(),
+        (403, json!({"error": "the client is not authorized"}))
+    );
     assert!(repo(&app, "alice/app").is_some());
 }
 
@@ -321,13 +582,22 @@ fn delete_is_for_repository_admins() {
 #[test]
 fn private_repositories_are_invisible_on_every_alauda_route() {
     let app = world();
-    assert_invisible(&app, "GET detail", |p, who| as_who(app.get(&format!("/v1/repositories/{p}")), who));
-    assert_invisible(&app, "GET tags", |p, who| as_who(app.get(&format!("/v1/repositories/{p}/tags")), who));
+    assert_invisible(&app, "GET detail", |p, who| {
+        as_who(app.get(&format!("/v1/repositories/{p}")), who)
+    });
+    assert_invisible(&app, "GET tags", |p, who| {
+        as_who(app.get(&format!("/v1/repositories/{p}/tags")), who)
+    });
     assert_invisible(&app, "PUT update", |p, who| {
         as_who(app.put(&format!("/v1/repositories/{p}")), who).json(&json!({"description": "x"}))
     });
-    assert_invisible(&app, "DELETE", |p, who| as_who(app.delete(&format!("/v1/repositories/{p}/")), who));
-    assert_eq!(repo(&app, "acme/secret").unwrap().short_description, "secret short");
+    assert_invisible(&app, "DELETE", |p, who| {
+        as_who(app.delete(&format!("/v1/repositories/{p}/")), who)
+    });
+    assert_eq!(
+        repo(&app, "acme/secret").unwrap().short_description,
+        "secret short"
+    );
 }
 
 // ---------------------------------------------------------------- token login, profile, regions
@@ -335,13 +605,19 @@ fn private_repositories_are_invisible_on_every_alauda_route() {
 #[test]
 fn generate_api_token_gives_an_api_key_that_works_as_token() {
     let app = world();
-    let r = app.post("/v1/generate-api-token").json(&json!({"username": "alice", "password": PASSWORD})).send();
+    let r = app
+        .post("/v1/generate-api-token")
+        .json(&json!({"username": "alice", "password": PASSWORD}))
+        .send();
     assert_eq!(r.status, 200);
     let body = r.json();
     let key = body["token"].as_str().unwrap().to_owned();
     assert_eq!(body, json!({"token": key}));
     assert!(berth::auth::secret::looks_like_api_key(&key));
-    let r = app.get("/v1/repositories/alice/hidden").header("Authorization", &format!("Token {key}")).send();
+    let r = app
+        .get("/v1/repositories/alice/hidden")
+        .header("Authorization", &format!("Token {key}"))
+        .send();
     assert_eq!(r.status, 200);
     // It is an API key of that user: Basic user:key works too.
     assert_eq!(app.get("/v1/users").basic("alice", &key).send().status, 200);
@@ -350,18 +626,35 @@ fn generate_api_token_gives_an_api_key_that_works_as_token() {
 #[test]
 fn generate_api_token_refuses_bad_credentials_with_json() {
     let app = world();
-    let r = app.post("/v1/generate-api-token").json(&json!({"username": "alice", "password": "wrong-password"})).send();
-    assert_eq!(r.sj(), (401, json!({"error": "invalid username or password"})));
-    let r = app.post("/v1/generate-api-token").json(&json!({"username": "nobody", "password": "wrong-password"})).send();
-    assert_eq!(r.sj(), (401, json!({"error": "invalid username or password"})));
+    let r = app
+        .post("/v1/generate-api-token")
+        .json(&json!({"username": "alice", "password": "wrong-password"}))
+        .send();
+    assert_eq!(
+        r.sj(),
+        (401, json!({"error": "invalid username or password"}))
+    );
+    let r = app
+        .post("/v1/generate-api-token")
+        .json(&json!({"username": "nobody", "password": "wrong-password"}))
+        .send();
+    assert_eq!(
+        r.sj(),
+        (401, json!({"error": "invalid username or password"}))
+    );
 }
 
 #[test]
 fn generate_api_token_refuses_an_inactive_user() {
     let app = world();
-    let u = berth::store::accounts::by_name(&app.conn(), "bob").unwrap().unwrap();
+    let u = berth::store::accounts::by_name(&app.conn(), "bob")
+        .unwrap()
+        .unwrap();
     berth::store::accounts::set_active(&app.conn(), u.id, false).unwrap();
-    let r = app.post("/v1/generate-api-token").json(&json!({"username": "bob", "password": PASSWORD})).send();
+    let r = app
+        .post("/v1/generate-api-token")
+        .json(&json!({"username": "bob", "password": PASSWORD}))
+        .send();
     assert_eq!(r.sj(), (403, json!("Account is not Active")));
 }
 
@@ -370,9 +663,14 @@ fn generate_api_token_is_throttled_like_basic() {
     let app = TestApp::start_with(|c| c.login_max_failures = 2);
     app.user("alice");
     for _ in 0..2 {
-        app.post("/v1/generate-api-token").json(&json!({"username": "alice", "password": "bad-password"})).send();
+        app.post("/v1/generate-api-token")
+            .json(&json!({"username": "alice", "password": "bad-password"}))
+            .send();
     }
-    let r = app.post("/v1/generate-api-token").json(&json!({"username": "alice", "password": PASSWORD})).send();
+    let r = app
+        .post("/v1/generate-api-token")
+        .json(&json!({"username": "alice", "password": PASSWORD}))
+        .send();
     assert_eq!(r.status, 429);
     assert!(r.header("retry-after").is_some());
     // The throttle is shared with Basic.
@@ -382,7 +680,13 @@ fn generate_api_token_is_throttled_like_basic() {
 #[test]
 fn generate_api_token_validates_its_body() {
     let app = world();
-    for body in [json!({}), json!({"username": "alice"}), json!({"username": 1, "password": "x"}), json!([]), json!(["alice", PASSWORD])] {
+    for body in [
+        json!({}),
+        json!({"username": "alice"}),
+        json!({"username": 1, "password": "x"}),
+        json!([]),
+        json!(["alice", PASSWORD]),
+    ] {
         let r = app.post("/v1/generate-api-token").json(&body).send();
         assert_eq!(r.status, 400, "{body}");
         assert!(r.json()["error"].is_string());
@@ -390,7 +694,10 @@ fn generate_api_token_validates_its_body() {
 }
 
 fn api_key(app: &TestApp, user: &str) -> String {
-    let r = app.post("/v1/generate-api-token").json(&json!({"username": user, "password": PASSWORD})).send();
+    let r = app
+        .post("/v1/generate-api-token")
+        .json(&json!({"username": user, "password": PASSWORD}))
+        .send();
     r.json()["token"].as_str().unwrap().to_owned()
 }
 
@@ -398,8 +705,13 @@ fn api_key(app: &TestApp, user: &str) -> String {
 fn profile_is_the_callers_and_available() {
     let app = world();
     let key = api_key(&app, "alice");
-    let alice = berth::store::accounts::by_name(&app.conn(), "alice").unwrap().unwrap();
-    let r = app.get("/v1/auth/alice/profile").header("Authorization", &format!("Token {key}")).send();
+    let alice = berth::store::accounts::by_name(&app.conn(), "alice")
+        .unwrap()
+        .unwrap();
+    let r = app
+        .get("/v1/auth/alice/profile")
+        .header("Authorization", &format!("Token {key}"))
+        .send();
     assert_eq!(
         r.sj(),
         (
@@ -415,16 +727,29 @@ fn profile_is_the_callers_and_available() {
 fn profile_through_an_organization_the_caller_belongs_to() {
     let app = world();
     let key = api_key(&app, "member");
-    let r = app.get("/v1/auth/acme/profile").header("Authorization", &format!("Token {key}")).send();
+    let r = app
+        .get("/v1/auth/acme/profile")
+        .header("Authorization", &format!("Token {key}"))
+        .send();
     assert_eq!(r.status, 200);
-    assert_eq!((r.json()["username"].clone(), r.json()["namespace"].clone(), r.json()["namespace_type"].clone()), (json!("member"), json!("acme"), json!("organization")));
+    assert_eq!(
+        (
+            r.json()["username"].clone(),
+            r.json()["namespace"].clone(),
+            r.json()["namespace_type"].clone()
+        ),
+        (json!("member"), json!("acme"), json!("organization"))
+    );
 }
 
 #[test]
 fn profile_of_a_namespace_that_is_not_the_callers_is_404() {
     let app = world();
     for ns in ["alice", "acme", "ghost"] {
-        let r = app.get(&format!("/v1/auth/{ns}/profile")).as_user("bob").send();
+        let r = app
+            .get(&format!("/v1/auth/{ns}/profile"))
+            .as_user("bob")
+            .send();
         assert_eq!(r.sj(), (404, json!({"error": "no such account"})), "{ns}");
     }
     assert_eq!(app.get("/v1/auth/alice/profile").admin().send().status, 200);
@@ -434,7 +759,11 @@ fn profile_of_a_namespace_that_is_not_the_callers_is_404() {
 fn profile_and_regions_need_credentials() {
     let app = world();
     for path in ["/v1/auth/alice/profile", "/v1/regions/alice"] {
-        assert_eq!(app.get(path).send().sj(), (401, json!({"error": "authentication required"})), "{path}");
+        assert_eq!(
+            app.get(path).send().sj(),
+            (401, json!({"error": "authentication required"})),
+            "{path}"
+        );
     }
 }
 
@@ -442,6 +771,9 @@ fn profile_and_regions_need_credentials() {
 fn regions_are_empty() {
     let app = world();
     let key = api_key(&app, "alice");
-    let r = app.get("/v1/regions/alice").header("Authorization", &format!("Token {key}")).send();
+    let r = app
+        .get("/v1/regions/alice")
+        .header("Authorization", &format!("Token {key}"))
+        .send();
     assert_eq!(r.sj(), (200, json!([])));
 }

@@ -32,7 +32,11 @@ fn setup() -> &'static PathBuf {
             .arg(&dir)
             .status()
             .expect("run tests/clients/setup.sh");
-        assert!(status.success(), "tests/clients/setup.sh {} failed: {status}", dir.display());
+        assert!(
+            status.success(),
+            "tests/clients/setup.sh {} failed: {status}",
+            dir.display()
+        );
         dir
     })
 }
@@ -63,8 +67,15 @@ fn run(script: &str) {
         .unwrap_or_else(|e| panic!("run {script}: {e}"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{script} failed ({}):\n{stdout}\n{stderr}", out.status);
-    assert!(stdout.contains(" passed, 0 failed"), "{script} printed no clean summary:\n{stdout}\n{stderr}");
+    assert!(
+        out.status.success(),
+        "{script} failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+    assert!(
+        stdout.contains(" passed, 0 failed"),
+        "{script} printed no clean summary:\n{stdout}\n{stderr}"
+    );
 }
 
 #[test]

@@ -34,7 +34,10 @@ pub fn public_host(state: &AppState, req: &HttpRequest) -> String {
 /// A JSON object body as `T`. serde would also read a struct from a JSON array (by field
 /// order), so dialects that expect an object take a `Map` and convert it here: an array,
 /// string or number is a 400, never a struct.
-pub fn from_object<T: serde::de::DeserializeOwned>(body: serde_json::Map<String, serde_json::Value>) -> crate::error::Result<T> {
-    serde_json::from_value(serde_json::Value::Object(body))
-        .map_err(|e| crate::error::Error::bad_request("INVALID_JSON", format!("invalid JSON body: {e}")))
+pub fn from_object<T: serde::de::DeserializeOwned>(
+    body: serde_json::Map<String, serde_json::Value>,
+) -> crate::error::Result<T> {
+    serde_json::from_value(serde_json::Value::Object(body)).map_err(|e| {
+        crate::error::Error::bad_request("INVALID_JSON", format!("invalid JSON body: {e}"))
+    })
 }

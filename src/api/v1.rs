@@ -34,7 +34,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(users::register)),
         )
         .service(web::resource("/v1/users/{username}").route(web::put().to(users::update)))
-        .service(web::resource("/v1/generate-api-token").route(web::post().to(login::generate_api_token)))
+        .service(
+            web::resource("/v1/generate-api-token")
+                .route(web::post().to(login::generate_api_token)),
+        )
         .service(web::resource("/v1/auth/{ns}/profile").route(web::get().to(login::profile)))
         .service(web::resource("/v1/regions/{ns}").route(web::get().to(login::regions)))
         // Library sub-resources first: `images` and `auth` are reserved repository names.
@@ -43,7 +46,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(images::get_library))
                 .route(web::put().to(images::put_library)),
         )
-        .service(web::resource("/v1/repositories/{a}/auth").route(web::put().to(irepos::authorize_library)))
+        .service(
+            web::resource("/v1/repositories/{a}/auth")
+                .route(web::put().to(irepos::authorize_library)),
+        )
         .service(
             web::resource("/v1/repositories/{a}")
                 .route(web::get().to(arepos::list))
@@ -56,7 +62,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(images::get))
                 .route(web::put().to(images::put)),
         )
-        .service(web::resource("/v1/repositories/{a}/{b}/auth").route(web::put().to(irepos::authorize)))
+        .service(
+            web::resource("/v1/repositories/{a}/{b}/auth").route(web::put().to(irepos::authorize)),
+        )
         .service(
             web::resource("/v1/repositories/{a}/{b}/star")
                 .route(web::put().to(stars::star))
@@ -89,7 +97,9 @@ fn invalid_json(e: serde_json::Error) -> Error {
 
 fn put_body(body: &[u8]) -> Result<PutBody> {
     match serde_json::from_slice::<Value>(body).map_err(invalid_json)? {
-        v @ Value::Array(_) => serde_json::from_value(v).map(PutBody::Images).map_err(invalid_json),
+        v @ Value::Array(_) => serde_json::from_value(v)
+            .map(PutBody::Images)
+            .map_err(invalid_json),
         v @ Value::Object(_) => Ok(PutBody::Update(v)),
         _ => Err(Error::bad_request(
             "INVALID_JSON",
@@ -108,16 +118,32 @@ async fn put_repository(
 ) -> Result<HttpResponse> {
     let (ns, name) = p.into_inner();
     match put_body(&body)? {
-        PutBody::Images(images) => index::repos::create_and_push(state, req, who, ns, name, images).await,
+        PutBody::Images(images) => {
+            index::repos::create_and_push(state, req, who, ns, name, images).await
+        }
         PutBody::Update(fields) => alauda::repos::update(state, who, ns, name, fields).await,
     }
 }
 
 /// `PUT /v1/repositories/{a}`: Index create-and-push of `library/a` (site admins).
-async fn put_library(state: web::Data<AppState>, req: HttpRequest, who: MaybeUser, a: web::Path<String>, body: web::Bytes) -> Result<HttpResponse> {
+async fn put_library(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: MaybeUser,
+    a: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
     match put_body(&body)? {
         PutBody::Images(images) => {
-            index::repos::create_and_push(state, req, who, LIBRARY.to_owned(), a.into_inner(), images).await
+            index::repos::create_and_push(
+                state,
+                req,
+                who,
+                LIBRARY.to_owned(),
+                a.into_inner(),
+                images,
+            )
+            .await
         }
         PutBody::Update(_) => Err(Error::bad_request("INVALID_JSON", "expected an image list")),
     }
@@ -125,7 +151,12 @@ async fn put_library(state: web::Data<AppState>, req: HttpRequest, who: MaybeUse
 
 /// `DELETE /v1/repositories/{a}/{b}`: Index delete with `X-Docker-Token: true` (202), registry
 /// delete with an Index access token (200), otherwise the Alauda delete (204).
-async fn delete_repository(state: web::Data<AppState>, req: HttpRequest, who: MaybeUser, p: web::Path<(String, String)>) -> Result<HttpResponse> {
+async fn delete_repository(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: MaybeUser,
+    p: web::Path<(String, String)>,
+) -> Result<HttpResponse> {
     let (ns, name) = p.into_inner();
     if index::token::wanted(&req) {
         index::repos::delete_as_index(state, req, who, ns, name).await
@@ -138,7 +169,12 @@ async fn delete_repository(state: web::Data<AppState>, req: HttpRequest, who: Ma
 
 /// `DELETE /v1/repositories/{a}`: the Index delete of `library/a`; 202 `""` (with token
 /// headers when asked), or 200 `""` with an access token.
-async fn delete_library(state: web::Data<AppState>, req: HttpRequest, who: MaybeUser, a: web::Path<String>) -> Result<HttpResponse> {
+async fn delete_library(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: MaybeUser,
+    a: web::Path<String>,
+) -> Result<HttpResponse> {
     let name = a.into_inner();
     if who.has_access_token() && !index::token::wanted(&req) {
         return index::repos::delete_as_registry(state, who, LIBRARY.to_owned(), name).await;
@@ -147,7 +183,11 @@ async fn delete_library(state: web::Data<AppState>, req: HttpRequest, who: Maybe
 }
 
 /// `GET /v1/repositories/{a}/{b}/tags`: `{tag: id}` for an Index access token, else the Alauda list.
-async fn get_tags(state: web::Data<AppState>, who: MaybeUser, p: web::Path<(String, String)>) -> Result<HttpResponse> {
+async fn get_tags(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    p: web::Path<(String, String)>,
+) -> Result<HttpResponse> {
     let (ns, name) = p.into_inner();
     if who.has_access_token() {
         index::tags::list(state, who, ns, name).await
@@ -155,4 +195,3 @@ async fn get_tags(state: web::Data<AppState>, who: MaybeUser, p: web::Path<(Stri
         alauda::repos::tags(state, who, ns, name).await
     }
 }
-

@@ -25,7 +25,9 @@ impl MaybeUser {
 
     /// The caller for an operation needing `needed` on `repository` (`ns/name`).
     pub fn caller_on(&self, repository: &str, needed: Access) -> Option<Caller> {
-        self.0.as_ref().and_then(|p| p.caller_on(repository, needed))
+        self.0
+            .as_ref()
+            .and_then(|p| p.caller_on(repository, needed))
     }
 
     /// Whether the request came with an Index access token (valid or not for this route).
@@ -49,11 +51,17 @@ impl FromRequest for MaybeUser {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let header = req.headers().get(AUTHORIZATION).map(|v| v.as_bytes().to_vec());
+        let header = req
+            .headers()
+            .get(AUTHORIZATION)
+            .map(|v| v.as_bytes().to_vec());
         let ip = req.peer_addr().map(|a| a.ip());
         Box::pin(async move {
             let state = state.ok_or_else(|| Error::internal("application state missing"))?;
-            let principal = state.auth.authenticate(&state.store, header.as_deref(), ip).await?;
+            let principal = state
+                .auth
+                .authenticate(&state.store, header.as_deref(), ip)
+                .await?;
             Ok(MaybeUser(principal))
         })
     }
@@ -68,9 +76,9 @@ impl FromRequest for User {
         Box::pin(async move {
             match maybe.await? {
                 // An access token is no login: it is valid on its repository's routes only.
-                MaybeUser(Some(p)) if p.access_token().is_some() => {
-                    Err(Error::unauthorized("an access token is valid only on its repository's routes"))
-                }
+                MaybeUser(Some(p)) if p.access_token().is_some() => Err(Error::unauthorized(
+                    "an access token is valid only on its repository's routes",
+                )),
                 MaybeUser(Some(p)) => Ok(User(p)),
                 MaybeUser(None) => Err(Error::unauthorized("authentication required")),
             }

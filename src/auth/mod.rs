@@ -32,7 +32,9 @@ use credentials::Credential;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
     Password,
-    ApiKey { key_id: i64 },
+    ApiKey {
+        key_id: i64,
+    },
     /// An Index access token: valid for its repository and access only.
     AccessToken(AccessToken),
     Session,
@@ -49,7 +51,11 @@ impl Principal {
     /// The user behind the credential, whatever the credential. Prefer [`Principal::caller_on`]
     /// or [`Principal::general_caller`], which honour the limits of access tokens.
     pub fn caller(&self) -> Caller {
-        Caller { user_id: self.user.id, is_admin: self.user.is_admin, is_active: self.user.is_active }
+        Caller {
+            user_id: self.user.id,
+            is_admin: self.user.is_admin,
+            is_active: self.user.is_active,
+        }
     }
 
     /// Who this principal is on a route that is not about one repository: an access token
@@ -128,38 +134,71 @@ impl Authenticator {
             window: Duration::from_secs(cfg.login_window_secs.max(1)),
             bcrypt_slots: Semaphore::new(cfg.bcrypt_concurrency.max(1)),
             bcrypt_cost: cfg.bcrypt_cost,
-            dummy_hash: crate::core::accounts::hash_password(&secret::random_password(), cfg.bcrypt_cost)?,
+            dummy_hash: crate::core::accounts::hash_password(
+                &secret::random_password(),
+                cfg.bcrypt_cost,
+            )?,
             bcrypt_runs: AtomicU64::new(0),
             bcrypt_waiting: AtomicU64::new(0),
         })
     }
 
     /// Resolve the `Authorization` header: `Ok(None)` for anonymous.
-    pub async fn authenticate(&self, store: &Store, header: Option<&[u8]>, ip: Option<IpAddr>) -> Result<Option<Principal>> {
+    pub async fn authenticate(
+        &self,
+        store: &Store,
+        header: Option<&[u8]>,
+        ip: Option<IpAddr>,
+    ) -> Result<Option<Principal>> {
         match credentials::parse(header)? {
             None => Ok(None),
-            Some(Credential::Basic { user, secret }) => self.basic(store, user, secret, ip).await.map(Some),
+            Some(Credential::Basic { user, secret }) => {
+                self.basic(store, user, secret, ip).await.map(Some)
+            }
             Some(Credential::ApiKey(key)) => {
-                let user = self.api_key(store, None, key).await?.ok_or_else(bad_credentials)?;
+                let user = self
+                    .api_key(store, None, key)
+                    .await?
+                    .ok_or_else(bad_credentials)?;
                 active(user).map(Some)
             }
-            Some(Credential::AccessToken { signature, repository, access }) => {
-                self.access_token(store, signature, repository, access).await.map(Some)
-            }
+            Some(Credential::AccessToken {
+                signature,
+                repository,
+                access,
+            }) => self
+                .access_token(store, signature, repository, access)
+                .await
+                .map(Some),
         }
     }
 
     /// Check a user name and a secret exactly as `Authorization: Basic` is checked (same
     /// throttle, cache and answers), for dialects that log in through a JSON body.
-    pub async fn login(&self, store: &Store, name: String, secret: String, ip: Option<IpAddr>) -> Result<Principal> {
+    pub async fn login(
+        &self,
+        store: &Store,
+        name: String,
+        secret: String,
+        ip: Option<IpAddr>,
+    ) -> Result<Principal> {
         self.basic(store, name, secret, ip).await
     }
 
-    async fn basic(&self, store: &Store, name: String, secret: String, ip: Option<IpAddr>) -> Result<Principal> {
+    async fn basic(
+        &self,
+        store: &Store,
+        name: String,
+        secret: String,
+        ip: Option<IpAddr>,
+    ) -> Result<Principal> {
         let throttle_key = (name.to_lowercase(), ip);
         self.check_throttle(&throttle_key)?;
         if secret::looks_like_api_key(&secret) {
-            if let Some(p) = self.api_key(store, Some(name.clone()), secret.clone()).await? {
+            if let Some(p) = self
+                .api_key(store, Some(name.clone()), secret.clone())
+                .await?
+            {
                 self.clear_failures(&throttle_key);
                 return active(p);
             }
@@ -190,7 +229,10 @@ impl Authenticator {
         match found {
             Some((user, _)) if verified => {
                 self.clear_failures(&throttle_key);
-                active(Principal { user, via: Via::Password })
+                active(Principal {
+                    user,
+                    via: Via::Password,
+                })
             }
             _ => {
                 self.record_failure(throttle_key);
@@ -200,20 +242,35 @@ impl Authenticator {
     }
 
     /// An API key, optionally required to belong to the user named `name`.
-    async fn api_key(&self, store: &Store, name: Option<String>, key: String) -> Result<Option<Principal>> {
+    async fn api_key(
+        &self,
+        store: &Store,
+        name: Option<String>,
+        key: String,
+    ) -> Result<Option<Principal>> {
         let hash = secret::sha256_hex(&key);
         store
             .run(move |c| {
                 let Some((key_id, user_id)) = store::keys::api_key_by_hash(c, &hash)? else {
                     return Ok(None);
                 };
-                let user = store::accounts::by_id(c, user_id)?.filter(|u| name.as_deref().is_none_or(|n| n == u.name));
-                Ok(user.map(|user| Principal { user, via: Via::ApiKey { key_id } }))
+                let user = store::accounts::by_id(c, user_id)?
+                    .filter(|u| name.as_deref().is_none_or(|n| n == u.name));
+                Ok(user.map(|user| Principal {
+                    user,
+                    via: Via::ApiKey { key_id },
+                }))
             })
             .await
     }
 
-    async fn access_token(&self, store: &Store, signature: String, repository: String, access: String) -> Result<Principal> {
+    async fn access_token(
+        &self,
+        store: &Store,
+        signature: String,
+        repository: String,
+        access: String,
+    ) -> Result<Principal> {
         let hash = secret::sha256_hex(&signature);
         let found = store
             .run(move |c| {
@@ -223,10 +280,16 @@ impl Authenticator {
                 if token.repository != repository || token.access != access {
                     return Ok(None);
                 }
-                Ok(store::accounts::by_id(c, token.user_id)?.map(|user| Principal { user, via: Via::AccessToken(token) }))
+                Ok(
+                    store::accounts::by_id(c, token.user_id)?.map(|user| Principal {
+                        user,
+                        via: Via::AccessToken(token),
+                    }),
+                )
             })
             .await?;
-        let principal = found.ok_or_else(|| Error::unauthorized("invalid or expired access token"))?;
+        let principal =
+            found.ok_or_else(|| Error::unauthorized("invalid or expired access token"))?;
         active(principal)
     }
 
@@ -237,7 +300,8 @@ impl Authenticator {
         self.bcrypt_waiting.fetch_sub(1, Ordering::Relaxed);
         let _permit = permit.map_err(Error::internal)?;
         self.bcrypt_runs.fetch_add(1, Ordering::Relaxed);
-        let ok = actix_web::web::block(move || bcrypt::verify(password, &hash).unwrap_or(false)).await?;
+        let ok =
+            actix_web::web::block(move || bcrypt::verify(password, &hash).unwrap_or(false)).await?;
         Ok(ok)
     }
 
@@ -272,7 +336,13 @@ impl Authenticator {
                 cache.clear();
             }
         }
-        cache.insert(key, CacheEntry { user_id, expires: now + self.cache_ttl });
+        cache.insert(
+            key,
+            CacheEntry {
+                user_id,
+                expires: now + self.cache_ttl,
+            },
+        );
     }
 
     /// Forget every remembered credential of a user: on a password change, deactivation or
@@ -298,11 +368,19 @@ impl Authenticator {
         let now = Instant::now();
         if table.len() >= TABLE_LIMIT {
             let window = self.window;
-            table.retain(|_, f| f.locked_until.is_some_and(|u| u > now) || f.since.is_some_and(|s| now - s < window));
+            table.retain(|_, f| {
+                f.locked_until.is_some_and(|u| u > now) || f.since.is_some_and(|s| now - s < window)
+            });
         }
         let f = table.entry(key).or_default();
-        if f.since.is_none_or(|s| now - s >= self.window) || f.locked_until.is_some_and(|u| u <= now) {
-            *f = Failures { count: 0, since: Some(now), locked_until: None };
+        if f.since.is_none_or(|s| now - s >= self.window)
+            || f.locked_until.is_some_and(|u| u <= now)
+        {
+            *f = Failures {
+                count: 0,
+                since: Some(now),
+                locked_until: None,
+            };
         }
         f.count += 1;
         if f.count >= self.max_failures {
@@ -319,7 +397,10 @@ impl Authenticator {
     pub fn throttled_count(&self) -> usize {
         let now = Instant::now();
         let table = self.throttle.lock().unwrap_or_else(|p| p.into_inner());
-        table.values().filter(|f| f.locked_until.is_some_and(|u| u > now)).count()
+        table
+            .values()
+            .filter(|f| f.locked_until.is_some_and(|u| u > now))
+            .count()
     }
 }
 
@@ -355,14 +436,26 @@ mod scope_tests {
     }
 
     fn token(repository: &str, access: &str) -> Via {
-        Via::AccessToken(AccessToken { id: 1, user_id: 7, repository: repository.into(), access: access.into(), expires_at: i64::MAX })
+        Via::AccessToken(AccessToken {
+            id: 1,
+            user_id: 7,
+            repository: repository.into(),
+            access: access.into(),
+            expires_at: i64::MAX,
+        })
     }
 
     #[test]
     fn a_token_acts_only_on_its_repository() {
         let p = principal(token("alice/app", "write"));
-        assert_eq!(p.caller_on("alice/app", Access::Write).map(|c| c.user_id), Some(7));
-        assert_eq!(p.caller_on("alice/app", Access::Read).map(|c| c.user_id), Some(7));
+        assert_eq!(
+            p.caller_on("alice/app", Access::Write).map(|c| c.user_id),
+            Some(7)
+        );
+        assert_eq!(
+            p.caller_on("alice/app", Access::Read).map(|c| c.user_id),
+            Some(7)
+        );
         assert_eq!(p.caller_on("alice/other", Access::Read), None);
         assert_eq!(p.caller_on("alice/app2", Access::Write), None);
         assert_eq!(p.general_caller(), None);
@@ -385,7 +478,10 @@ mod scope_tests {
     fn other_credentials_act_everywhere() {
         for via in [Via::Password, Via::ApiKey { key_id: 3 }, Via::Session] {
             let p = principal(via);
-            assert_eq!(p.caller_on("x/y", Access::Delete).map(|c| c.user_id), Some(7));
+            assert_eq!(
+                p.caller_on("x/y", Access::Delete).map(|c| c.user_id),
+                Some(7)
+            );
             assert_eq!(p.general_caller().map(|c| c.user_id), Some(7));
         }
     }

@@ -16,7 +16,12 @@ pub fn namespace(conn: &Connection, name: &str) -> Result<Account> {
 }
 
 /// A repository the caller may read, with the caller's level on it.
-pub fn readable(conn: &Connection, caller: Option<&Caller>, ns: &str, name: &str) -> Result<(Repository, Level)> {
+pub fn readable(
+    conn: &Connection,
+    caller: Option<&Caller>,
+    ns: &str,
+    name: &str,
+) -> Result<(Repository, Level)> {
     let repo = store::repos::by_path(conn, ns, name)?.ok_or_else(Error::no_such_repository)?;
     let facts = store::repos::repository_facts(conn, caller, &repo)?;
     let level = policy::repository_level(caller, &facts);
@@ -52,7 +57,12 @@ pub struct NewRepo {
 }
 
 /// Create a repository in `ns`: namespace admins only (`library`: site admins only).
-pub fn create(conn: &mut Connection, caller: Option<&Caller>, ns: &str, new: &NewRepo) -> Result<Repository> {
+pub fn create(
+    conn: &mut Connection,
+    caller: Option<&Caller>,
+    ns: &str,
+    new: &NewRepo,
+) -> Result<Repository> {
     create_with(conn, caller, ns, new, |_, _| Ok(()))
 }
 
@@ -100,7 +110,13 @@ pub struct Patch {
 }
 
 /// Update a repository: admins of it only.
-pub fn update(conn: &mut Connection, caller: Option<&Caller>, ns: &str, name: &str, patch: &Patch) -> Result<Repository> {
+pub fn update(
+    conn: &mut Connection,
+    caller: Option<&Caller>,
+    ns: &str,
+    name: &str,
+    patch: &Patch,
+) -> Result<Repository> {
     let (repo, _) = with_level(conn, caller, ns, name, Level::Admin)?;
     if let Some(s) = &patch.short_description {
         names::validate_short_description(s)?;

@@ -24,7 +24,10 @@ const MAX_TERM_CHARS: usize = 64;
 /// visible is listed, as for a missing `q`).
 pub fn fts_query(q: &str) -> Option<String> {
     // Control characters (a NUL ends the query string inside SQLite) separate terms.
-    let q: String = q.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let q: String = q
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     let terms: Vec<String> = q
         .split_whitespace()
         .filter(|t| t.chars().any(|c| c.is_alphanumeric() || c == '_'))
@@ -63,13 +66,24 @@ impl SearchPage {
 }
 
 /// Search the repositories the caller may read. `page` counts from 1 (smaller is 1).
-pub fn search(conn: &Connection, caller: Option<&Caller>, q: Option<&str>, n: Option<i64>, page: Option<i64>) -> Result<SearchPage> {
+pub fn search(
+    conn: &Connection,
+    caller: Option<&Caller>,
+    q: Option<&str>,
+    n: Option<i64>,
+    page: Option<i64>,
+) -> Result<SearchPage> {
     let page_size = page_size(n);
     let page = page.unwrap_or(1).max(1);
     let fts = q.and_then(fts_query);
     let offset = (page - 1).saturating_mul(page_size);
     let (results, total) = store::search::search(conn, caller, fts.as_deref(), page_size, offset)?;
-    Ok(SearchPage { results, total, page, page_size })
+    Ok(SearchPage {
+        results,
+        total,
+        page,
+        page_size,
+    })
 }
 
 #[cfg(test)]
@@ -79,7 +93,10 @@ mod tests {
     #[test]
     fn terms_are_quoted_prefix_phrases() {
         assert_eq!(fts_query("nginx").as_deref(), Some("\"nginx\"*"));
-        assert_eq!(fts_query("  web  server ").as_deref(), Some("\"web\"* \"server\"*"));
+        assert_eq!(
+            fts_query("  web  server ").as_deref(),
+            Some("\"web\"* \"server\"*")
+        );
         assert_eq!(fts_query("foo/bar").as_deref(), Some("\"foo/bar\"*"));
     }
 
@@ -87,7 +104,10 @@ mod tests {
     fn quotes_and_operators_are_escaped_not_parsed() {
         assert_eq!(fts_query("a\"b").as_deref(), Some("\"a\"\"b\"*"));
         assert_eq!(fts_query("NEAR(x").as_deref(), Some("\"NEAR(x\"*"));
-        assert_eq!(fts_query("AND OR NOT").as_deref(), Some("\"AND\"* \"OR\"* \"NOT\"*"));
+        assert_eq!(
+            fts_query("AND OR NOT").as_deref(),
+            Some("\"AND\"* \"OR\"* \"NOT\"*")
+        );
     }
 
     #[test]
@@ -125,18 +145,49 @@ mod tests {
         )
         .unwrap();
         let inputs = [
-            "\"", "\"\"", "a\"", "AND", "OR", "NOT", "NEAR(a b)", "a:b", "full_path:x", "^a", "a*", "*",
-            "(", ")", "{a b}", "a + b", "-a", "é", "日本", "web_", "_", "a\u{0}b", "'; DROP TABLE t; --",
-            "acme/web", "web server", "\"quoted\"",
+            "\"",
+            "\"\"",
+            "a\"",
+            "AND",
+            "OR",
+            "NOT",
+            "NEAR(a b)",
+            "a:b",
+            "full_path:x",
+            "^a",
+            "a*",
+            "*",
+            "(",
+            ")",
+            "{a b}",
+            "a + b",
+            "-a",
+            "é",
+            "日本",
+            "web_",
+            "_",
+            "a\u{0}b",
+            "'; DROP TABLE t; --",
+            "acme/web",
+            "web server",
+            "\"quoted\"",
         ];
         for q in inputs {
             if let Some(fts) = fts_query(q) {
-                let n: rusqlite::Result<i64> = conn.query_row("SELECT count(*) FROM t WHERE t MATCH ?1", [&fts], |r| r.get(0));
+                let n: rusqlite::Result<i64> =
+                    conn.query_row("SELECT count(*) FROM t WHERE t MATCH ?1", [&fts], |r| {
+                        r.get(0)
+                    });
                 assert!(n.is_ok(), "{q:?} -> {fts:?}: {n:?}");
             }
         }
         let hits = |q: &str| -> i64 {
-            conn.query_row("SELECT count(*) FROM t WHERE t MATCH ?1", [fts_query(q).unwrap()], |r| r.get(0)).unwrap()
+            conn.query_row(
+                "SELECT count(*) FROM t WHERE t MATCH ?1",
+                [fts_query(q).unwrap()],
+                |r| r.get(0),
+            )
+            .unwrap()
         };
         assert_eq!(hits("acme/web"), 1);
         assert_eq!(hits("web serv"), 1);

@@ -9,7 +9,9 @@ use crate::error::{Error, Result};
 use crate::store;
 
 fn signed_in(caller: Option<&Caller>) -> Result<&Caller> {
-    caller.filter(|c| c.is_active).ok_or_else(|| Error::unauthorized("authentication required"))
+    caller
+        .filter(|c| c.is_active)
+        .ok_or_else(|| Error::unauthorized("authentication required"))
 }
 
 /// Star a repository the caller may read; starring again changes nothing. True when the
@@ -22,7 +24,12 @@ pub fn star(conn: &mut Connection, caller: Option<&Caller>, ns: &str, name: &str
 
 /// Take back a star; taking back one that is not there changes nothing. True when there was
 /// one.
-pub fn unstar(conn: &mut Connection, caller: Option<&Caller>, ns: &str, name: &str) -> Result<bool> {
+pub fn unstar(
+    conn: &mut Connection,
+    caller: Option<&Caller>,
+    ns: &str,
+    name: &str,
+) -> Result<bool> {
     let user = signed_in(caller)?.user_id;
     let (repo, _) = repos::readable(conn, caller, ns, name)?;
     store::write(conn, |tx| store::stars::unstar(tx, user, repo.id))

@@ -15,21 +15,39 @@ pub fn no_such_tag() -> Error {
 }
 
 /// The tags of a repository the caller may read.
-pub fn list(conn: &Connection, caller: Option<&Caller>, ns: &str, name: &str) -> Result<(Repository, Vec<Tag>)> {
+pub fn list(
+    conn: &Connection,
+    caller: Option<&Caller>,
+    ns: &str,
+    name: &str,
+) -> Result<(Repository, Vec<Tag>)> {
     let (repo, _) = repos::readable(conn, caller, ns, name)?;
     let tags = store::tags::tags(conn, repo.id)?;
     Ok((repo, tags))
 }
 
 /// One tag of a repository the caller may read.
-pub fn get(conn: &Connection, caller: Option<&Caller>, ns: &str, name: &str, tag: &str) -> Result<(Repository, Tag)> {
+pub fn get(
+    conn: &Connection,
+    caller: Option<&Caller>,
+    ns: &str,
+    name: &str,
+    tag: &str,
+) -> Result<(Repository, Tag)> {
     let (repo, _) = repos::readable(conn, caller, ns, name)?;
     let found = store::tags::tag_by_name(conn, repo.id, tag)?.ok_or_else(no_such_tag)?;
     Ok((repo, found))
 }
 
 /// Point `tag` at `image_id`, which must be an image of the repository: read-write.
-pub fn set(conn: &mut Connection, caller: Option<&Caller>, ns: &str, name: &str, tag: &str, image_id: &str) -> Result<()> {
+pub fn set(
+    conn: &mut Connection,
+    caller: Option<&Caller>,
+    ns: &str,
+    name: &str,
+    tag: &str,
+    image_id: &str,
+) -> Result<()> {
     let (repo, _) = repos::with_level(conn, caller, ns, name, Level::ReadWrite)?;
     names::validate_tag_name(tag)?;
     names::validate_image_id(image_id)?;
@@ -37,7 +55,13 @@ pub fn set(conn: &mut Connection, caller: Option<&Caller>, ns: &str, name: &str,
 }
 
 /// Remove a tag: read-write. Removing an absent tag is a 404 `NO_SUCH_TAG`.
-pub fn delete(conn: &mut Connection, caller: Option<&Caller>, ns: &str, name: &str, tag: &str) -> Result<()> {
+pub fn delete(
+    conn: &mut Connection,
+    caller: Option<&Caller>,
+    ns: &str,
+    name: &str,
+    tag: &str,
+) -> Result<()> {
     let (repo, _) = repos::with_level(conn, caller, ns, name, Level::ReadWrite)?;
     store::write(conn, |tx| {
         if store::tags::delete_tag(tx, repo.id, tag)? {
@@ -49,7 +73,12 @@ pub fn delete(conn: &mut Connection, caller: Option<&Caller>, ns: &str, name: &s
 }
 
 /// The images of a repository the caller may read.
-pub fn images(conn: &Connection, caller: Option<&Caller>, ns: &str, name: &str) -> Result<(Repository, Vec<Image>)> {
+pub fn images(
+    conn: &Connection,
+    caller: Option<&Caller>,
+    ns: &str,
+    name: &str,
+) -> Result<(Repository, Vec<Image>)> {
     let (repo, _) = repos::readable(conn, caller, ns, name)?;
     let images = store::tags::images(conn, repo.id)?;
     Ok((repo, images))
@@ -60,8 +89,14 @@ pub fn validate_images(images: &[Image]) -> Result<()> {
     for image in images {
         names::validate_image_id(&image.image_id)?;
         if let Some(sum) = &image.checksum {
-            if sum.is_empty() || sum.len() > 200 || sum.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                return Err(Error::bad_request("INVALID_CHECKSUM", "invalid image checksum"));
+            if sum.is_empty()
+                || sum.len() > 200
+                || sum.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                return Err(Error::bad_request(
+                    "INVALID_CHECKSUM",
+                    "invalid image checksum",
+                ));
             }
         }
     }
@@ -69,7 +104,13 @@ pub fn validate_images(images: &[Image]) -> Result<()> {
 }
 
 /// Merge images into a repository (added, never removed): read-write.
-pub fn merge_images(conn: &mut Connection, caller: Option<&Caller>, ns: &str, name: &str, images: &[Image]) -> Result<Repository> {
+pub fn merge_images(
+    conn: &mut Connection,
+    caller: Option<&Caller>,
+    ns: &str,
+    name: &str,
+    images: &[Image],
+) -> Result<Repository> {
     let (repo, _) = repos::with_level(conn, caller, ns, name, Level::ReadWrite)?;
     validate_images(images)?;
     store::write(conn, |tx| store::tags::merge_images(tx, repo.id, images))?;
@@ -78,7 +119,13 @@ pub fn merge_images(conn: &mut Connection, caller: Option<&Caller>, ns: &str, na
 
 /// The images of a repository the caller may read; when `pull` (a client starting a pull),
 /// also count the pull (`download` + 1, `pulled_at`).
-pub fn pull(conn: &mut Connection, caller: Option<&Caller>, ns: &str, name: &str, pull: bool) -> Result<(Repository, Vec<Image>)> {
+pub fn pull(
+    conn: &mut Connection,
+    caller: Option<&Caller>,
+    ns: &str,
+    name: &str,
+    pull: bool,
+) -> Result<(Repository, Vec<Image>)> {
     let (repo, _) = repos::readable(conn, caller, ns, name)?;
     let images = store::tags::images(conn, repo.id)?;
     if pull {
@@ -89,7 +136,13 @@ pub fn pull(conn: &mut Connection, caller: Option<&Caller>, ns: &str, name: &str
 
 /// A finished push: merge the images (read-write) and count the push (`upload` + 1,
 /// `pushed_at`), in one transaction.
-pub fn push_images(conn: &mut Connection, caller: Option<&Caller>, ns: &str, name: &str, images: &[Image]) -> Result<Repository> {
+pub fn push_images(
+    conn: &mut Connection,
+    caller: Option<&Caller>,
+    ns: &str,
+    name: &str,
+    images: &[Image],
+) -> Result<Repository> {
     let (repo, _) = repos::with_level(conn, caller, ns, name, Level::ReadWrite)?;
     validate_images(images)?;
     store::write(conn, |tx| {
@@ -103,7 +156,13 @@ pub fn push_images(conn: &mut Connection, caller: Option<&Caller>, ns: &str, nam
 /// list): merge into an existing repository (read-write), or create it, public, with these
 /// images (namespace admins; `library`: site admins). A repository the caller cannot see is
 /// treated as missing, so the answer is the creator's 403, never a hint that it exists.
-pub fn create_or_merge(conn: &mut Connection, caller: Option<&Caller>, ns: &str, name: &str, images: &[Image]) -> Result<(Repository, bool)> {
+pub fn create_or_merge(
+    conn: &mut Connection,
+    caller: Option<&Caller>,
+    ns: &str,
+    name: &str,
+    images: &[Image],
+) -> Result<(Repository, bool)> {
     validate_images(images)?;
     match repos::readable(conn, caller, ns, name) {
         Ok((repo, level)) => {
@@ -114,8 +173,14 @@ pub fn create_or_merge(conn: &mut Connection, caller: Option<&Caller>, ns: &str,
             Ok((repo, false))
         }
         Err(e) if e == Error::no_such_repository() => {
-            let new = repos::NewRepo { name: name.to_owned(), is_public: true, ..Default::default() };
-            let repo = repos::create_with(conn, caller, ns, &new, |tx, repo| store::tags::merge_images(tx, repo.id, images))?;
+            let new = repos::NewRepo {
+                name: name.to_owned(),
+                is_public: true,
+                ..Default::default()
+            };
+            let repo = repos::create_with(conn, caller, ns, &new, |tx, repo| {
+                store::tags::merge_images(tx, repo.id, images)
+            })?;
             Ok((repo, true))
         }
         Err(e) => Err(e),

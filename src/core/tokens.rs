@@ -52,15 +52,27 @@ impl Access {
 /// The header value of a token, as `X-Docker-Token` and `WWW-Authenticate: Token` carry it
 /// and as a client sends it back after `Authorization: Token `.
 pub fn header_value(signature: &str, repository: &str, access: Access) -> String {
-    format!("signature={signature},repository=\"{repository}\",access={}", access.as_str())
+    format!(
+        "signature={signature},repository=\"{repository}\",access={}",
+        access.as_str()
+    )
 }
 
 /// Issue a token for `user_id` on `repository` (`ns/name`; `library/x` for library) and
 /// return its header value. The signature itself is never stored.
 pub fn issue(conn: &Connection, user_id: i64, repository: &str, access: Access) -> Result<String> {
+    // Expired tokens go as new ones come (indexed by expiry, so this stays cheap).
+    store::keys::purge_expired_access_tokens(conn)?;
     let signature = secret::random_string(SIGNATURE_LEN);
     let expires_at = store::now_ms() + TOKEN_TTL_MS;
-    store::keys::insert_access_token(conn, &secret::sha256_hex(&signature), user_id, repository, access.as_str(), expires_at)?;
+    store::keys::insert_access_token(
+        conn,
+        &secret::sha256_hex(&signature),
+        user_id,
+        repository,
+        access.as_str(),
+        expires_at,
+    )?;
     Ok(header_value(&signature, repository, access))
 }
 
@@ -75,7 +87,10 @@ mod tests {
 
     #[test]
     fn header_value_is_what_clients_send_back() {
-        assert_eq!(header_value("abc", "library/x", Access::Write), "signature=abc,repository=\"library/x\",access=write");
+        assert_eq!(
+            header_value("abc", "library/x", Access::Write),
+            "signature=abc,repository=\"library/x\",access=write"
+        );
         let header = format!("Token {}", header_value("abc", "a/b", Access::Delete));
         assert_eq!(
             crate::auth::credentials::parse(Some(header.as_bytes())).unwrap(),

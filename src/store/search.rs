@@ -22,7 +22,10 @@ pub fn search(
     let Some(fts) = fts else {
         let total: i64 = conn
             .prepare_cached(&format!("SELECT count(*) FROM {FROM} WHERE {VISIBLE}"))?
-            .query_row(named_params! {":viewer": viewer, ":viewer_admin": admin}, |r| r.get(0))?;
+            .query_row(
+                named_params! {":viewer": viewer, ":viewer_admin": admin},
+                |r| r.get(0),
+            )?;
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM {FROM} WHERE {VISIBLE} ORDER BY r.full_path LIMIT :limit OFFSET :offset"
         ))?;
@@ -38,7 +41,10 @@ pub fn search(
         .prepare_cached(&format!(
             "SELECT count(*) FROM {from} WHERE repositories_fts MATCH :q AND {VISIBLE}"
         ))?
-        .query_row(named_params! {":q": fts, ":viewer": viewer, ":viewer_admin": admin}, |r| r.get(0))?;
+        .query_row(
+            named_params! {":q": fts, ":viewer": viewer, ":viewer_admin": admin},
+            |r| r.get(0),
+        )?;
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM {from} WHERE repositories_fts MATCH :q AND {VISIBLE}
          ORDER BY bm25(repositories_fts, 10.0, 3.0, 1.0), r.star_count DESC, r.full_path

@@ -22,12 +22,26 @@ pub fn world() -> TestApp {
     for u in ["alice", "bob", "owner", "member", "reader"] {
         app.user(u);
     }
-    let owner = store::accounts::by_name(&app.conn(), "owner").unwrap().unwrap();
+    let owner = store::accounts::by_name(&app.conn(), "owner")
+        .unwrap()
+        .unwrap();
     app.org("acme", &owner);
-    for (ns, name, public) in [("alice", "app", true), ("alice", "hidden", false), ("acme", "secret", false)] {
+    for (ns, name, public) in [
+        ("alice", "app", true),
+        ("alice", "hidden", false),
+        ("acme", "secret", false),
+    ] {
         let repo = app.repo(ns, name, public);
         let conn = app.conn();
-        store::tags::merge_images(&conn, repo.id, &[Image { image_id: IMG.into(), checksum: Some(SUM.into()) }]).unwrap();
+        store::tags::merge_images(
+            &conn,
+            repo.id,
+            &[Image {
+                image_id: IMG.into(),
+                checksum: Some(SUM.into()),
+            }],
+        )
+        .unwrap();
         store::tags::set_tag(&conn, repo.id, "latest", IMG).unwrap();
     }
     app.exec(
@@ -57,7 +71,15 @@ pub fn expired_token(app: &TestApp, user: &str, repository: &str, access: &str) 
     let u = store::accounts::by_name(&conn, user).unwrap().unwrap();
     let signature = "expiredsignature0123456789";
     let hash = berth::auth::secret::sha256_hex(signature);
-    store::keys::insert_access_token(&conn, &hash, u.id, repository, access, store::now_ms() - 60_000).unwrap();
+    store::keys::insert_access_token(
+        &conn,
+        &hash,
+        u.id,
+        repository,
+        access,
+        store::now_ms() - 60_000,
+    )
+    .unwrap();
     tokens::header_value(signature, repository, Access::parse(access).unwrap())
 }
 
@@ -99,7 +121,11 @@ pub fn assert_invisible(app: &TestApp, what: &str, make: impl Fn(&str, Option<&s
         let private = make("acme/secret", who).send();
         let missing = make("acme/nothing", who).send();
         assert_eq!(answer(&private), answer(&missing), "{what} as {who:?}");
-        assert!(private.status >= 400, "{what} as {who:?}: {}", private.status);
+        assert!(
+            private.status >= 400,
+            "{what} as {who:?}: {}",
+            private.status
+        );
     }
     let _ = app;
 }
@@ -113,12 +139,18 @@ pub fn repo(app: &TestApp, path: &str) -> Option<berth::core::model::Repository>
 /// The image ids of a repository, in insertion order.
 pub fn image_ids(app: &TestApp, path: &str) -> Vec<String> {
     let r = repo(app, path).unwrap();
-    store::tags::images(&app.conn(), r.id).unwrap().into_iter().map(|i| i.image_id).collect()
+    store::tags::images(&app.conn(), r.id)
+        .unwrap()
+        .into_iter()
+        .map(|i| i.image_id)
+        .collect()
 }
 
 /// `signature=<40 alphanumerics>,repository="<repo>",access=<access>`.
 pub fn assert_token_value(value: &str, repository: &str, access: &str) {
-    let rest = value.strip_prefix("signature=").unwrap_or_else(|| panic!("{value}"));
+    let rest = value
+        .strip_prefix("signature=")
+        .unwrap_or_else(|| panic!("{value}"));
     let (sig, tail) = rest.split_once(',').unwrap();
     assert_eq!(sig.len(), 40, "{value}");
     assert!(sig.bytes().all(|b| b.is_ascii_alphanumeric()), "{value}");
@@ -127,10 +159,19 @@ pub fn assert_token_value(value: &str, repository: &str, access: &str) {
 
 /// The three token headers of an answer, checked together; returns the token value.
 pub fn assert_token_headers(app: &TestApp, r: &Resp, repository: &str, access: &str) -> String {
-    let value = r.header("x-docker-token").unwrap_or_else(|| panic!("no X-Docker-Token: {r:?}")).to_owned();
+    let value = r
+        .header("x-docker-token")
+        .unwrap_or_else(|| panic!("no X-Docker-Token: {r:?}"))
+        .to_owned();
     assert_token_value(&value, repository, access);
-    assert_eq!(r.header("www-authenticate"), Some(format!("Token {value}").as_str()));
-    assert_eq!(r.header("x-docker-endpoints"), Some(app.addr.to_string().as_str()));
+    assert_eq!(
+        r.header("www-authenticate"),
+        Some(format!("Token {value}").as_str())
+    );
+    assert_eq!(
+        r.header("x-docker-endpoints"),
+        Some(app.addr.to_string().as_str())
+    );
     value
 }
 

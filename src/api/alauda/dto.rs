@@ -11,7 +11,10 @@ pub const LOGO: &str = "default-icon.jpg";
 pub const LOGO_FILE: &str = "/static/images/user/default-logo.png";
 
 fn times(r: &Repository) -> (String, String) {
-    (rfc3339(r.created_at), rfc3339(r.updated_at.unwrap_or(r.created_at)))
+    (
+        rfc3339(r.created_at),
+        rfc3339(r.updated_at.unwrap_or(r.created_at)),
+    )
 }
 
 /// `POST /v1/repositories/{ns}` answer.

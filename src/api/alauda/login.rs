@@ -22,20 +22,37 @@ pub struct Login {
 
 /// `{"username","password"}` -> 200 `{"token"}`: a new API key of that user. The credentials
 /// go through the same checks as Basic (throttle, inactive accounts, answers).
-pub async fn generate_api_token(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Map<String, Value>>) -> Result<HttpResponse> {
+pub async fn generate_api_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<Map<String, Value>>,
+) -> Result<HttpResponse> {
     let Login { username, password } = crate::api::from_object(body.into_inner())?;
     let ip = req.peer_addr().map(|a| a.ip());
-    let principal = state.auth.login(&state.store, username, password, ip).await?;
+    let principal = state
+        .auth
+        .login(&state.store, username, password, ip)
+        .await?;
     let user_id = principal.user.id;
-    let (_, key) = state.store.run(move |c| accounts::create_api_key(c, user_id, KEY_NAME)).await?;
+    let (_, key) = state
+        .store
+        .run(move |c| accounts::create_api_key(c, user_id, KEY_NAME))
+        .await?;
     Ok(HttpResponse::Ok().json(json!({"token": key})))
 }
 
 /// The caller's profile seen from `{ns}` (itself, or an organization it belongs to).
-pub async fn profile(state: web::Data<AppState>, who: User, ns: web::Path<String>) -> Result<HttpResponse> {
+pub async fn profile(
+    state: web::Data<AppState>,
+    who: User,
+    ns: web::Path<String>,
+) -> Result<HttpResponse> {
     let caller = who.caller();
     let ns = ns.into_inner();
-    let p = state.store.run(move |c| accounts::profile(c, &caller, &ns)).await?;
+    let p = state
+        .store
+        .run(move |c| accounts::profile(c, &caller, &ns))
+        .await?;
     Ok(HttpResponse::Ok().json(json!({
         "username": p.user.name,
         "namespace": p.namespace.name,

@@ -28,11 +28,19 @@ pub struct NewRepoIn {
 }
 
 /// `POST /v1/repositories/{ns}`: 201 and the create shape; default private.
-pub async fn create(state: web::Data<AppState>, who: MaybeUser, ns: web::Path<String>, body: web::Json<Map<String, Value>>) -> Result<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    ns: web::Path<String>,
+    body: web::Json<Map<String, Value>>,
+) -> Result<HttpResponse> {
     let ns = ns.into_inner();
     let body: NewRepoIn = crate::api::from_object(body.into_inner())?;
     if body.namespace.as_deref().is_some_and(|n| n != ns) {
-        return Err(Error::bad_request("NAMESPACE_MISMATCH", "the body's namespace differs from the URL's"));
+        return Err(Error::bad_request(
+            "NAMESPACE_MISMATCH",
+            "the body's namespace differs from the URL's",
+        ));
     }
     let caller = who.caller();
     if caller.is_none() {
@@ -44,7 +52,10 @@ pub async fn create(state: web::Data<AppState>, who: MaybeUser, ns: web::Path<St
         long_description: body.full_description.unwrap_or_default(),
         is_public: body.is_public.unwrap_or(false),
     };
-    let repo = state.store.run(move |c| repos::create(c, caller.as_ref(), &ns, &new)).await?;
+    let repo = state
+        .store
+        .run(move |c| repos::create(c, caller.as_ref(), &ns, &new))
+        .await?;
     Ok(HttpResponse::Created().json(dto::created(&repo)))
 }
 
@@ -60,10 +71,9 @@ fn paging(q: &ListQuery) -> Result<(i64, i64)> {
     let int = |name: &'static str, v: Option<&str>| -> Result<Option<i64>> {
         match v.map(str::trim).filter(|v| !v.is_empty()) {
             None => Ok(None),
-            Some(v) => v
-                .parse::<i64>()
-                .map(Some)
-                .map_err(|_| Error::bad_request("INVALID_QUERY", format!("`{name}` must be an integer"))),
+            Some(v) => v.parse::<i64>().map(Some).map_err(|_| {
+                Error::bad_request("INVALID_QUERY", format!("`{name}` must be an integer"))
+            }),
         }
     };
     let page = int("page", q.page.as_deref())?.unwrap_or(1);
@@ -78,7 +88,13 @@ fn paging(q: &ListQuery) -> Result<(i64, i64)> {
 
 /// `GET /v1/repositories/{ns}`: `{"count","next","previous","results"}`, the repositories of
 /// the namespace the caller may read, by name.
-pub async fn list(state: web::Data<AppState>, req: HttpRequest, who: MaybeUser, ns: web::Path<String>, q: web::Query<ListQuery>) -> Result<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: MaybeUser,
+    ns: web::Path<String>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse> {
     let (page, size) = paging(&q)?;
     let ns = ns.into_inner();
     let caller = who.caller();
@@ -89,16 +105,25 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest, who: MaybeUser, 
         .run(move |c| repos::list_in_namespace(c, caller.as_ref(), &ns2, size, offset))
         .await?;
     let link = |p: i64| {
-        format!("{}://{}/v1/repositories/{ns}?page={p}&page_size={size}", req.connection_info().scheme(), crate::api::public_host(&state, &req))
+        format!(
+            "{}://{}/v1/repositories/{ns}?page={p}&page_size={size}",
+            req.connection_info().scheme(),
+            crate::api::public_host(&state, &req)
+        )
     };
     let next = (page.saturating_mul(size) < count).then(|| link(page + 1));
     let previous = (page > 1).then(|| link(page - 1));
     let results: Vec<Value> = found.iter().map(dto::listed).collect();
-    Ok(HttpResponse::Ok().json(json!({"count": count, "next": next, "previous": previous, "results": results})))
+    Ok(HttpResponse::Ok()
+        .json(json!({"count": count, "next": next, "previous": previous, "results": results})))
 }
 
 /// `GET /v1/repositories/{ns}/{repo}`.
-pub async fn detail(state: web::Data<AppState>, who: MaybeUser, p: web::Path<(String, String)>) -> Result<HttpResponse> {
+pub async fn detail(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    p: web::Path<(String, String)>,
+) -> Result<HttpResponse> {
     let (ns, name) = p.into_inner();
     let caller = who.caller_on(&format!("{ns}/{name}"), Access::Read);
     let (repo, starred) = state
@@ -124,23 +149,40 @@ pub struct UpdateIn {
 
 /// `PUT /v1/repositories/{ns}/{repo}` with a JSON object (any subset of `description`,
 /// `full_description`, `is_public`): 200 and the update shape. Repository admins only.
-pub async fn update(state: web::Data<AppState>, who: MaybeUser, ns: String, name: String, body: Value) -> Result<HttpResponse> {
-    let body: UpdateIn =
-        serde_json::from_value(body).map_err(|e| Error::bad_request("INVALID_JSON", format!("invalid JSON body: {e}")))?;
+pub async fn update(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    ns: String,
+    name: String,
+    body: Value,
+) -> Result<HttpResponse> {
+    let body: UpdateIn = serde_json::from_value(body)
+        .map_err(|e| Error::bad_request("INVALID_JSON", format!("invalid JSON body: {e}")))?;
     let caller = who.caller();
     let patch = repos::Patch {
         short_description: body.description,
         long_description: body.full_description,
         is_public: body.is_public,
     };
-    let repo = state.store.run(move |c| repos::update(c, caller.as_ref(), &ns, &name, &patch)).await?;
+    let repo = state
+        .store
+        .run(move |c| repos::update(c, caller.as_ref(), &ns, &name, &patch))
+        .await?;
     Ok(HttpResponse::Ok().json(dto::updated(&repo)))
 }
 
 /// `GET /v1/repositories/{ns}/{repo}/tags` without an access token: `[{"image_id","tag","name"}]`.
-pub async fn tags(state: web::Data<AppState>, who: MaybeUser, ns: String, name: String) -> Result<HttpResponse> {
+pub async fn tags(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    ns: String,
+    name: String,
+) -> Result<HttpResponse> {
     let caller = who.caller();
-    let (_, found) = state.store.run(move |c| tags::list(c, caller.as_ref(), &ns, &name)).await?;
+    let (_, found) = state
+        .store
+        .run(move |c| tags::list(c, caller.as_ref(), &ns, &name))
+        .await?;
     let body: Vec<Value> = found
         .iter()
         .map(|t| json!({"image_id": t.image_id, "tag": t.name, "name": t.name}))
@@ -149,8 +191,16 @@ pub async fn tags(state: web::Data<AppState>, who: MaybeUser, ns: String, name: 
 }
 
 /// `DELETE /v1/repositories/{ns}/{repo}` (no Index token involved): 204.
-pub async fn delete(state: web::Data<AppState>, who: MaybeUser, ns: String, name: String) -> Result<HttpResponse> {
+pub async fn delete(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    ns: String,
+    name: String,
+) -> Result<HttpResponse> {
     let caller = who.caller();
-    state.store.run(move |c| repos::delete(c, caller.as_ref(), &ns, &name)).await?;
+    state
+        .store
+        .run(move |c| repos::delete(c, caller.as_ref(), &ns, &name))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

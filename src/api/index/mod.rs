@@ -32,7 +32,13 @@ pub struct ImageIn {
 }
 
 pub fn to_images(images: Vec<ImageIn>) -> Vec<Image> {
-    images.into_iter().map(|i| Image { image_id: i.id, checksum: i.checksum }).collect()
+    images
+        .into_iter()
+        .map(|i| Image {
+            image_id: i.id,
+            checksum: i.checksum,
+        })
+        .collect()
 }
 
 /// A repository path as Index clients and tokens write it.

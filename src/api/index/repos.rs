@@ -6,8 +6,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::token::TokenHeaders;
 use super::{empty, path, to_images, ImageIn};
 use crate::auth::extract::MaybeUser;
-use crate::core::{repos, tags, tokens};
 use crate::core::tokens::Access;
+use crate::core::{repos, tags, tokens};
 use crate::error::{Error, Result};
 use crate::AppState;
 
@@ -36,7 +36,13 @@ pub async fn create_and_push(
 
 /// `DELETE /v1/repositories/{ns}/{name}` as the index (`X-Docker-Token: true`): delete at
 /// once, 202 `""` + a delete token.
-pub async fn delete_as_index(state: web::Data<AppState>, req: HttpRequest, who: MaybeUser, ns: String, name: String) -> Result<HttpResponse> {
+pub async fn delete_as_index(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: MaybeUser,
+    ns: String,
+    name: String,
+) -> Result<HttpResponse> {
     let full = path(&ns, &name);
     delete(&state, &who, &ns, &name).await?;
     let headers = TokenHeaders::issue(&state, &req, &who, &full, Access::Delete).await?;
@@ -46,38 +52,77 @@ pub async fn delete_as_index(state: web::Data<AppState>, req: HttpRequest, who: 
 }
 
 /// `DELETE /v1/repositories/{ns}/{name}` as the registry, with a delete token: 200 `""`.
-pub async fn delete_as_registry(state: web::Data<AppState>, who: MaybeUser, ns: String, name: String) -> Result<HttpResponse> {
+pub async fn delete_as_registry(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    ns: String,
+    name: String,
+) -> Result<HttpResponse> {
     delete(&state, &who, &ns, &name).await?;
     Ok(empty(StatusCode::OK))
 }
 
 /// Delete for whoever `who` is on this repository (an access token only with delete access).
-pub async fn delete(state: &web::Data<AppState>, who: &MaybeUser, ns: &str, name: &str) -> Result<()> {
+pub async fn delete(
+    state: &web::Data<AppState>,
+    who: &MaybeUser,
+    ns: &str,
+    name: &str,
+) -> Result<()> {
     let caller = who.caller_on(&path(ns, name), Access::Delete);
     let (ns, name) = (ns.to_owned(), name.to_owned());
-    state.store.run(move |c| repos::delete(c, caller.as_ref(), &ns, &name)).await
+    state
+        .store
+        .run(move |c| repos::delete(c, caller.as_ref(), &ns, &name))
+        .await
 }
 
 /// `PUT /v1/repositories/{ns}/{name}/auth` with `Authorization: Token ...`: 200 `"OK"` and the
 /// token is consumed. A bad, expired or foreign token is 403; a repository the token's user
 /// cannot see (or a missing one) is 404.
-pub async fn authorize(state: web::Data<AppState>, req: HttpRequest, path_: web::Path<(String, String)>) -> Result<HttpResponse> {
+pub async fn authorize(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path_: web::Path<(String, String)>,
+) -> Result<HttpResponse> {
     let (ns, name) = path_.into_inner();
     authorize_token(state, req, ns, name).await
 }
 
 /// `PUT /v1/repositories/{name}/auth` (library).
-pub async fn authorize_library(state: web::Data<AppState>, req: HttpRequest, name: web::Path<String>) -> Result<HttpResponse> {
-    authorize_token(state, req, crate::core::names::LIBRARY.to_owned(), name.into_inner()).await
+pub async fn authorize_library(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    name: web::Path<String>,
+) -> Result<HttpResponse> {
+    authorize_token(
+        state,
+        req,
+        crate::core::names::LIBRARY.to_owned(),
+        name.into_inner(),
+    )
+    .await
 }
 
-async fn authorize_token(state: web::Data<AppState>, req: HttpRequest, ns: String, name: String) -> Result<HttpResponse> {
+async fn authorize_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ns: String,
+    name: String,
+) -> Result<HttpResponse> {
     let full = path(&ns, &name);
     // The header is checked here rather than by the extractor, so that a bad token is the
     // 403 the Index dialect answers instead of the extractors' 401.
-    let header = req.headers().get(actix_web::http::header::AUTHORIZATION).map(|v| v.as_bytes().to_vec());
+    let header = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .map(|v| v.as_bytes().to_vec());
     let ip = req.peer_addr().map(|a| a.ip());
-    let principal = match state.auth.authenticate(&state.store, header.as_deref(), ip).await {
+    let principal = match state
+        .auth
+        .authenticate(&state.store, header.as_deref(), ip)
+        .await
+    {
         Ok(p) => p,
         Err(e) if e.status == StatusCode::UNAUTHORIZED => None,
         Err(e) => return Err(e),
@@ -101,7 +146,10 @@ async fn authorize_token(state: web::Data<AppState>, req: HttpRequest, ns: Strin
         })
         .await?;
     if !consumed {
-        return Err(Error::forbidden("INVALID_TOKEN", "invalid, expired or foreign access token"));
+        return Err(Error::forbidden(
+            "INVALID_TOKEN",
+            "invalid, expired or foreign access token",
+        ));
     }
     Ok(HttpResponse::Ok().json("OK"))
 }

@@ -20,14 +20,17 @@ pub struct Query {
 fn int(name: &'static str, value: Option<&str>) -> Result<Option<i64>> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
-        Some(v) => v
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| Error::bad_request("INVALID_QUERY", format!("`{name}` must be an integer"))),
+        Some(v) => v.parse::<i64>().map(Some).map_err(|_| {
+            Error::bad_request("INVALID_QUERY", format!("`{name}` must be an integer"))
+        }),
     }
 }
 
-pub async fn search(state: web::Data<AppState>, who: MaybeUser, query: web::Query<Query>) -> Result<HttpResponse> {
+pub async fn search(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    query: web::Query<Query>,
+) -> Result<HttpResponse> {
     let Query { q, n, page } = query.into_inner();
     let n = int("n", n.as_deref())?;
     let page = int("page", page.as_deref())?;

@@ -10,17 +10,31 @@ use crate::error::Result;
 use crate::AppState;
 
 /// 200 `""` whether the star is new or was there already (the count moves once).
-pub async fn star(state: web::Data<AppState>, who: MaybeUser, p: web::Path<(String, String)>) -> Result<HttpResponse> {
+pub async fn star(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    p: web::Path<(String, String)>,
+) -> Result<HttpResponse> {
     let (ns, name) = p.into_inner();
     let caller = who.caller();
-    state.store.run(move |c| stars::star(c, caller.as_ref(), &ns, &name)).await?;
+    state
+        .store
+        .run(move |c| stars::star(c, caller.as_ref(), &ns, &name))
+        .await?;
     Ok(empty(StatusCode::OK))
 }
 
 /// 204 whether there was a star or not.
-pub async fn unstar(state: web::Data<AppState>, who: MaybeUser, p: web::Path<(String, String)>) -> Result<HttpResponse> {
+pub async fn unstar(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    p: web::Path<(String, String)>,
+) -> Result<HttpResponse> {
     let (ns, name) = p.into_inner();
     let caller = who.caller();
-    state.store.run(move |c| stars::unstar(c, caller.as_ref(), &ns, &name)).await?;
+    state
+        .store
+        .run(move |c| stars::unstar(c, caller.as_ref(), &ns, &name))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

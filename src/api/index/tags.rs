@@ -13,34 +13,67 @@ use crate::error::Result;
 use crate::AppState;
 
 /// `{"tag": "imageid", ...}`.
-pub async fn list(state: web::Data<AppState>, who: MaybeUser, ns: String, name: String) -> Result<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    ns: String,
+    name: String,
+) -> Result<HttpResponse> {
     let caller = who.caller_on(&path(&ns, &name), Access::Read);
-    let (_, found) = state.store.run(move |c| tags::list(c, caller.as_ref(), &ns, &name)).await?;
-    let body: Map<String, Value> = found.into_iter().map(|t| (t.name, Value::String(t.image_id))).collect();
+    let (_, found) = state
+        .store
+        .run(move |c| tags::list(c, caller.as_ref(), &ns, &name))
+        .await?;
+    let body: Map<String, Value> = found
+        .into_iter()
+        .map(|t| (t.name, Value::String(t.image_id)))
+        .collect();
     Ok(HttpResponse::Ok().json(body))
 }
 
 /// The image id of a tag, as a JSON string.
-pub async fn get(state: web::Data<AppState>, who: MaybeUser, p: web::Path<(String, String, String)>) -> Result<HttpResponse> {
+pub async fn get(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    p: web::Path<(String, String, String)>,
+) -> Result<HttpResponse> {
     let (ns, name, tag) = p.into_inner();
     let caller = who.caller_on(&path(&ns, &name), Access::Read);
-    let (_, found) = state.store.run(move |c| tags::get(c, caller.as_ref(), &ns, &name, &tag)).await?;
+    let (_, found) = state
+        .store
+        .run(move |c| tags::get(c, caller.as_ref(), &ns, &name, &tag))
+        .await?;
     Ok(HttpResponse::Ok().json(found.image_id))
 }
 
 /// Point a tag at an image of the repository; the body is the image id as a JSON string.
-pub async fn put(state: web::Data<AppState>, who: MaybeUser, p: web::Path<(String, String, String)>, body: web::Json<String>) -> Result<HttpResponse> {
+pub async fn put(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    p: web::Path<(String, String, String)>,
+    body: web::Json<String>,
+) -> Result<HttpResponse> {
     let (ns, name, tag) = p.into_inner();
     let caller = who.caller_on(&path(&ns, &name), Access::Write);
     let image = body.into_inner();
-    state.store.run(move |c| tags::set(c, caller.as_ref(), &ns, &name, &tag, &image)).await?;
+    state
+        .store
+        .run(move |c| tags::set(c, caller.as_ref(), &ns, &name, &tag, &image))
+        .await?;
     Ok(empty(StatusCode::OK))
 }
 
 /// Remove a tag (a write, as for a push).
-pub async fn delete(state: web::Data<AppState>, who: MaybeUser, p: web::Path<(String, String, String)>) -> Result<HttpResponse> {
+pub async fn delete(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    p: web::Path<(String, String, String)>,
+) -> Result<HttpResponse> {
     let (ns, name, tag) = p.into_inner();
     let caller = who.caller_on(&path(&ns, &name), Access::Write);
-    state.store.run(move |c| tags::delete(c, caller.as_ref(), &ns, &name, &tag)).await?;
+    state
+        .store
+        .run(move |c| tags::delete(c, caller.as_ref(), &ns, &name, &tag))
+        .await?;
     Ok(empty(StatusCode::OK))
 }

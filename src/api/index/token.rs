@@ -28,7 +28,13 @@ impl TokenHeaders {
     /// Issue a token on `repository` for `access` when the client asked for one and is signed
     /// in (tokens belong to a user: an anonymous pull gets none). Call after the operation
     /// succeeded.
-    pub async fn issue(state: &web::Data<AppState>, req: &HttpRequest, who: &MaybeUser, repository: &str, access: Access) -> Result<TokenHeaders> {
+    pub async fn issue(
+        state: &web::Data<AppState>,
+        req: &HttpRequest,
+        who: &MaybeUser,
+        repository: &str,
+        access: Access,
+    ) -> Result<TokenHeaders> {
         if !wanted(req) {
             return Ok(TokenHeaders(None));
         }
@@ -36,8 +42,14 @@ impl TokenHeaders {
             return Ok(TokenHeaders(None));
         };
         let repository = repository.to_owned();
-        let value = state.store.run(move |c| tokens::issue(c, caller.user_id, &repository, access)).await?;
-        Ok(TokenHeaders(Some((value, super::super::public_host(state, req)))))
+        let value = state
+            .store
+            .run(move |c| tokens::issue(c, caller.user_id, &repository, access))
+            .await?;
+        Ok(TokenHeaders(Some((
+            value,
+            super::super::public_host(state, req),
+        ))))
     }
 
     pub fn apply(&self, res: &mut HttpResponseBuilder) {

@@ -25,11 +25,25 @@ pub struct Registration {
 
 /// `POST /v1/users`: 201 `"User Created"`; 400 with the exact string when the name or email
 /// is taken; 403 when registration is closed (unless an admin asks).
-pub async fn register(state: web::Data<AppState>, caller: MaybeUser, body: web::Json<serde_json::Map<String, serde_json::Value>>) -> Result<HttpResponse> {
-    let Registration { username, password, email } = crate::api::from_object(body.into_inner())?;
+pub async fn register(
+    state: web::Data<AppState>,
+    caller: MaybeUser,
+    body: web::Json<serde_json::Map<String, serde_json::Value>>,
+) -> Result<HttpResponse> {
+    let Registration {
+        username,
+        password,
+        email,
+    } = crate::api::from_object(body.into_inner())?;
     accounts::validate_new_user(&username, &password, Some(&email))?;
     let caller = caller.caller();
-    let taken = |e: Error| if e.code == "ACCOUNT_EXISTS" { Error::bad_request(e.code, USER_EXISTS).with_bare() } else { e };
+    let taken = |e: Error| {
+        if e.code == "ACCOUNT_EXISTS" {
+            Error::bad_request(e.code, USER_EXISTS).with_bare()
+        } else {
+            e
+        }
+    };
     let active = state
         .store
         .run({
@@ -60,10 +74,18 @@ pub struct ProfileUpdate {
 /// replaces one); a password replaces the old one. Self or a site admin; 404 no such user,
 /// 403 someone else, 400 an empty or invalid body. Everything is validated before anything
 /// changes.
-pub async fn update(state: web::Data<AppState>, who: User, name: web::Path<String>, body: web::Json<serde_json::Map<String, serde_json::Value>>) -> Result<HttpResponse> {
+pub async fn update(
+    state: web::Data<AppState>,
+    who: User,
+    name: web::Path<String>,
+    body: web::Json<serde_json::Map<String, serde_json::Value>>,
+) -> Result<HttpResponse> {
     let ProfileUpdate { email, password } = crate::api::from_object(body.into_inner())?;
     if email.is_none() && password.is_none() {
-        return Err(Error::bad_request("NOTHING_TO_UPDATE", "send an email, a password or both"));
+        return Err(Error::bad_request(
+            "NOTHING_TO_UPDATE",
+            "send an email, a password or both",
+        ));
     }
     if let Some(email) = &email {
         crate::core::names::validate_email(email)?;
@@ -73,9 +95,15 @@ pub async fn update(state: web::Data<AppState>, who: User, name: web::Path<Strin
     }
     let caller = who.caller();
     let name = name.into_inner();
-    let account = state.store.run(move |c| accounts::user_to_manage(c, Some(&caller), &name)).await?;
+    let account = state
+        .store
+        .run(move |c| accounts::user_to_manage(c, Some(&caller), &name))
+        .await?;
     if let Some(email) = email {
-        state.store.run(move |c| accounts::add_email(c, account.id, &email)).await?;
+        state
+            .store
+            .run(move |c| accounts::add_email(c, account.id, &email))
+            .await?;
     }
     if let Some(password) = password {
         state.set_password(account.id, &password).await?;
