@@ -6,11 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "berth",
-    version,
-    about = "A self-hosted container repository hub"
-)]
+#[command(name = "berth", version, about = "A self-hosted container repository hub")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

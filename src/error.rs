@@ -34,11 +34,7 @@ pub struct Error {
 }
 
 impl Error {
-    pub fn new(
-        status: StatusCode,
-        code: &'static str,
-        message: impl Into<Cow<'static, str>>,
-    ) -> Self {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
         Error {
             status,
             code,
@@ -112,11 +108,7 @@ impl Error {
     /// An internal failure: the cause goes to the log, the client sees "internal error".
     pub fn internal(cause: impl fmt::Display) -> Self {
         log::error!("internal error: {cause}");
-        Error::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL_ERROR",
-            "internal error",
-        )
+        Error::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "internal error")
     }
 
     pub fn with_bare(mut self) -> Self {
@@ -133,9 +125,7 @@ impl Error {
             }
             StatusCode::PAYLOAD_TOO_LARGE => Error::payload_too_large(),
             StatusCode::UNAUTHORIZED => Error::unauthorized("authentication required"),
-            s if s.is_server_error() => {
-                Error::internal(detail.as_deref().unwrap_or("framework error"))
-            }
+            s if s.is_server_error() => Error::internal(detail.as_deref().unwrap_or("framework error")),
             s => Error::new(
                 s,
                 "INVALID_REQUEST",
@@ -147,13 +137,7 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {}: {}",
-            self.status.as_u16(),
-            self.code,
-            self.message
-        )
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
     }
 }
 
@@ -289,14 +273,8 @@ mod tests {
         assert_eq!(Dialect::for_path("/api/v0/repositories/x"), Dialect::Dtr);
         assert_eq!(Dialect::for_path("/api/v0"), Dialect::Dtr);
         assert_eq!(Dialect::for_path("/api/v00"), Dialect::Generic);
-        assert_eq!(
-            Dialect::for_path("/api/repo/v1/repository/"),
-            Dialect::Cloud
-        );
-        assert_eq!(
-            Dialect::for_path("/udr/v1api/repositories"),
-            Dialect::RegistryUi
-        );
+        assert_eq!(Dialect::for_path("/api/repo/v1/repository/"), Dialect::Cloud);
+        assert_eq!(Dialect::for_path("/udr/v1api/repositories"), Dialect::RegistryUi);
         assert_eq!(Dialect::for_path("/v1/users"), Dialect::V1);
         assert_eq!(Dialect::for_path("/v1x"), Dialect::Generic);
         assert_eq!(Dialect::for_path("/healthz"), Dialect::Generic);
@@ -304,21 +282,12 @@ mod tests {
 
     #[test]
     fn framework_statuses_map_to_stable_codes() {
-        assert_eq!(
-            Error::from_status(StatusCode::NOT_FOUND, None).code,
-            "NOT_FOUND"
-        );
+        assert_eq!(Error::from_status(StatusCode::NOT_FOUND, None).code, "NOT_FOUND");
         assert_eq!(
             Error::from_status(StatusCode::PAYLOAD_TOO_LARGE, None).status,
             StatusCode::PAYLOAD_TOO_LARGE
         );
-        let e = Error::from_status(
-            StatusCode::BAD_REQUEST,
-            Some("Json deserialize error".into()),
-        );
-        assert_eq!(
-            (e.code, e.message.as_ref()),
-            ("INVALID_REQUEST", "Json deserialize error")
-        );
+        let e = Error::from_status(StatusCode::BAD_REQUEST, Some("Json deserialize error".into()));
+        assert_eq!((e.code, e.message.as_ref()), ("INVALID_REQUEST", "Json deserialize error"));
     }
 }

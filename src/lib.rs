@@ -50,11 +50,7 @@ impl AppState {
             store::keys::purge_expired_access_tokens(&conn)?;
         }
         let auth = auth::Authenticator::new(&config)?;
-        Ok(AppState {
-            config,
-            store,
-            auth,
-        })
+        Ok(AppState { config, store, auth })
     }
 
     /// Give a user a new password (validated, hashed off the executor), end its sessions and
@@ -62,20 +58,14 @@ impl AppState {
     pub async fn set_password(&self, user_id: i64, new_password: &str) -> Result<()> {
         core::names::validate_password(new_password)?;
         let hash = self.auth.bcrypt_hash(new_password.to_owned()).await?;
-        let result = self
-            .store
-            .run(move |c| accounts::set_password(c, user_id, &hash))
-            .await;
+        let result = self.store.run(move |c| accounts::set_password(c, user_id, &hash)).await;
         self.auth.forget_user(user_id);
         result
     }
 
     /// Revoke one of a user's API keys and forget the user's remembered credentials.
     pub async fn revoke_api_key(&self, user_id: i64, key_id: i64) -> Result<bool> {
-        let removed = self
-            .store
-            .run(move |c| store::keys::delete_api_key(c, user_id, key_id))
-            .await;
+        let removed = self.store.run(move |c| store::keys::delete_api_key(c, user_id, key_id)).await;
         self.auth.forget_user(user_id);
         removed
     }
@@ -105,10 +95,7 @@ pub fn app(
         .app_data(web::QueryConfig::default().error_handler(|err, _| {
             Error::bad_request("INVALID_QUERY", format!("invalid query string: {err}")).into()
         }))
-        .app_data(
-            web::PathConfig::default()
-                .error_handler(|_, _| Error::not_found("NOT_FOUND", "not found").into()),
-        )
+        .app_data(web::PathConfig::default().error_handler(|_, _| Error::not_found("NOT_FOUND", "not found").into()))
         .wrap(from_fn(error::envelope))
         .wrap(NormalizePath::trim())
         .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
@@ -132,12 +119,8 @@ async fn not_found() -> Result<HttpResponse> {
 
 fn json_error(err: JsonPayloadError) -> Error {
     match err {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            Error::payload_too_large()
-        }
-        JsonPayloadError::Deserialize(e) => {
-            Error::bad_request("INVALID_JSON", format!("invalid JSON body: {e}"))
-        }
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => Error::payload_too_large(),
+        JsonPayloadError::Deserialize(e) => Error::bad_request("INVALID_JSON", format!("invalid JSON body: {e}")),
         other => Error::bad_request("INVALID_JSON", format!("invalid JSON body: {other}")),
     }
 }

@@ -28,9 +28,7 @@ fn main() -> ExitCode {
 fn serve(args: ServeArgs) -> Result<(), String> {
     let config = Config::from_serve_args(&args);
     let state = web::Data::new(AppState::open(config).map_err(|e| e.message.to_string())?);
-    let workers = args
-        .workers
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     actix_web::rt::System::new().block_on(async move {
         let server = HttpServer::new(move || berth::app(state.clone()))
             .workers(workers)

@@ -21,20 +21,14 @@ fn login_check_accepts_the_admin() {
     assert_eq!(r.sj(), (200, json!("OK")));
     assert_eq!(r.header("content-type"), Some("application/json"));
     // A final slash is optional.
-    assert_eq!(
-        app.get("/v1/users/").admin().send().sj(),
-        (200, json!("OK"))
-    );
+    assert_eq!(app.get("/v1/users/").admin().send().sj(), (200, json!("OK")));
 }
 
 #[test]
 fn login_check_refuses_a_wrong_password_with_json() {
     let app = TestApp::start();
     let r = app.get("/v1/users").basic(ADMIN, "wrong-password").send();
-    assert_eq!(
-        r.sj(),
-        (401, json!({"error": "invalid username or password"}))
-    );
+    assert_eq!(r.sj(), (401, json!({"error": "invalid username or password"})));
     assert_eq!(r.header("www-authenticate"), Some("Basic realm=\"berth\""));
 }
 
@@ -71,10 +65,7 @@ fn inactive_user_is_forbidden() {
     let r = app.get("/v1/users").as_user("sleepy").send();
     assert_eq!(r.sj(), (403, json!("Account is not Active")));
     // The wrong password does not reveal that the account is inactive.
-    let r = app
-        .get("/v1/users")
-        .basic("sleepy", "wrong-password")
-        .send();
+    let r = app.get("/v1/users").basic("sleepy", "wrong-password").send();
     assert_eq!(r.status, 401);
 }
 
@@ -84,22 +75,12 @@ fn repeated_failures_are_throttled_without_revealing_the_password() {
     app.user("target");
     app.user("bystander");
     for _ in 0..3 {
-        assert_eq!(
-            app.get("/v1/users")
-                .basic("target", "bad-password")
-                .send()
-                .status,
-            401
-        );
+        assert_eq!(app.get("/v1/users").basic("target", "bad-password").send().status, 401);
     }
     let wrong = app.get("/v1/users").basic("target", "bad-password").send();
     let right = app.get("/v1/users").as_user("target").send();
     assert_eq!(wrong.status, 429);
-    let retry: u64 = wrong
-        .header("retry-after")
-        .expect("Retry-After")
-        .parse()
-        .unwrap();
+    let retry: u64 = wrong.header("retry-after").expect("Retry-After").parse().unwrap();
     assert!(retry >= 1);
     // While locked out, the right password gets the very same answer as a wrong one.
     assert_eq!(right.sj(), wrong.sj());
@@ -117,23 +98,11 @@ fn a_success_resets_the_failure_count() {
     let app = TestApp::start_with(|c| c.login_max_failures = 3);
     app.user("forgetful");
     for _ in 0..2 {
-        assert_eq!(
-            app.get("/v1/users")
-                .basic("forgetful", "bad-password")
-                .send()
-                .status,
-            401
-        );
+        assert_eq!(app.get("/v1/users").basic("forgetful", "bad-password").send().status, 401);
     }
     assert_eq!(app.get("/v1/users").as_user("forgetful").send().status, 200);
     for _ in 0..2 {
-        assert_eq!(
-            app.get("/v1/users")
-                .basic("forgetful", "bad-password")
-                .send()
-                .status,
-            401
-        );
+        assert_eq!(app.get("/v1/users").basic("forgetful", "bad-password").send().status, 401);
     }
     assert_eq!(app.get("/v1/users").as_user("forgetful").send().status, 200);
 }
@@ -146,11 +115,7 @@ fn a_thousand_requests_with_one_credential_run_bcrypt_at_most_once() {
     for _ in 0..1000 {
         assert_eq!(app.get("/v1/users").as_user("busy").send().status, 200);
     }
-    assert!(
-        app.bcrypt_runs() - before <= 1,
-        "bcrypt ran {} times",
-        app.bcrypt_runs() - before
-    );
+    assert!(app.bcrypt_runs() - before <= 1, "bcrypt ran {} times", app.bcrypt_runs() - before);
 }
 
 #[test]
@@ -162,13 +127,7 @@ fn a_password_change_makes_the_old_password_fail_at_once() {
         .block_on(app.state.set_password(u.id, "brand-new-password"))
         .unwrap();
     assert_eq!(app.get("/v1/users").as_user("mover").send().status, 401);
-    assert_eq!(
-        app.get("/v1/users")
-            .basic("mover", "brand-new-password")
-            .send()
-            .status,
-        200
-    );
+    assert_eq!(app.get("/v1/users").basic("mover", "brand-new-password").send().status, 200);
 }
 
 #[test]
@@ -188,39 +147,21 @@ fn api_keys_work_as_basic_secret_and_as_token() {
     app.user("someone-else");
     let (record, key) = berth::core::accounts::create_api_key(&app.conn(), u.id, "ci").unwrap();
     assert!(key.starts_with(&record.prefix));
+    assert_eq!(app.get("/v1/users").basic("scripter", &key).send().sj(), (200, json!("OK")));
     assert_eq!(
-        app.get("/v1/users").basic("scripter", &key).send().sj(),
-        (200, json!("OK"))
-    );
-    assert_eq!(
-        app.get("/v1/users")
-            .header("Authorization", &format!("Token {key}"))
-            .send()
-            .sj(),
+        app.get("/v1/users").header("Authorization", &format!("Token {key}")).send().sj(),
         (200, json!("OK"))
     );
     // Another user's name with this key is refused.
-    assert_eq!(
-        app.get("/v1/users")
-            .basic("someone-else", &key)
-            .send()
-            .status,
-        401
-    );
+    assert_eq!(app.get("/v1/users").basic("someone-else", &key).send().status, 401);
     // A revoked key stops working at once.
     let removed = actix_web::rt::System::new()
         .block_on(app.state.revoke_api_key(u.id, record.id))
         .unwrap();
     assert!(removed);
+    assert_eq!(app.get("/v1/users").basic("scripter", &key).send().status, 401);
     assert_eq!(
-        app.get("/v1/users").basic("scripter", &key).send().status,
-        401
-    );
-    assert_eq!(
-        app.get("/v1/users")
-            .header("Authorization", &format!("Token {key}"))
-            .send()
-            .status,
+        app.get("/v1/users").header("Authorization", &format!("Token {key}")).send().status,
         401
     );
 }
@@ -228,29 +169,14 @@ fn api_keys_work_as_basic_secret_and_as_token() {
 #[test]
 fn unknown_routes_answer_in_the_dialect_of_their_path() {
     let app = TestApp::start();
-    assert_eq!(
-        app.get("/nope").send().sj(),
-        (404, json!({"error": "not found"}))
-    );
+    assert_eq!(app.get("/nope").send().sj(), (404, json!({"error": "not found"})));
     assert_eq!(
         app.get("/api/v0/nope").send().sj(),
-        (
-            404,
-            json!({"errors": [{"code": "NOT_FOUND", "message": "not found"}]})
-        )
+        (404, json!({"errors": [{"code": "NOT_FOUND", "message": "not found"}]}))
     );
-    assert_eq!(
-        app.get("/v1/nope/nope/nope/nope").send().sj(),
-        (404, json!({"error": "not found"}))
-    );
-    assert_eq!(
-        app.get("/udr/v1api/nope").send().sj(),
-        (404, json!({"error": "not found"}))
-    );
-    assert_eq!(
-        app.get("/api/repo/v1/nope/x/y/z/w").send().sj(),
-        (404, json!({"error": "not found"}))
-    );
+    assert_eq!(app.get("/v1/nope/nope/nope/nope").send().sj(), (404, json!({"error": "not found"})));
+    assert_eq!(app.get("/udr/v1api/nope").send().sj(), (404, json!({"error": "not found"})));
+    assert_eq!(app.get("/api/repo/v1/nope/x/y/z/w").send().sj(), (404, json!({"error": "not found"})));
 }
 
 #[test]
@@ -260,10 +186,7 @@ fn wrong_methods_answer_405_in_the_envelope() {
         app.delete("/v1/users").send().sj(),
         (405, json!({"error": "method not allowed"}))
     );
-    assert_eq!(
-        app.post("/healthz").send().sj(),
-        (405, json!({"error": "method not allowed"}))
-    );
+    assert_eq!(app.post("/healthz").send().sj(), (405, json!({"error": "method not allowed"})));
 }
 
 #[test]
@@ -271,20 +194,9 @@ fn bad_json_is_400_in_the_envelope() {
     let app = TestApp::start();
     let r = app.post("/v1/users").body("{not json").send();
     assert_eq!(r.status, 400);
-    assert!(
-        r.json()["error"]
-            .as_str()
-            .unwrap()
-            .starts_with("invalid JSON body"),
-        "{}",
-        r.body
-    );
+    assert!(r.json()["error"].as_str().unwrap().starts_with("invalid JSON body"), "{}", r.body);
     // The wrong shape (an array, a missing field, a wrong type) too.
-    for body in [
-        json!([]),
-        json!({"username": "x"}),
-        json!({"username": 1, "password": "p", "email": "e"}),
-    ] {
+    for body in [json!([]), json!({"username": "x"}), json!({"username": 1, "password": "p", "email": "e"})] {
         let r = app.post("/v1/users").json(&body).send();
         assert_eq!(r.status, 400, "{body}");
         assert!(r.json()["error"].is_string());
@@ -296,20 +208,14 @@ fn bodies_over_one_mebibyte_are_413() {
     let app = TestApp::start();
     let huge = format!("{{\"username\":\"{}\"}}", "a".repeat(1 << 20));
     let r = app.post("/v1/users").body(&huge).send();
-    assert_eq!(
-        r.sj(),
-        (413, json!({"error": "request body is larger than 1 MiB"}))
-    );
+    assert_eq!(r.sj(), (413, json!({"error": "request body is larger than 1 MiB"})));
 }
 
 #[test]
 fn index_registration_creates_an_inactive_user_by_default() {
     let app = TestApp::start();
     let body = json!({"username": "newbie", "password": "toto4242", "email": "sam@docker.com"});
-    assert_eq!(
-        app.post("/v1/users/").json(&body).send().sj(),
-        (201, json!("User Created"))
-    );
+    assert_eq!(app.post("/v1/users/").json(&body).send().sj(), (201, json!("User Created")));
     // Registration waits for approval: the account exists but is not active yet.
     assert_eq!(
         app.get("/v1/users").basic("newbie", "toto4242").send().sj(),
@@ -327,11 +233,7 @@ fn index_registration_of_a_taken_name_or_email_gives_the_exact_string() {
         json!({"username": "fresh", "password": "toto4242", "email": "TAKEN@example.com"}),
     ] {
         let r = app.post("/v1/users").json(&body).send();
-        assert_eq!(
-            r.sj(),
-            (400, json!("Username or email already exists")),
-            "{body}"
-        );
+        assert_eq!(r.sj(), (400, json!("Username or email already exists")), "{body}");
     }
 }
 
@@ -352,40 +254,17 @@ fn index_registration_validates_fields() {
 #[test]
 fn index_registration_follows_the_site_setting() {
     let app = TestApp::start();
-    let body =
-        |n: &str| json!({"username": n, "password": "toto4242", "email": format!("{n}@x.io")});
+    let body = |n: &str| json!({"username": n, "password": "toto4242", "email": format!("{n}@x.io")});
     berth::store::settings::set(&app.conn(), "registration", "open").unwrap();
-    assert_eq!(
-        app.post("/v1/users").json(&body("opener")).send().status,
-        201
-    );
-    assert_eq!(
-        app.get("/v1/users").basic("opener", "toto4242").send().sj(),
-        (200, json!("OK"))
-    );
+    assert_eq!(app.post("/v1/users").json(&body("opener")).send().status, 201);
+    assert_eq!(app.get("/v1/users").basic("opener", "toto4242").send().sj(), (200, json!("OK")));
 
     berth::store::settings::set(&app.conn(), "registration", "closed").unwrap();
     let r = app.post("/v1/users").json(&body("closer")).send();
-    assert_eq!(
-        r.sj(),
-        (403, json!({"error": "registration is closed on this site"}))
-    );
+    assert_eq!(r.sj(), (403, json!({"error": "registration is closed on this site"})));
     // Site admins may still create users.
-    assert_eq!(
-        app.post("/v1/users")
-            .admin()
-            .json(&body("closer"))
-            .send()
-            .status,
-        201
-    );
-    assert_eq!(
-        app.get("/v1/users")
-            .basic("closer", "toto4242")
-            .send()
-            .status,
-        200
-    );
+    assert_eq!(app.post("/v1/users").admin().json(&body("closer")).send().status, 201);
+    assert_eq!(app.get("/v1/users").basic("closer", "toto4242").send().status, 200);
 }
 
 #[test]

@@ -11,11 +11,7 @@ pub enum Credential {
     /// `Token <apikey>` (Alauda).
     ApiKey(String),
     /// `Token signature=...,repository="ns/repo",access=read|write|delete` (Index).
-    AccessToken {
-        signature: String,
-        repository: String,
-        access: String,
-    },
+    AccessToken { signature: String, repository: String, access: String },
 }
 
 fn malformed() -> Error {
@@ -36,10 +32,7 @@ pub fn parse(header: Option<&[u8]>) -> Result<Option<Credential>, Error> {
             .map_err(|_| malformed())?;
         let decoded = String::from_utf8(decoded).map_err(|_| malformed())?;
         let (user, secret) = decoded.split_once(':').ok_or_else(malformed)?;
-        return Ok(Some(Credential::Basic {
-            user: user.to_owned(),
-            secret: secret.to_owned(),
-        }));
+        return Ok(Some(Credential::Basic { user: user.to_owned(), secret: secret.to_owned() }));
     }
     if scheme.eq_ignore_ascii_case("token") {
         if rest.is_empty() {
@@ -61,11 +54,7 @@ pub fn parse(header: Option<&[u8]>) -> Result<Option<Credential>, Error> {
         }
         return match (signature, repository, access) {
             (Some(signature), Some(repository), Some(access)) if !signature.is_empty() => {
-                Ok(Some(Credential::AccessToken {
-                    signature,
-                    repository,
-                    access,
-                }))
+                Ok(Some(Credential::AccessToken { signature, repository, access }))
             }
             _ => Err(malformed()),
         };
@@ -78,10 +67,7 @@ mod tests {
     use super::*;
 
     fn basic(s: &str) -> String {
-        format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(s)
-        )
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(s))
     }
 
     #[test]
@@ -89,10 +75,7 @@ mod tests {
         let h = basic("admin:pa:ss");
         assert_eq!(
             parse(Some(h.as_bytes())).unwrap(),
-            Some(Credential::Basic {
-                user: "admin".into(),
-                secret: "pa:ss".into()
-            })
+            Some(Credential::Basic { user: "admin".into(), secret: "pa:ss".into() })
         );
     }
 
@@ -103,10 +86,7 @@ mod tests {
             Some(Credential::ApiKey("brt_abc".into()))
         );
         assert_eq!(
-            parse(Some(
-                b"Token signature=123abc,repository=\"foo/bar\",access=write"
-            ))
-            .unwrap(),
+            parse(Some(b"Token signature=123abc,repository=\"foo/bar\",access=write")).unwrap(),
             Some(Credential::AccessToken {
                 signature: "123abc".into(),
                 repository: "foo/bar".into(),

@@ -27,9 +27,7 @@ pub fn new_api_key() -> String {
 pub fn looks_like_api_key(s: &str) -> bool {
     s.len() == API_KEY_PREFIX.len() + 40
         && s.starts_with(API_KEY_PREFIX)
-        && s[API_KEY_PREFIX.len()..]
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric())
+        && s[API_KEY_PREFIX.len()..].bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// Lower-case hex SHA-256, the stored form of a random secret.

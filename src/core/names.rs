@@ -8,34 +8,10 @@ pub const LIBRARY: &str = "library";
 /// Names no one may register: `library`, the API prefixes and every top-level word the web
 /// UI uses for a page that is not a namespace.
 pub const RESERVED_ACCOUNT_NAMES: &[&str] = &[
-    "library",
-    "repository",
-    "registry",
-    "api",
-    "v1",
-    "v2",
-    "udr",
-    "static",
-    "healthz",
-    "metrics",
-    "login",
-    "logout",
-    "signup",
-    "settings",
-    "search",
-    "explore",
-    "new",
-    "admin-ui",
-    "assets",
-    "favicon.ico",
-    "robots.txt",
-    "account",
-    "orgs",
-    "organizations",
-    "users",
-    "help",
-    "about",
-    "docs",
+    "library", "repository", "registry", "api", "v1", "v2", "udr", "static", "healthz",
+    "metrics", "login", "logout", "signup", "settings", "search", "explore", "new", "admin-ui",
+    "assets", "favicon.ico", "robots.txt", "account", "orgs", "organizations", "users", "help",
+    "about", "docs",
 ];
 
 /// Repository names that collide with Index sub-resources.
@@ -93,10 +69,7 @@ pub fn validate_new_account_name(name: &str) -> Result<(), Error> {
         ));
     }
     if RESERVED_ACCOUNT_NAMES.contains(&name) {
-        return Err(Error::bad_request(
-            "INVALID_ACCOUNT_NAME",
-            "this account name is reserved",
-        ));
+        return Err(Error::bad_request("INVALID_ACCOUNT_NAME", "this account name is reserved"));
     }
     Ok(())
 }
@@ -119,10 +92,7 @@ pub fn validate_repository_name(namespace: &str, name: &str) -> Result<(), Error
         ));
     }
     if RESERVED_REPOSITORY_NAMES.contains(&name) {
-        return Err(Error::bad_request(
-            "INVALID_REPOSITORY_NAME",
-            "this repository name is reserved",
-        ));
+        return Err(Error::bad_request("INVALID_REPOSITORY_NAME", "this repository name is reserved"));
     }
     if namespace.len() + 1 + name.len() > FULL_PATH_MAX {
         return Err(Error::bad_request(
@@ -156,20 +126,14 @@ pub fn validate_tag_name(tag: &str) -> Result<(), Error> {
 
 /// Image ids: 64 lowercase hex digits.
 pub fn is_image_id(id: &str) -> bool {
-    id.len() == 64
-        && id
-            .bytes()
-            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+    id.len() == 64 && id.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
 }
 
 pub fn validate_image_id(id: &str) -> Result<(), Error> {
     if is_image_id(id) {
         Ok(())
     } else {
-        Err(Error::bad_request(
-            "INVALID_IMAGE_ID",
-            "image ids are 64 lowercase hex digits",
-        ))
+        Err(Error::bad_request("INVALID_IMAGE_ID", "image ids are 64 lowercase hex digits"))
     }
 }
 
@@ -198,9 +162,9 @@ pub fn validate_long_description(text: &str) -> Result<(), Error> {
 pub fn validate_email(email: &str) -> Result<(), Error> {
     let ok = email.len() <= 254
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
-        });
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty() && !domain.contains('@'));
     if ok {
         Ok(())
     } else {
@@ -211,16 +175,10 @@ pub fn validate_email(email: &str) -> Result<(), Error> {
 /// Passwords: at least 8 characters, at most 72 bytes (bcrypt's limit).
 pub fn validate_password(password: &str) -> Result<(), Error> {
     if password.chars().count() < 8 {
-        return Err(Error::bad_request(
-            "INVALID_PASSWORD",
-            "passwords are at least 8 characters",
-        ));
+        return Err(Error::bad_request("INVALID_PASSWORD", "passwords are at least 8 characters"));
     }
     if password.len() > 72 {
-        return Err(Error::bad_request(
-            "INVALID_PASSWORD",
-            "passwords are at most 72 bytes",
-        ));
+        return Err(Error::bad_request("INVALID_PASSWORD", "passwords are at most 72 bytes"));
     }
     Ok(())
 }
@@ -249,9 +207,9 @@ mod tests {
         " ab",
         "ab\n",
         "ab\0",
-        "аbc",         // Cyrillic а
-        "abс",         // Cyrillic с
-        "ａｂｃ",      // full-width
+        "аbc",  // Cyrillic а
+        "abс",  // Cyrillic с
+        "ａｂｃ", // full-width
         "ab\u{200b}c", // zero-width space
         "a:b",
         "a@b",
@@ -259,9 +217,7 @@ mod tests {
 
     #[test]
     fn account_names_accept_the_grammar() {
-        for ok in [
-            "ab", "don", "a1", "my.org", "my-org", "my_org", "a.b-c_d", "0x",
-        ] {
+        for ok in ["ab", "don", "a1", "my.org", "my-org", "my_org", "a.b-c_d", "0x"] {
             assert!(is_account_name(ok), "{ok}");
             assert!(validate_new_account_name(ok).is_ok(), "{ok}");
         }
@@ -279,9 +235,7 @@ mod tests {
 
     #[test]
     fn reserved_account_names_are_refused() {
-        for name in [
-            "library", "api", "v1", "v2", "udr", "healthz", "settings", "new", "search",
-        ] {
+        for name in ["library", "api", "v1", "v2", "udr", "healthz", "settings", "new", "search"] {
             let e = validate_new_account_name(name).unwrap_err();
             assert_eq!(e.code, "INVALID_ACCOUNT_NAME", "{name}");
         }
@@ -291,17 +245,7 @@ mod tests {
 
     #[test]
     fn repository_names_accept_the_grammar() {
-        for ok in [
-            "a",
-            "my-app",
-            "my--app",
-            "my---app",
-            "my_app",
-            "my__app",
-            "my.app",
-            "a1.b2_c3__d4-e5",
-            "x",
-        ] {
+        for ok in ["a", "my-app", "my--app", "my---app", "my_app", "my__app", "my.app", "a1.b2_c3__d4-e5", "x"] {
             assert!(is_repository_name(ok), "{ok}");
         }
         assert!(validate_repository_name("don", "public-app").is_ok());
@@ -309,11 +253,7 @@ mod tests {
 
     #[test]
     fn repository_names_refuse_hostile_input() {
-        for bad in HOSTILE
-            .iter()
-            .copied()
-            .chain(["a___b", "a._b", "a-_b", "a-.b"])
-        {
+        for bad in HOSTILE.iter().copied().chain(["a___b", "a._b", "a-_b", "a-.b"]) {
             assert!(!is_repository_name(bad), "{bad:?}");
             assert!(validate_repository_name("don", bad).is_err(), "{bad:?}");
         }
@@ -335,19 +275,7 @@ mod tests {
         for ok in ["latest", "v1.2.3", "1.0-rc1", "_x", "A", &"a".repeat(128)] {
             assert!(is_tag_name(ok), "{ok}");
         }
-        for bad in [
-            "",
-            ".x",
-            "-x",
-            "a/b",
-            "a b",
-            "a:b",
-            "ä",
-            &"a".repeat(129),
-            &"a".repeat(10_000),
-            "..",
-            "%2F",
-        ] {
+        for bad in ["", ".x", "-x", "a/b", "a b", "a:b", "ä", &"a".repeat(129), &"a".repeat(10_000), "..", "%2F"] {
             assert!(!is_tag_name(bad), "{bad:?}");
         }
         assert_eq!(validate_tag_name("-x").unwrap_err().code, "INVALID_TAG");
@@ -360,9 +288,7 @@ mod tests {
         assert!(!is_image_id(&good.to_uppercase()));
         assert!(!is_image_id(&good[1..]));
         assert!(!is_image_id(&format!("{good}0")));
-        assert!(!is_image_id(
-            "ertwetewtwe38722009fe6857087b486531f9a779a0c1dfddgfgsdgdsgds"
-        ));
+        assert!(!is_image_id("ertwetewtwe38722009fe6857087b486531f9a779a0c1dfddgfgsdgdsgds"));
         assert!(!is_image_id(""));
         assert!(!is_image_id(&"a".repeat(10_000)));
         assert!(validate_image_id("../").is_err());
@@ -380,15 +306,7 @@ mod tests {
     #[test]
     fn emails_and_passwords() {
         assert!(validate_email("sam@docker.com").is_ok());
-        for bad in [
-            "",
-            "sam",
-            "@docker.com",
-            "sam@",
-            "sam @docker.com",
-            "a@b@c",
-            &format!("{}@x", "a".repeat(260)),
-        ] {
+        for bad in ["", "sam", "@docker.com", "sam@", "sam @docker.com", "a@b@c", &format!("{}@x", "a".repeat(260))] {
             assert!(validate_email(bad).is_err(), "{bad:?}");
         }
         assert!(validate_password("12345678").is_ok());

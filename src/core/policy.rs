@@ -161,7 +161,9 @@ pub fn repository_level(caller: Option<&Caller>, repo: &RepositoryFacts) -> Leve
 /// admins only, whatever teams say.
 pub fn may_create_repository(caller: Option<&Caller>, ns: &NamespaceFacts) -> bool {
     match ns.owner {
-        Owner::Organization { library: true } => active(caller).is_some_and(|c| c.is_admin),
+        Owner::Organization { library: true } => {
+            active(caller).is_some_and(|c| c.is_admin)
+        }
         _ => namespace_level(caller, ns).is_admin(),
     }
 }
@@ -200,27 +202,15 @@ mod tests {
     const OTHER: i64 = 2;
 
     fn user(id: i64) -> Caller {
-        Caller {
-            user_id: id,
-            is_admin: false,
-            is_active: true,
-        }
+        Caller { user_id: id, is_admin: false, is_active: true }
     }
 
     fn admin() -> Caller {
-        Caller {
-            user_id: 99,
-            is_admin: true,
-            is_active: true,
-        }
+        Caller { user_id: 99, is_admin: true, is_active: true }
     }
 
     fn inactive(id: i64) -> Caller {
-        Caller {
-            user_id: id,
-            is_admin: false,
-            is_active: false,
-        }
+        Caller { user_id: id, is_admin: false, is_active: false }
     }
 
     fn org(library: bool) -> NamespaceFacts {
@@ -233,159 +223,50 @@ mod tests {
     }
 
     fn repo(ns: NamespaceFacts, is_public: bool) -> RepositoryFacts {
-        RepositoryFacts {
-            namespace: ns,
-            is_public,
-            user_grant: Level::None,
-            team_grant: Level::None,
-        }
+        RepositoryFacts { namespace: ns, is_public, user_grant: Level::None, team_grant: Level::None }
     }
 
     /// Every row: (description, caller, facts, expected level on private, on public).
-    fn matrix() -> Vec<(
-        &'static str,
-        Option<Caller>,
-        Box<dyn Fn(bool) -> RepositoryFacts>,
-        Level,
-        Level,
-    )> {
+    fn matrix() -> Vec<(&'static str, Option<Caller>, Box<dyn Fn(bool) -> RepositoryFacts>, Level, Level)> {
         use Level::*;
         let user_ns = || NamespaceFacts::user(OWNER);
-        let mut rows: Vec<(
-            &'static str,
-            Option<Caller>,
-            Box<dyn Fn(bool) -> RepositoryFacts>,
-            Level,
-            Level,
-        )> = vec![
-            (
-                "anonymous, user-owned",
-                Option::<Caller>::None,
-                Box::new(move |p| repo(user_ns(), p)),
-                None,
-                ReadOnly,
-            ),
-            (
-                "anonymous, org-owned",
-                Option::<Caller>::None,
-                Box::new(|p| repo(org(false), p)),
-                None,
-                ReadOnly,
-            ),
-            (
-                "anonymous, library",
-                Option::<Caller>::None,
-                Box::new(|p| repo(org(true), p)),
-                None,
-                ReadOnly,
-            ),
-            (
-                "inactive owner is anonymous",
-                Some(inactive(OWNER)),
-                Box::new(move |p| repo(user_ns(), p)),
-                None,
-                ReadOnly,
-            ),
-            (
-                "inactive admin is anonymous",
-                Some(Caller {
-                    is_active: false,
-                    ..admin()
-                }),
-                Box::new(|p| repo(org(false), p)),
-                None,
-                ReadOnly,
-            ),
-            (
-                "unrelated user, user-owned",
-                Some(user(OTHER)),
-                Box::new(move |p| repo(user_ns(), p)),
-                None,
-                ReadOnly,
-            ),
-            (
-                "unrelated user, org-owned",
-                Some(user(OTHER)),
-                Box::new(|p| repo(org(false), p)),
-                None,
-                ReadOnly,
-            ),
-            (
-                "owner of the user namespace",
-                Some(user(OWNER)),
-                Box::new(move |p| repo(user_ns(), p)),
-                Admin,
-                Admin,
-            ),
-            (
-                "site admin, user-owned",
-                Some(admin()),
-                Box::new(move |p| repo(user_ns(), p)),
-                Admin,
-                Admin,
-            ),
-            (
-                "site admin, org-owned",
-                Some(admin()),
-                Box::new(|p| repo(org(false), p)),
-                Admin,
-                Admin,
-            ),
-            (
-                "site admin, library",
-                Some(admin()),
-                Box::new(|p| repo(org(true), p)),
-                Admin,
-                Admin,
-            ),
+        let mut rows: Vec<(&'static str, Option<Caller>, Box<dyn Fn(bool) -> RepositoryFacts>, Level, Level)> = vec![
+            ("anonymous, user-owned", Option::<Caller>::None, Box::new(move |p| repo(user_ns(), p)), None, ReadOnly),
+            ("anonymous, org-owned", Option::<Caller>::None, Box::new(|p| repo(org(false), p)), None, ReadOnly),
+            ("anonymous, library", Option::<Caller>::None, Box::new(|p| repo(org(true), p)), None, ReadOnly),
+            ("inactive owner is anonymous", Some(inactive(OWNER)), Box::new(move |p| repo(user_ns(), p)), None, ReadOnly),
+            ("inactive admin is anonymous", Some(Caller { is_active: false, ..admin() }), Box::new(|p| repo(org(false), p)), None, ReadOnly),
+            ("unrelated user, user-owned", Some(user(OTHER)), Box::new(move |p| repo(user_ns(), p)), None, ReadOnly),
+            ("unrelated user, org-owned", Some(user(OTHER)), Box::new(|p| repo(org(false), p)), None, ReadOnly),
+            ("owner of the user namespace", Some(user(OWNER)), Box::new(move |p| repo(user_ns(), p)), Admin, Admin),
+            ("site admin, user-owned", Some(admin()), Box::new(move |p| repo(user_ns(), p)), Admin, Admin),
+            ("site admin, org-owned", Some(admin()), Box::new(|p| repo(org(false), p)), Admin, Admin),
+            ("site admin, library", Some(admin()), Box::new(|p| repo(org(true), p)), Admin, Admin),
             (
                 "org member without grants",
                 Some(user(OTHER)),
-                Box::new(|p| {
-                    repo(
-                        NamespaceFacts {
-                            caller_is_member: true,
-                            ..org(false)
-                        },
-                        p,
-                    )
-                }),
+                Box::new(|p| repo(NamespaceFacts { caller_is_member: true, ..org(false) }, p)),
                 None,
                 ReadOnly,
             ),
             (
                 "org owners team",
                 Some(user(OTHER)),
-                Box::new(|p| {
-                    repo(
-                        NamespaceFacts {
-                            caller_in_owners: true,
-                            caller_is_member: true,
-                            ..org(false)
-                        },
-                        p,
-                    )
-                }),
+                Box::new(|p| repo(NamespaceFacts { caller_in_owners: true, caller_is_member: true, ..org(false) }, p)),
                 Admin,
                 Admin,
             ),
             (
                 "user grant on an org repository does not count",
                 Some(user(OTHER)),
-                Box::new(|p| RepositoryFacts {
-                    user_grant: Admin,
-                    ..repo(org(false), p)
-                }),
+                Box::new(|p| RepositoryFacts { user_grant: Admin, ..repo(org(false), p) }),
                 None,
                 ReadOnly,
             ),
             (
                 "team grant on a user repository does not count",
                 Some(user(OTHER)),
-                Box::new(move |p| RepositoryFacts {
-                    team_grant: Admin,
-                    ..repo(user_ns(), p)
-                }),
+                Box::new(move |p| RepositoryFacts { team_grant: Admin, ..repo(user_ns(), p) }),
                 None,
                 ReadOnly,
             ),
@@ -394,10 +275,7 @@ mod tests {
             rows.push((
                 "user collaborator",
                 Some(user(OTHER)),
-                Box::new(move |p| RepositoryFacts {
-                    user_grant: level,
-                    ..repo(NamespaceFacts::user(OWNER), p)
-                }),
+                Box::new(move |p| RepositoryFacts { user_grant: level, ..repo(NamespaceFacts::user(OWNER), p) }),
                 level,
                 level.max(ReadOnly),
             ));
@@ -406,13 +284,7 @@ mod tests {
                 Some(user(OTHER)),
                 Box::new(move |p| RepositoryFacts {
                     team_grant: level,
-                    ..repo(
-                        NamespaceFacts {
-                            caller_is_member: true,
-                            ..org(false)
-                        },
-                        p,
-                    )
+                    ..repo(NamespaceFacts { caller_is_member: true, ..org(false) }, p)
                 }),
                 level,
                 level.max(ReadOnly),
@@ -420,26 +292,14 @@ mod tests {
             rows.push((
                 "team with a namespace grant",
                 Some(user(OTHER)),
-                Box::new(move |p| {
-                    repo(
-                        NamespaceFacts {
-                            caller_is_member: true,
-                            namespace_grant: level,
-                            ..org(false)
-                        },
-                        p,
-                    )
-                }),
+                Box::new(move |p| repo(NamespaceFacts { caller_is_member: true, namespace_grant: level, ..org(false) }, p)),
                 level,
                 level.max(ReadOnly),
             ));
             rows.push((
                 "inactive collaborator gets nothing from grants",
                 Some(inactive(OTHER)),
-                Box::new(move |p| RepositoryFacts {
-                    user_grant: level,
-                    ..repo(NamespaceFacts::user(OWNER), p)
-                }),
+                Box::new(move |p| RepositoryFacts { user_grant: level, ..repo(NamespaceFacts::user(OWNER), p) }),
                 None,
                 ReadOnly,
             ));
@@ -449,14 +309,7 @@ mod tests {
             Some(user(OTHER)),
             Box::new(|p| RepositoryFacts {
                 team_grant: ReadWrite,
-                ..repo(
-                    NamespaceFacts {
-                        caller_is_member: true,
-                        namespace_grant: ReadOnly,
-                        ..org(false)
-                    },
-                    p,
-                )
+                ..repo(NamespaceFacts { caller_is_member: true, namespace_grant: ReadOnly, ..org(false) }, p)
             }),
             ReadWrite,
             ReadWrite,
@@ -467,89 +320,35 @@ mod tests {
     #[test]
     fn repository_level_matrix() {
         for (what, caller, facts, private, public) in matrix() {
-            assert_eq!(
-                repository_level(caller.as_ref(), &facts(false)),
-                private,
-                "{what}, private"
-            );
-            assert_eq!(
-                repository_level(caller.as_ref(), &facts(true)),
-                public,
-                "{what}, public"
-            );
+            assert_eq!(repository_level(caller.as_ref(), &facts(false)), private, "{what}, private");
+            assert_eq!(repository_level(caller.as_ref(), &facts(true)), public, "{what}, public");
         }
     }
 
     #[test]
     fn namespace_levels() {
-        let member = NamespaceFacts {
-            caller_is_member: true,
-            ..org(false)
-        };
-        assert_eq!(
-            namespace_level(None, &NamespaceFacts::user(OWNER)),
-            Level::None
-        );
-        assert_eq!(
-            namespace_level(Some(&user(OWNER)), &NamespaceFacts::user(OWNER)),
-            Level::Admin
-        );
-        assert_eq!(
-            namespace_level(Some(&user(OTHER)), &NamespaceFacts::user(OWNER)),
-            Level::None
-        );
+        let member = NamespaceFacts { caller_is_member: true, ..org(false) };
+        assert_eq!(namespace_level(None, &NamespaceFacts::user(OWNER)), Level::None);
+        assert_eq!(namespace_level(Some(&user(OWNER)), &NamespaceFacts::user(OWNER)), Level::Admin);
+        assert_eq!(namespace_level(Some(&user(OTHER)), &NamespaceFacts::user(OWNER)), Level::None);
         assert_eq!(namespace_level(Some(&user(OTHER)), &member), Level::None);
-        let granted = NamespaceFacts {
-            namespace_grant: Level::ReadWrite,
-            ..member
-        };
-        assert_eq!(
-            namespace_level(Some(&user(OTHER)), &granted),
-            Level::ReadWrite
-        );
+        let granted = NamespaceFacts { namespace_grant: Level::ReadWrite, ..member };
+        assert_eq!(namespace_level(Some(&user(OTHER)), &granted), Level::ReadWrite);
         assert_eq!(namespace_level(Some(&admin()), &org(false)), Level::Admin);
-        assert_eq!(
-            namespace_level(Some(&inactive(OWNER)), &NamespaceFacts::user(OWNER)),
-            Level::None
-        );
+        assert_eq!(namespace_level(Some(&inactive(OWNER)), &NamespaceFacts::user(OWNER)), Level::None);
     }
 
     #[test]
     fn who_may_create_repositories() {
-        let owners = NamespaceFacts {
-            caller_in_owners: true,
-            caller_is_member: true,
-            ..org(false)
-        };
-        let ns_admin = NamespaceFacts {
-            caller_is_member: true,
-            namespace_grant: Level::Admin,
-            ..org(false)
-        };
-        let ns_writer = NamespaceFacts {
-            caller_is_member: true,
-            namespace_grant: Level::ReadWrite,
-            ..org(false)
-        };
-        let library_owner = NamespaceFacts {
-            caller_in_owners: true,
-            caller_is_member: true,
-            ..org(true)
-        };
+        let owners = NamespaceFacts { caller_in_owners: true, caller_is_member: true, ..org(false) };
+        let ns_admin = NamespaceFacts { caller_is_member: true, namespace_grant: Level::Admin, ..org(false) };
+        let ns_writer = NamespaceFacts { caller_is_member: true, namespace_grant: Level::ReadWrite, ..org(false) };
+        let library_owner = NamespaceFacts { caller_in_owners: true, caller_is_member: true, ..org(true) };
 
-        assert!(may_create_repository(
-            Some(&user(OWNER)),
-            &NamespaceFacts::user(OWNER)
-        ));
-        assert!(!may_create_repository(
-            Some(&user(OTHER)),
-            &NamespaceFacts::user(OWNER)
-        ));
+        assert!(may_create_repository(Some(&user(OWNER)), &NamespaceFacts::user(OWNER)));
+        assert!(!may_create_repository(Some(&user(OTHER)), &NamespaceFacts::user(OWNER)));
         assert!(!may_create_repository(None, &NamespaceFacts::user(OWNER)));
-        assert!(!may_create_repository(
-            Some(&inactive(OWNER)),
-            &NamespaceFacts::user(OWNER)
-        ));
+        assert!(!may_create_repository(Some(&inactive(OWNER)), &NamespaceFacts::user(OWNER)));
         assert!(may_create_repository(Some(&user(OTHER)), &owners));
         assert!(may_create_repository(Some(&user(OTHER)), &ns_admin));
         assert!(!may_create_repository(Some(&user(OTHER)), &ns_writer));
@@ -561,15 +360,8 @@ mod tests {
 
     #[test]
     fn organization_management_and_team_visibility() {
-        let owners = NamespaceFacts {
-            caller_in_owners: true,
-            caller_is_member: true,
-            ..org(false)
-        };
-        let member = NamespaceFacts {
-            caller_is_member: true,
-            ..org(false)
-        };
+        let owners = NamespaceFacts { caller_in_owners: true, caller_is_member: true, ..org(false) };
+        let member = NamespaceFacts { caller_is_member: true, ..org(false) };
         assert!(may_manage_organization(Some(&user(OTHER)), &owners));
         assert!(!may_manage_organization(Some(&user(OTHER)), &member));
         assert!(may_manage_organization(Some(&admin()), &org(false)));

@@ -46,11 +46,7 @@ pub fn user_with_hash(conn: &Connection, name: &str) -> Result<Option<(Account, 
 }
 
 pub fn count_users(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row(
-        "SELECT count(*) FROM accounts WHERE kind = 'user'",
-        [],
-        |r| r.get(0),
-    )?)
+    Ok(conn.query_row("SELECT count(*) FROM accounts WHERE kind = 'user'", [], |r| r.get(0))?)
 }
 
 pub struct NewUser<'a> {
@@ -68,13 +64,7 @@ pub fn insert_user(conn: &Connection, user: &NewUser<'_>) -> Result<Account> {
         "INSERT INTO accounts (name, kind, password_hash, is_active, is_admin, created_at)
          VALUES (?1, 'user', ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![
-        user.name,
-        user.password_hash,
-        user.is_active,
-        user.is_admin,
-        now
-    ])
+    .execute(params![user.name, user.password_hash, user.is_active, user.is_admin, now])
     .map_err(exists)?;
     let id = conn.last_insert_rowid();
     if let Some(email) = user.email {
@@ -105,10 +95,7 @@ pub fn insert_organization(conn: &Connection, name: &str, creator: Option<i64>) 
 }
 
 pub fn account_exists() -> Error {
-    Error::bad_request(
-        "ACCOUNT_EXISTS",
-        "an account with this name or email already exists",
-    )
+    Error::bad_request("ACCOUNT_EXISTS", "an account with this name or email already exists")
 }
 
 fn exists(e: rusqlite::Error) -> Error {
@@ -129,19 +116,16 @@ pub fn add_email(conn: &Connection, account_id: i64, email: &str) -> Result<()> 
         Some(id) if id == account_id => Ok(()),
         Some(_) => Err(account_exists()),
         None => {
-            conn.prepare_cached(
-                "INSERT INTO emails (account_id, email, created_at) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![account_id, email, now_ms()])
-            .map_err(exists)?;
+            conn.prepare_cached("INSERT INTO emails (account_id, email, created_at) VALUES (?1, ?2, ?3)")?
+                .execute(params![account_id, email, now_ms()])
+                .map_err(exists)?;
             Ok(())
         }
     }
 }
 
 pub fn emails(conn: &Connection, account_id: i64) -> Result<Vec<String>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT email FROM emails WHERE account_id = ?1 ORDER BY id")?;
+    let mut stmt = conn.prepare_cached("SELECT email FROM emails WHERE account_id = ?1 ORDER BY id")?;
     let rows = stmt.query_map([account_id], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

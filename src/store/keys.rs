@@ -15,13 +15,7 @@ pub struct ApiKey {
     pub last_used_at: Option<i64>,
 }
 
-pub fn insert_api_key(
-    conn: &Connection,
-    user_id: i64,
-    name: &str,
-    prefix: &str,
-    hash: &str,
-) -> Result<ApiKey> {
+pub fn insert_api_key(conn: &Connection, user_id: i64, name: &str, prefix: &str, hash: &str) -> Result<ApiKey> {
     let now = now_ms();
     conn.prepare_cached(
         "INSERT INTO api_keys (user_id, name, prefix, key_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -116,10 +110,7 @@ pub fn access_token_by_hash(conn: &Connection, hash: &str) -> Result<Option<Acce
 
 /// Consume (delete) a token; true when it was there.
 pub fn delete_access_token(conn: &Connection, id: i64) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("DELETE FROM access_tokens WHERE id = ?1")?
-        .execute([id])?
-        == 1)
+    Ok(conn.prepare_cached("DELETE FROM access_tokens WHERE id = ?1")?.execute([id])? == 1)
 }
 
 pub fn purge_expired_access_tokens(conn: &Connection) -> Result<usize> {
@@ -130,7 +121,5 @@ pub fn purge_expired_access_tokens(conn: &Connection) -> Result<usize> {
 
 /// Delete every web session of a user (password change, deactivation).
 pub fn delete_sessions_of(conn: &Connection, user_id: i64) -> Result<usize> {
-    Ok(conn
-        .prepare_cached("DELETE FROM sessions WHERE user_id = ?1")?
-        .execute([user_id])?)
+    Ok(conn.prepare_cached("DELETE FROM sessions WHERE user_id = ?1")?.execute([user_id])?)
 }

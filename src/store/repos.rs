@@ -61,21 +61,14 @@ pub fn repository(row: &Row<'_>) -> rusqlite::Result<Repository> {
 }
 
 /// The level expression as a rank (0..3) for `MAX()` over grants.
-const RANK: &str =
-    "CASE level WHEN 'admin' THEN 3 WHEN 'read-write' THEN 2 WHEN 'read-only' THEN 1 ELSE 0 END";
+const RANK: &str = "CASE level WHEN 'admin' THEN 3 WHEN 'read-write' THEN 2 WHEN 'read-only' THEN 1 ELSE 0 END";
 
 /// What the policy needs about the caller and a namespace.
-pub fn namespace_facts(
-    conn: &Connection,
-    caller: Option<&Caller>,
-    ns: &Account,
-) -> Result<NamespaceFacts> {
+pub fn namespace_facts(conn: &Connection, caller: Option<&Caller>, ns: &Account) -> Result<NamespaceFacts> {
     if ns.kind == AccountKind::User {
         return Ok(NamespaceFacts::user(ns.id));
     }
-    let owner = Owner::Organization {
-        library: ns.name == LIBRARY,
-    };
+    let owner = Owner::Organization { library: ns.name == LIBRARY };
     let (viewer, _) = viewer(caller);
     let sql = format!(
         "SELECT
@@ -88,9 +81,7 @@ pub fn namespace_facts(
     );
     let (in_owners, member, grant): (bool, bool, Option<i64>) = conn
         .prepare_cached(&sql)?
-        .query_row(params![ns.id, viewer], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?;
+        .query_row(params![ns.id, viewer], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     Ok(NamespaceFacts {
         owner,
         caller_in_owners: in_owners,
@@ -100,11 +91,7 @@ pub fn namespace_facts(
 }
 
 /// What the policy needs about the caller and a repository.
-pub fn repository_facts(
-    conn: &Connection,
-    caller: Option<&Caller>,
-    repo: &Repository,
-) -> Result<RepositoryFacts> {
+pub fn repository_facts(conn: &Connection, caller: Option<&Caller>, repo: &Repository) -> Result<RepositoryFacts> {
     let ns = Account {
         id: repo.namespace_id,
         name: repo.namespace.clone(),
@@ -136,9 +123,7 @@ pub fn repository_facts(
 pub fn by_path(conn: &Connection, namespace: &str, name: &str) -> Result<Option<Repository>> {
     let full_path = format!("{namespace}/{name}");
     Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM {FROM} WHERE r.full_path = ?1"
-        ))?
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM {FROM} WHERE r.full_path = ?1"))?
         .query_row([full_path], repository)
         .optional()?)
 }
@@ -182,8 +167,7 @@ pub fn insert(conn: &Connection, ns: &Account, repo: &NewRepository<'_>) -> Resu
             e.into()
         }
     })?;
-    by_id(conn, conn.last_insert_rowid())?
-        .ok_or_else(|| Error::internal("inserted repository vanished"))
+    by_id(conn, conn.last_insert_rowid())?.ok_or_else(|| Error::internal("inserted repository vanished"))
 }
 
 /// A partial update; `None` keeps the stored value.
@@ -209,22 +193,12 @@ pub fn update(conn: &Connection, id: i64, patch: &RepositoryPatch) -> Result<()>
             updated_at = ?6
          WHERE id = ?1",
     )?
-    .execute(params![
-        id,
-        patch.short_description,
-        long,
-        html,
-        patch.is_public,
-        now_ms()
-    ])?;
+    .execute(params![id, patch.short_description, long, html, patch.is_public, now_ms()])?;
     Ok(())
 }
 
 pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("DELETE FROM repositories WHERE id = ?1")?
-        .execute([id])?
-        == 1)
+    Ok(conn.prepare_cached("DELETE FROM repositories WHERE id = ?1")?.execute([id])? == 1)
 }
 
 /// One page of the repositories of a namespace that the caller may read, by name, with the
@@ -238,13 +212,8 @@ pub fn list_visible_in_namespace(
 ) -> Result<(Vec<Repository>, i64)> {
     let (viewer, admin) = viewer(caller);
     let total: i64 = conn
-        .prepare_cached(&format!(
-            "SELECT count(*) FROM {FROM} WHERE r.namespace_id = :ns AND {VISIBLE}"
-        ))?
-        .query_row(
-            named_params! {":ns": namespace_id, ":viewer": viewer, ":viewer_admin": admin},
-            |r| r.get(0),
-        )?;
+        .prepare_cached(&format!("SELECT count(*) FROM {FROM} WHERE r.namespace_id = :ns AND {VISIBLE}"))?
+        .query_row(named_params! {":ns": namespace_id, ":viewer": viewer, ":viewer_admin": admin}, |r| r.get(0))?;
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM {FROM} WHERE r.namespace_id = :ns AND {VISIBLE}
          ORDER BY r.name LIMIT :limit OFFSET :offset"

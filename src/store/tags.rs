@@ -20,12 +20,7 @@ pub struct Tag {
 }
 
 fn tag(row: &Row<'_>) -> rusqlite::Result<Tag> {
-    Ok(Tag {
-        name: row.get(0)?,
-        image_id: row.get(1)?,
-        updated_at: row.get(2)?,
-        pull_count: row.get(3)?,
-    })
+    Ok(Tag { name: row.get(0)?, image_id: row.get(1)?, updated_at: row.get(2)?, pull_count: row.get(3)? })
 }
 
 /// Add images to a repository by id; a known id keeps its row and takes a new checksum
@@ -43,23 +38,14 @@ pub fn merge_images(conn: &Connection, repository_id: i64, images: &[Image]) -> 
 }
 
 pub fn images(conn: &Connection, repository_id: i64) -> Result<Vec<Image>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT image_id, checksum FROM images WHERE repository_id = ?1 ORDER BY id",
-    )?;
-    let rows = stmt.query_map([repository_id], |r| {
-        Ok(Image {
-            image_id: r.get(0)?,
-            checksum: r.get(1)?,
-        })
-    })?;
+    let mut stmt = conn.prepare_cached("SELECT image_id, checksum FROM images WHERE repository_id = ?1 ORDER BY id")?;
+    let rows = stmt.query_map([repository_id], |r| Ok(Image { image_id: r.get(0)?, checksum: r.get(1)? }))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn has_image(conn: &Connection, repository_id: i64, image_id: &str) -> Result<bool> {
     Ok(conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM images WHERE repository_id = ?1 AND image_id = ?2)",
-        )?
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM images WHERE repository_id = ?1 AND image_id = ?2)")?
         .query_row(params![repository_id, image_id], |r| r.get(0))?)
 }
 
@@ -84,10 +70,7 @@ pub fn tag_by_name(conn: &Connection, repository_id: i64, name: &str) -> Result<
 /// Point a tag at an image of the same repository (which must exist).
 pub fn set_tag(conn: &Connection, repository_id: i64, name: &str, image_id: &str) -> Result<()> {
     if !has_image(conn, repository_id, image_id)? {
-        return Err(Error::bad_request(
-            "NO_SUCH_IMAGE",
-            "the image does not belong to this repository",
-        ));
+        return Err(Error::bad_request("NO_SUCH_IMAGE", "the image does not belong to this repository"));
     }
     conn.prepare_cached(
         "INSERT INTO tags (repository_id, name, image_id, updated_at) VALUES (?1, ?2, ?3, ?4)
@@ -106,18 +89,14 @@ pub fn delete_tag(conn: &Connection, repository_id: i64, name: &str) -> Result<b
 
 /// A finished pull: `download` + 1 and `pulled_at` now.
 pub fn record_pull(conn: &Connection, repository_id: i64) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE repositories SET pull_count = pull_count + 1, pulled_at = ?2 WHERE id = ?1",
-    )?
-    .execute(params![repository_id, now_ms()])?;
+    conn.prepare_cached("UPDATE repositories SET pull_count = pull_count + 1, pulled_at = ?2 WHERE id = ?1")?
+        .execute(params![repository_id, now_ms()])?;
     Ok(())
 }
 
 /// A finished push: `upload` + 1 and `pushed_at` now.
 pub fn record_push(conn: &Connection, repository_id: i64) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE repositories SET push_count = push_count + 1, pushed_at = ?2 WHERE id = ?1",
-    )?
-    .execute(params![repository_id, now_ms()])?;
+    conn.prepare_cached("UPDATE repositories SET push_count = push_count + 1, pushed_at = ?2 WHERE id = ?1")?
+        .execute(params![repository_id, now_ms()])?;
     Ok(())
 }

@@ -59,17 +59,8 @@ impl TestApp {
                 let _ = server.await;
             })
         });
-        let (addr, handle) = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("server start");
-        TestApp {
-            base: format!("http://{addr}"),
-            addr,
-            state,
-            handle,
-            thread: Some(thread),
-            _dir: dir,
-        }
+        let (addr, handle) = rx.recv_timeout(Duration::from_secs(30)).expect("server start");
+        TestApp { base: format!("http://{addr}"), addr, state, handle, thread: Some(thread), _dir: dir }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -81,12 +72,7 @@ impl TestApp {
     }
 
     pub fn req(&self, method: &str, path: &str) -> Req {
-        Req {
-            method: method.to_owned(),
-            url: self.url(path),
-            headers: Vec::new(),
-            body: None,
-        }
+        Req { method: method.to_owned(), url: self.url(path), headers: Vec::new(), body: None }
     }
 
     pub fn get(&self, path: &str) -> Req {
@@ -115,29 +101,20 @@ impl TestApp {
         let email = format!("{name}@example.com");
         store::accounts::insert_user(
             &self.conn(),
-            &store::accounts::NewUser {
-                name,
-                password_hash: &hash,
-                email: Some(&email),
-                is_active: true,
-                is_admin: false,
-            },
+            &store::accounts::NewUser { name, password_hash: &hash, email: Some(&email), is_active: true, is_admin: false },
         )
         .expect("insert user")
     }
 
     /// Create an organization whose `owners` team holds `owner`.
     pub fn org(&self, name: &str, owner: &Account) -> Account {
-        store::accounts::insert_organization(&self.conn(), name, Some(owner.id))
-            .expect("insert org")
+        store::accounts::insert_organization(&self.conn(), name, Some(owner.id)).expect("insert org")
     }
 
     /// Create a repository directly in the store.
     pub fn repo(&self, ns: &str, name: &str, public: bool) -> berth::core::model::Repository {
         let conn = self.conn();
-        let account = store::accounts::by_name(&conn, ns)
-            .expect("lookup")
-            .expect("namespace exists");
+        let account = store::accounts::by_name(&conn, ns).expect("lookup").expect("namespace exists");
         let long = format!("# {name}\n\nThe **{name}** repository.");
         let html = berth::markdown::render(&long);
         store::repos::insert(
@@ -160,10 +137,7 @@ impl TestApp {
     }
 
     pub fn bcrypt_runs(&self) -> u64 {
-        self.state
-            .auth
-            .bcrypt_runs
-            .load(std::sync::atomic::Ordering::Relaxed)
+        self.state.auth.bcrypt_runs.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -178,10 +152,7 @@ impl Drop for TestApp {
 }
 
 pub fn basic(user: &str, secret: &str) -> String {
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{secret}"))
-    )
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{secret}")))
 }
 
 /// A request under construction.
@@ -243,19 +214,10 @@ impl Req {
         let headers = resp
             .headers_names()
             .into_iter()
-            .flat_map(|n| {
-                resp.all(&n)
-                    .into_iter()
-                    .map(|v| (n.clone(), v.to_owned()))
-                    .collect::<Vec<_>>()
-            })
+            .flat_map(|n| resp.all(&n).into_iter().map(|v| (n.clone(), v.to_owned())).collect::<Vec<_>>())
             .collect();
         let body = resp.into_string().expect("read body");
-        Resp {
-            status,
-            headers,
-            body,
-        }
+        Resp { status, headers, body }
     }
 }
 
@@ -268,15 +230,11 @@ pub struct Resp {
 
 impl Resp {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// Status and JSON body, for one-line exact assertions.
