@@ -23,11 +23,7 @@ pub enum Bootstrap {
 
 /// On an empty store: create the `library` organization and the site admin `admin`, with
 /// `password` or a random one, in one transaction.
-pub fn bootstrap(
-    conn: &mut Connection,
-    password: Option<&str>,
-    bcrypt_cost: u32,
-) -> Result<Bootstrap> {
+pub fn bootstrap(conn: &mut Connection, password: Option<&str>, bcrypt_cost: u32) -> Result<Bootstrap> {
     if store::accounts::count_users(conn)? > 0 {
         return Ok(Bootstrap::AlreadyDone);
     }
@@ -37,22 +33,14 @@ pub fn bootstrap(
     store::write(conn, |tx| {
         let admin = store::accounts::insert_user(
             tx,
-            &NewUser {
-                name: BOOTSTRAP_ADMIN,
-                password_hash: &hash,
-                email: None,
-                is_active: true,
-                is_admin: true,
-            },
+            &NewUser { name: BOOTSTRAP_ADMIN, password_hash: &hash, email: None, is_active: true, is_admin: true },
         )?;
         if store::accounts::by_name(tx, LIBRARY)?.is_none() {
             store::accounts::insert_organization(tx, LIBRARY, Some(admin.id))?;
         }
         Ok(())
     })?;
-    Ok(Bootstrap::Created {
-        generated_password: generated,
-    })
+    Ok(Bootstrap::Created { generated_password: generated })
 }
 
 /// bcrypt a password (slow on purpose: call off the async executor).
@@ -98,22 +86,14 @@ pub fn validate_new_user(name: &str, password: &str, email: Option<&str>) -> Res
 }
 
 /// Create an API key for a user: returns the stored record and the key, shown once.
-pub fn create_api_key(
-    conn: &Connection,
-    user_id: i64,
-    name: &str,
-) -> Result<(store::keys::ApiKey, String)> {
+pub fn create_api_key(conn: &Connection, user_id: i64, name: &str) -> Result<(store::keys::ApiKey, String)> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(Error::bad_request(
-            "INVALID_KEY_NAME",
-            "key names are 1 to 100 characters",
-        ));
+        return Err(Error::bad_request("INVALID_KEY_NAME", "key names are 1 to 100 characters"));
     }
     let key = secret::new_api_key();
     let prefix: String = key.chars().take(secret::API_KEY_SHOWN).collect();
-    let record =
-        store::keys::insert_api_key(conn, user_id, name, &prefix, &secret::sha256_hex(&key))?;
+    let record = store::keys::insert_api_key(conn, user_id, name, &prefix, &secret::sha256_hex(&key))?;
     Ok((record, key))
 }
 
@@ -156,23 +136,14 @@ pub fn registration(conn: &Connection) -> Result<Registration> {
 
 /// Whether a sign-up by `caller` is allowed, and whether the new account starts active.
 /// Name and email must be free. Call before hashing the password (bcrypt is slow).
-pub fn check_registration(
-    conn: &Connection,
-    caller: Option<&Caller>,
-    name: &str,
-    email: Option<&str>,
-) -> Result<bool> {
+pub fn check_registration(conn: &Connection, caller: Option<&Caller>, name: &str, email: Option<&str>) -> Result<bool> {
     let by_admin = policy::is_site_admin(caller);
     let mode = registration(conn)?;
     if mode == Registration::Closed && !by_admin {
-        return Err(Error::forbidden(
-            "REGISTRATION_CLOSED",
-            "registration is closed on this site",
-        ));
+        return Err(Error::forbidden("REGISTRATION_CLOSED", "registration is closed on this site"));
     }
     if store::accounts::by_name(conn, name)?.is_some()
-        || email
-            .is_some_and(|e| store::accounts::name_or_email_taken(conn, name, e).unwrap_or(true))
+        || email.is_some_and(|e| store::accounts::name_or_email_taken(conn, name, e).unwrap_or(true))
     {
         return Err(store::accounts::account_exists());
     }
@@ -180,23 +151,11 @@ pub fn check_registration(
 }
 
 /// Insert a registered user (after [`check_registration`] and hashing).
-pub fn register(
-    conn: &mut Connection,
-    name: &str,
-    password_hash: &str,
-    email: Option<&str>,
-    active: bool,
-) -> Result<Account> {
+pub fn register(conn: &mut Connection, name: &str, password_hash: &str, email: Option<&str>, active: bool) -> Result<Account> {
     store::write(conn, |tx| {
         store::accounts::insert_user(
             tx,
-            &NewUser {
-                name,
-                password_hash,
-                email,
-                is_active: active,
-                is_admin: false,
-            },
+            &NewUser { name, password_hash, email, is_active: active, is_admin: false },
         )
     })
 }
