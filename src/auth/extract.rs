@@ -9,6 +9,7 @@ use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 
 use super::Principal;
 use crate::core::policy::Caller;
+use crate::core::tokens::Access;
 use crate::error::Error;
 use crate::AppState;
 
@@ -16,8 +17,22 @@ use crate::AppState;
 pub struct MaybeUser(pub Option<Principal>);
 
 impl MaybeUser {
+    /// The caller on a route that is not about one repository (access tokens count as
+    /// anonymous; see [`Principal::general_caller`]).
     pub fn caller(&self) -> Option<Caller> {
-        self.0.as_ref().map(Principal::caller)
+        self.0.as_ref().and_then(Principal::general_caller)
+    }
+
+    /// The caller for an operation needing `needed` on `repository` (`ns/name`).
+    pub fn caller_on(&self, repository: &str, needed: Access) -> Option<Caller> {
+        self.0
+            .as_ref()
+            .and_then(|p| p.caller_on(repository, needed))
+    }
+
+    /// Whether the request came with an Index access token (valid or not for this route).
+    pub fn has_access_token(&self) -> bool {
+        self.0.as_ref().is_some_and(|p| p.access_token().is_some())
     }
 }
 
@@ -60,6 +75,10 @@ impl FromRequest for User {
         let maybe = MaybeUser::from_request(req, payload);
         Box::pin(async move {
             match maybe.await? {
+                // An access token is no login: it is valid on its repository's routes only.
+                MaybeUser(Some(p)) if p.access_token().is_some() => Err(Error::unauthorized(
+                    "an access token is valid only on its repository's routes",
+                )),
                 MaybeUser(Some(p)) => Ok(User(p)),
                 MaybeUser(None) => Err(Error::unauthorized("authentication required")),
             }

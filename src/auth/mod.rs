@@ -26,6 +26,7 @@ use tokio::sync::Semaphore;
 use crate::config::Config;
 use crate::core::model::Account;
 use crate::core::policy::Caller;
+use crate::core::tokens::Access;
 use crate::error::{Error, Result};
 use crate::store::{self, keys::AccessToken, Store};
 use credentials::Credential;
@@ -50,11 +51,44 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The user behind the credential, whatever the credential. Prefer [`Principal::caller_on`]
+    /// or [`Principal::general_caller`], which honour the limits of access tokens.
     pub fn caller(&self) -> Caller {
         Caller {
             user_id: self.user.id,
             is_admin: self.user.is_admin,
             is_active: self.user.is_active,
+        }
+    }
+
+    /// Who this principal is on a route that is not about one repository: an access token
+    /// counts as anonymous there (it is valid on its own repository's routes only).
+    pub fn general_caller(&self) -> Option<Caller> {
+        match self.via {
+            Via::AccessToken(_) => None,
+            _ => Some(self.caller()),
+        }
+    }
+
+    /// Who this principal is for an operation needing `needed` on `repository` (`ns/name`).
+    /// This is the one place an access token's binding is checked: it acts as its user on its
+    /// own repository for what its access covers, and as anonymous everywhere else. Every
+    /// other credential acts as its user.
+    pub fn caller_on(&self, repository: &str, needed: Access) -> Option<Caller> {
+        match &self.via {
+            Via::AccessToken(token) => {
+                let covers = Access::parse(&token.access).is_some_and(|a| a.covers(needed));
+                (token.repository == repository && covers).then(|| self.caller())
+            }
+            _ => Some(self.caller()),
+        }
+    }
+
+    /// The access token this principal came with, if any.
+    pub fn access_token(&self) -> Option<&AccessToken> {
+        match &self.via {
+            Via::AccessToken(token) => Some(token),
+            _ => None,
         }
     }
 }
@@ -141,6 +175,18 @@ impl Authenticator {
                 .await
                 .map(Some),
         }
+    }
+
+    /// Check a user name and a secret exactly as `Authorization: Basic` is checked (same
+    /// throttle, cache and answers), for dialects that log in through a JSON body.
+    pub async fn login(
+        &self,
+        store: &Store,
+        name: String,
+        secret: String,
+        ip: Option<IpAddr>,
+    ) -> Result<Principal> {
+        self.basic(store, name, secret, ip).await
     }
 
     async fn basic(
@@ -375,5 +421,75 @@ fn active(p: Principal) -> Result<Principal> {
         Ok(p)
     } else {
         Err(Error::account_inactive())
+    }
+}
+
+#[cfg(test)]
+mod scope_tests {
+    use super::*;
+    use crate::core::model::AccountKind;
+
+    fn principal(via: Via) -> Principal {
+        let user = Account {
+            id: 7,
+            name: "alice".into(),
+            kind: AccountKind::User,
+            full_name: String::new(),
+            is_active: true,
+            is_admin: false,
+            created_at: 0,
+        };
+        Principal { user, via }
+    }
+
+    fn token(repository: &str, access: &str) -> Via {
+        Via::AccessToken(AccessToken {
+            id: 1,
+            user_id: 7,
+            repository: repository.into(),
+            access: access.into(),
+            expires_at: i64::MAX,
+        })
+    }
+
+    #[test]
+    fn a_token_acts_only_on_its_repository() {
+        let p = principal(token("alice/app", "write"));
+        assert_eq!(
+            p.caller_on("alice/app", Access::Write).map(|c| c.user_id),
+            Some(7)
+        );
+        assert_eq!(
+            p.caller_on("alice/app", Access::Read).map(|c| c.user_id),
+            Some(7)
+        );
+        assert_eq!(p.caller_on("alice/other", Access::Read), None);
+        assert_eq!(p.caller_on("alice/app2", Access::Write), None);
+        assert_eq!(p.general_caller(), None);
+    }
+
+    #[test]
+    fn a_token_acts_only_for_its_access() {
+        let read = principal(token("a/b", "read"));
+        assert!(read.caller_on("a/b", Access::Read).is_some());
+        assert!(read.caller_on("a/b", Access::Write).is_none());
+        assert!(read.caller_on("a/b", Access::Delete).is_none());
+        let delete = principal(token("a/b", "delete"));
+        assert!(delete.caller_on("a/b", Access::Delete).is_some());
+        assert!(delete.caller_on("a/b", Access::Write).is_none());
+        let odd = principal(token("a/b", "admin"));
+        assert!(odd.caller_on("a/b", Access::Read).is_none());
+    }
+
+    #[test]
+    fn other_credentials_act_everywhere() {
+        for via in [Via::Password, Via::ApiKey { key_id: 3 }, Via::Session] {
+            let p = principal(via);
+            assert_eq!(
+                p.caller_on("x/y", Access::Delete).map(|c| c.user_id),
+                Some(7)
+            );
+            assert_eq!(p.general_caller().map(|c| c.user_id), Some(7));
+        }
     }
 }

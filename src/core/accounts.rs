@@ -343,3 +343,62 @@ pub fn password_change_target(
         policy::PasswordChange::WithoutOldPassword => Ok((account, None)),
     }
 }
+
+/// A user account the caller may change (`PUT /v1/users/{name}`): itself, or any user for a
+/// site admin. 404 when there is no such user (organizations have no settings here), 403
+/// when it is someone else's.
+pub fn user_to_manage(conn: &Connection, caller: Option<&Caller>, name: &str) -> Result<Account> {
+    let account = store::accounts::by_name(conn, name)?
+        .filter(Account::is_user)
+        .ok_or_else(Error::no_such_account)?;
+    if !policy::may_manage_account(caller, account.id) {
+        return Err(Error::not_authorized());
+    }
+    Ok(account)
+}
+
+/// Add an email to a user (the Index dialect adds, never removes). An email of another
+/// account is a 400 `EMAIL_TAKEN`.
+pub fn add_email(conn: &mut Connection, user_id: i64, email: &str) -> Result<()> {
+    names::validate_email(email)?;
+    store::write(conn, |tx| store::accounts::add_email(tx, user_id, email)).map_err(|e| {
+        if e.code == "ACCOUNT_EXISTS" {
+            Error::bad_request("EMAIL_TAKEN", "this email belongs to another account")
+        } else {
+            e
+        }
+    })
+}
+
+/// What a signed-in user's profile shows.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub user: Account,
+    pub emails: Vec<String>,
+    /// The namespace the profile was asked for: the user or one of its organizations.
+    pub namespace: Account,
+}
+
+/// The caller's profile as seen from namespace `ns`, which must be the caller itself or an
+/// organization it belongs to (site admins: any); otherwise 404 as for a missing account.
+pub fn profile(conn: &Connection, caller: &Caller, ns: &str) -> Result<Profile> {
+    let user = store::accounts::by_id(conn, caller.user_id)?.ok_or_else(Error::no_such_account)?;
+    let namespace = store::accounts::by_name(conn, ns)?.ok_or_else(Error::no_such_account)?;
+    if namespace.id != user.id {
+        let facts = store::repos::namespace_facts(conn, Some(caller), &namespace)?;
+        let allowed = if namespace.is_user() {
+            caller.is_admin
+        } else {
+            policy::may_see_teams(Some(caller), &facts)
+        };
+        if !allowed {
+            return Err(Error::no_such_account());
+        }
+    }
+    let emails = store::accounts::emails(conn, user.id)?;
+    Ok(Profile {
+        user,
+        emails,
+        namespace,
+    })
+}

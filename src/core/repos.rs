@@ -63,6 +63,18 @@ pub fn create(
     ns: &str,
     new: &NewRepo,
 ) -> Result<Repository> {
+    create_with(conn, caller, ns, new, |_, _| Ok(()))
+}
+
+/// [`create`], then `then` on the new repository in the same transaction (the Index dialect
+/// creates a repository and merges its first images at once).
+pub fn create_with(
+    conn: &mut Connection,
+    caller: Option<&Caller>,
+    ns: &str,
+    new: &NewRepo,
+    then: impl FnOnce(&Connection, &Repository) -> Result<()>,
+) -> Result<Repository> {
     let account = namespace(conn, ns)?;
     let facts = store::repos::namespace_facts(conn, caller, &account)?;
     if !policy::may_create_repository(caller, &facts) {
@@ -73,7 +85,7 @@ pub fn create(
     names::validate_long_description(&new.long_description)?;
     let html = markdown::render(&new.long_description);
     store::write(conn, |tx| {
-        store::repos::insert(
+        let repo = store::repos::insert(
             tx,
             &account,
             &NewRepository {
@@ -83,7 +95,9 @@ pub fn create(
                 long_description_html: html.as_str(),
                 is_public: new.is_public,
             },
-        )
+        )?;
+        then(tx, &repo)?;
+        Ok(repo)
     })
 }
 

@@ -137,3 +137,73 @@ pub fn merge_images(
     store::write(conn, |tx| store::tags::merge_images(tx, repo.id, images))?;
     Ok(repo)
 }
+
+/// The images of a repository the caller may read; when `pull` (a client starting a pull),
+/// also count the pull (`download` + 1, `pulled_at`).
+pub fn pull(
+    conn: &mut Connection,
+    caller: Option<&Caller>,
+    ns: &str,
+    name: &str,
+    pull: bool,
+) -> Result<(Repository, Vec<Image>)> {
+    let (repo, _) = repos::readable(conn, caller, ns, name)?;
+    let images = store::tags::images(conn, repo.id)?;
+    if pull {
+        store::write(conn, |tx| store::tags::record_pull(tx, repo.id))?;
+    }
+    Ok((repo, images))
+}
+
+/// A finished push: merge the images (read-write) and count the push (`upload` + 1,
+/// `pushed_at`), in one transaction.
+pub fn push_images(
+    conn: &mut Connection,
+    caller: Option<&Caller>,
+    ns: &str,
+    name: &str,
+    images: &[Image],
+) -> Result<Repository> {
+    let (repo, _) = repos::with_level(conn, caller, ns, name, Level::ReadWrite)?;
+    validate_images(images)?;
+    store::write(conn, |tx| {
+        store::tags::merge_images(tx, repo.id, images)?;
+        store::tags::record_push(tx, repo.id)
+    })?;
+    Ok(repo)
+}
+
+/// The Index dialect's create-and-push (`PUT /v1/repositories/{ns}/{name}` with an image
+/// list): merge into an existing repository (read-write), or create it, public, with these
+/// images (namespace admins; `library`: site admins). A repository the caller cannot see is
+/// treated as missing, so the answer is the creator's 403, never a hint that it exists.
+pub fn create_or_merge(
+    conn: &mut Connection,
+    caller: Option<&Caller>,
+    ns: &str,
+    name: &str,
+    images: &[Image],
+) -> Result<(Repository, bool)> {
+    validate_images(images)?;
+    match repos::readable(conn, caller, ns, name) {
+        Ok((repo, level)) => {
+            if !level.can_write() {
+                return Err(Error::not_authorized());
+            }
+            store::write(conn, |tx| store::tags::merge_images(tx, repo.id, images))?;
+            Ok((repo, false))
+        }
+        Err(e) if e == Error::no_such_repository() => {
+            let new = repos::NewRepo {
+                name: name.to_owned(),
+                is_public: true,
+                ..Default::default()
+            };
+            let repo = repos::create_with(conn, caller, ns, &new, |tx, repo| {
+                store::tags::merge_images(tx, repo.id, images)
+            })?;
+            Ok((repo, true))
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -6,7 +6,9 @@ pub mod catalog;
 pub mod grants;
 pub mod keys;
 pub mod repos;
+pub mod search;
 pub mod settings;
+pub mod stars;
 pub mod tags;
 pub mod teams;
 

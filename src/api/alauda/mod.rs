@@ -1,5 +1,6 @@
-//! The alauda dialect (see API-NOTES). Routes arrive with its issue.
+//! The Alauda dialect (API-NOTES section 4, seed `hub-v1-image-repos.txt`). Its routes share
+//! `/v1/repositories` with the Index dialect; the route table is `api::v1`.
 
-use actix_web::web;
-
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+pub mod dto;
+pub mod login;
+pub mod repos;

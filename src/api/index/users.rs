@@ -1,4 +1,4 @@
-//! `/v1/users`: login check and registration (profile updates arrive with the Index issue).
+//! `/v1/users`: login check, registration and profile updates.
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -28,13 +28,13 @@ pub struct Registration {
 pub async fn register(
     state: web::Data<AppState>,
     caller: MaybeUser,
-    body: web::Json<Registration>,
+    body: web::Json<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<HttpResponse> {
     let Registration {
         username,
         password,
         email,
-    } = body.into_inner();
+    } = crate::api::from_object(body.into_inner())?;
     accounts::validate_new_user(&username, &password, Some(&email))?;
     let caller = caller.caller();
     let taken = |e: Error| {
@@ -59,4 +59,54 @@ pub async fn register(
         .await
         .map_err(taken)?;
     Ok(HttpResponse::Created().json("User Created"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileUpdate {
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    password: Option<String>,
+}
+
+/// `PUT /v1/users/{username}` `{"email"?, "password"?}`: 204. An email is added (never
+/// replaces one); a password replaces the old one. Self or a site admin; 404 no such user,
+/// 403 someone else, 400 an empty or invalid body. Everything is validated before anything
+/// changes.
+pub async fn update(
+    state: web::Data<AppState>,
+    who: User,
+    name: web::Path<String>,
+    body: web::Json<serde_json::Map<String, serde_json::Value>>,
+) -> Result<HttpResponse> {
+    let ProfileUpdate { email, password } = crate::api::from_object(body.into_inner())?;
+    if email.is_none() && password.is_none() {
+        return Err(Error::bad_request(
+            "NOTHING_TO_UPDATE",
+            "send an email, a password or both",
+        ));
+    }
+    if let Some(email) = &email {
+        crate::core::names::validate_email(email)?;
+    }
+    if let Some(password) = &password {
+        crate::core::names::validate_password(password)?;
+    }
+    let caller = who.caller();
+    let name = name.into_inner();
+    let account = state
+        .store
+        .run(move |c| accounts::user_to_manage(c, Some(&caller), &name))
+        .await?;
+    if let Some(email) = email {
+        state
+            .store
+            .run(move |c| accounts::add_email(c, account.id, &email))
+            .await?;
+    }
+    if let Some(password) = password {
+        state.set_password(account.id, &password).await?;
+    }
+    Ok(HttpResponse::NoContent().finish())
 }

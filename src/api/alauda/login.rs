@@ -1,0 +1,72 @@
+//! Token login as Alauda clients do it: `POST /v1/generate-api-token`, then
+//! `GET /v1/auth/{ns}/profile` and `GET /v1/regions/{ns}` with `Authorization: Token <key>`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use crate::auth::extract::User;
+use crate::core::accounts;
+use crate::core::time::rfc3339;
+use crate::error::Result;
+use crate::AppState;
+
+/// The name given to API keys made by a token login (keys are listed and revoked by name).
+pub const KEY_NAME: &str = "alauda generate-api-token";
+
+#[derive(Deserialize)]
+pub struct Login {
+    username: String,
+    password: String,
+}
+
+/// `{"username","password"}` -> 200 `{"token"}`: a new API key of that user. The credentials
+/// go through the same checks as Basic (throttle, inactive accounts, answers).
+pub async fn generate_api_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<Map<String, Value>>,
+) -> Result<HttpResponse> {
+    let Login { username, password } = crate::api::from_object(body.into_inner())?;
+    let ip = req.peer_addr().map(|a| a.ip());
+    let principal = state
+        .auth
+        .login(&state.store, username, password, ip)
+        .await?;
+    let user_id = principal.user.id;
+    let (_, key) = state
+        .store
+        .run(move |c| accounts::create_api_key(c, user_id, KEY_NAME))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({"token": key})))
+}
+
+/// The caller's profile seen from `{ns}` (itself, or an organization it belongs to).
+pub async fn profile(
+    state: web::Data<AppState>,
+    who: User,
+    ns: web::Path<String>,
+) -> Result<HttpResponse> {
+    let caller = who.caller();
+    let ns = ns.into_inner();
+    let p = state
+        .store
+        .run(move |c| accounts::profile(c, &caller, &ns))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "username": p.user.name,
+        "namespace": p.namespace.name,
+        "namespace_type": p.namespace.kind.as_str(),
+        "email": p.emails.first(),
+        "full_name": p.user.full_name,
+        "is_admin": p.user.is_admin,
+        "is_available": true,
+        "api_revoked": false,
+        "created_at": rfc3339(p.user.created_at),
+    })))
+}
+
+/// Berth runs in one place: no regions.
+pub async fn regions(_who: User, _ns: web::Path<String>) -> HttpResponse {
+    HttpResponse::Ok().json(json!([]))
+}

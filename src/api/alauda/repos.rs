@@ -1,0 +1,206 @@
+//! Alauda image repositories: create, list, detail, update, tags, delete.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::dto;
+use crate::auth::extract::MaybeUser;
+use crate::core::tokens::Access;
+use crate::core::{repos, stars, tags};
+use crate::error::{Error, Result};
+use crate::AppState;
+
+pub const PAGE_SIZE_DEFAULT: i64 = 20;
+pub const PAGE_SIZE_MAX: i64 = 100;
+
+#[derive(Deserialize)]
+pub struct NewRepoIn {
+    repo_name: String,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    namespace: Option<String>,
+    #[serde(default)]
+    is_public: Option<bool>,
+    #[serde(default)]
+    full_description: Option<String>,
+}
+
+/// `POST /v1/repositories/{ns}`: 201 and the create shape; default private.
+pub async fn create(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    ns: web::Path<String>,
+    body: web::Json<Map<String, Value>>,
+) -> Result<HttpResponse> {
+    let ns = ns.into_inner();
+    let body: NewRepoIn = crate::api::from_object(body.into_inner())?;
+    if body.namespace.as_deref().is_some_and(|n| n != ns) {
+        return Err(Error::bad_request(
+            "NAMESPACE_MISMATCH",
+            "the body's namespace differs from the URL's",
+        ));
+    }
+    let caller = who.caller();
+    if caller.is_none() {
+        return Err(Error::unauthorized("authentication required"));
+    }
+    let new = repos::NewRepo {
+        name: body.repo_name,
+        short_description: body.description.unwrap_or_default(),
+        long_description: body.full_description.unwrap_or_default(),
+        is_public: body.is_public.unwrap_or(false),
+    };
+    let repo = state
+        .store
+        .run(move |c| repos::create(c, caller.as_ref(), &ns, &new))
+        .await?;
+    Ok(HttpResponse::Created().json(dto::created(&repo)))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    page: Option<String>,
+    page_size: Option<String>,
+}
+
+/// `page` from 1 and `page_size` (default 20, clamped to 1..=100); non-integers and pages
+/// below 1 are a 400.
+fn paging(q: &ListQuery) -> Result<(i64, i64)> {
+    let int = |name: &'static str, v: Option<&str>| -> Result<Option<i64>> {
+        match v.map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => v.parse::<i64>().map(Some).map_err(|_| {
+                Error::bad_request("INVALID_QUERY", format!("`{name}` must be an integer"))
+            }),
+        }
+    };
+    let page = int("page", q.page.as_deref())?.unwrap_or(1);
+    if page < 1 {
+        return Err(Error::bad_request("INVALID_QUERY", "`page` counts from 1"));
+    }
+    let size = int("page_size", q.page_size.as_deref())?
+        .unwrap_or(PAGE_SIZE_DEFAULT)
+        .clamp(1, PAGE_SIZE_MAX);
+    Ok((page, size))
+}
+
+/// `GET /v1/repositories/{ns}`: `{"count","next","previous","results"}`, the repositories of
+/// the namespace the caller may read, by name.
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: MaybeUser,
+    ns: web::Path<String>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse> {
+    let (page, size) = paging(&q)?;
+    let ns = ns.into_inner();
+    let caller = who.caller();
+    let offset = (page - 1).saturating_mul(size);
+    let ns2 = ns.clone();
+    let (found, count) = state
+        .store
+        .run(move |c| repos::list_in_namespace(c, caller.as_ref(), &ns2, size, offset))
+        .await?;
+    let link = |p: i64| {
+        format!(
+            "{}://{}/v1/repositories/{ns}?page={p}&page_size={size}",
+            req.connection_info().scheme(),
+            crate::api::public_host(&state, &req)
+        )
+    };
+    let next = (page.saturating_mul(size) < count).then(|| link(page + 1));
+    let previous = (page > 1).then(|| link(page - 1));
+    let results: Vec<Value> = found.iter().map(dto::listed).collect();
+    Ok(HttpResponse::Ok()
+        .json(json!({"count": count, "next": next, "previous": previous, "results": results})))
+}
+
+/// `GET /v1/repositories/{ns}/{repo}`.
+pub async fn detail(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    p: web::Path<(String, String)>,
+) -> Result<HttpResponse> {
+    let (ns, name) = p.into_inner();
+    let caller = who.caller_on(&format!("{ns}/{name}"), Access::Read);
+    let (repo, starred) = state
+        .store
+        .run(move |c| {
+            let (repo, _) = repos::readable(c, caller.as_ref(), &ns, &name)?;
+            let starred = stars::is_starred(c, caller.as_ref(), &repo)?;
+            Ok((repo, starred))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(dto::detail(&repo, starred)))
+}
+
+#[derive(Deserialize)]
+pub struct UpdateIn {
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    full_description: Option<String>,
+    #[serde(default)]
+    is_public: Option<bool>,
+}
+
+/// `PUT /v1/repositories/{ns}/{repo}` with a JSON object (any subset of `description`,
+/// `full_description`, `is_public`): 200 and the update shape. Repository admins only.
+pub async fn update(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    ns: String,
+    name: String,
+    body: Value,
+) -> Result<HttpResponse> {
+    let body: UpdateIn = serde_json::from_value(body)
+        .map_err(|e| Error::bad_request("INVALID_JSON", format!("invalid JSON body: {e}")))?;
+    let caller = who.caller();
+    let patch = repos::Patch {
+        short_description: body.description,
+        long_description: body.full_description,
+        is_public: body.is_public,
+    };
+    let repo = state
+        .store
+        .run(move |c| repos::update(c, caller.as_ref(), &ns, &name, &patch))
+        .await?;
+    Ok(HttpResponse::Ok().json(dto::updated(&repo)))
+}
+
+/// `GET /v1/repositories/{ns}/{repo}/tags` without an access token: `[{"image_id","tag","name"}]`.
+pub async fn tags(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    ns: String,
+    name: String,
+) -> Result<HttpResponse> {
+    let caller = who.caller();
+    let (_, found) = state
+        .store
+        .run(move |c| tags::list(c, caller.as_ref(), &ns, &name))
+        .await?;
+    let body: Vec<Value> = found
+        .iter()
+        .map(|t| json!({"image_id": t.image_id, "tag": t.name, "name": t.name}))
+        .collect();
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// `DELETE /v1/repositories/{ns}/{repo}` (no Index token involved): 204.
+pub async fn delete(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    ns: String,
+    name: String,
+) -> Result<HttpResponse> {
+    let caller = who.caller();
+    state
+        .store
+        .run(move |c| repos::delete(c, caller.as_ref(), &ns, &name))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,110 @@
+//! `GET|PUT /v1/repositories/{ns}/{name}/images` (and the library forms).
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use super::token::{self, TokenHeaders};
+use super::{path, to_images, ImageIn};
+use crate::auth::extract::MaybeUser;
+use crate::core::names::LIBRARY;
+use crate::core::tags;
+use crate::core::tokens::Access;
+use crate::error::Result;
+use crate::AppState;
+
+pub async fn get(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: MaybeUser,
+    p: web::Path<(String, String)>,
+) -> Result<HttpResponse> {
+    let (ns, name) = p.into_inner();
+    list(state, req, who, ns, name).await
+}
+
+pub async fn get_library(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: MaybeUser,
+    name: web::Path<String>,
+) -> Result<HttpResponse> {
+    list(state, req, who, LIBRARY.to_owned(), name.into_inner()).await
+}
+
+pub async fn put(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: MaybeUser,
+    p: web::Path<(String, String)>,
+    body: web::Json<Vec<ImageIn>>,
+) -> Result<HttpResponse> {
+    let (ns, name) = p.into_inner();
+    merge(state, req, who, ns, name, body.into_inner()).await
+}
+
+pub async fn put_library(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: MaybeUser,
+    name: web::Path<String>,
+    body: web::Json<Vec<ImageIn>>,
+) -> Result<HttpResponse> {
+    merge(
+        state,
+        req,
+        who,
+        LIBRARY.to_owned(),
+        name.into_inner(),
+        body.into_inner(),
+    )
+    .await
+}
+
+/// The image list. A client starting a pull (it asks for a token, or comes with one) counts
+/// as a pull.
+async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: MaybeUser,
+    ns: String,
+    name: String,
+) -> Result<HttpResponse> {
+    let full = path(&ns, &name);
+    let caller = who.caller_on(&full, Access::Read);
+    let is_pull = token::wanted(&req) || who.has_access_token();
+    let (_, images) = state
+        .store
+        .run(move |c| tags::pull(c, caller.as_ref(), &ns, &name, is_pull))
+        .await?;
+    let body: Vec<_> = images
+        .iter()
+        .map(|i| json!({"id": i.image_id, "checksum": i.checksum}))
+        .collect();
+    let headers = TokenHeaders::issue(&state, &req, &who, &full, Access::Read).await?;
+    let mut res = HttpResponse::Ok();
+    headers.apply(&mut res);
+    Ok(res.json(body))
+}
+
+/// A finished push: merge the images, count the push, 204.
+async fn merge(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: MaybeUser,
+    ns: String,
+    name: String,
+    images: Vec<ImageIn>,
+) -> Result<HttpResponse> {
+    let full = path(&ns, &name);
+    let caller = who.caller_on(&full, Access::Write);
+    let images = to_images(images);
+    state
+        .store
+        .run(move |c| tags::push_images(c, caller.as_ref(), &ns, &name, &images))
+        .await?;
+    let headers = TokenHeaders::issue(&state, &req, &who, &full, Access::Write).await?;
+    let mut res = HttpResponse::build(StatusCode::NO_CONTENT);
+    headers.apply(&mut res);
+    Ok(res.finish())
+}

@@ -1,0 +1,70 @@
+//! `GET /v1/search?q=&n=&page=` and `GET /v1/_ping`.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::extract::MaybeUser;
+use crate::core::search;
+use crate::error::{Error, Result};
+use crate::AppState;
+
+#[derive(Deserialize)]
+pub struct Query {
+    q: Option<String>,
+    n: Option<String>,
+    page: Option<String>,
+}
+
+/// An optional integer parameter; anything but an integer is a 400.
+fn int(name: &'static str, value: Option<&str>) -> Result<Option<i64>> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => v.parse::<i64>().map(Some).map_err(|_| {
+            Error::bad_request("INVALID_QUERY", format!("`{name}` must be an integer"))
+        }),
+    }
+}
+
+pub async fn search(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    query: web::Query<Query>,
+) -> Result<HttpResponse> {
+    let Query { q, n, page } = query.into_inner();
+    let n = int("n", n.as_deref())?;
+    let page = int("page", page.as_deref())?;
+    let caller = who.caller();
+    let q2 = q.clone();
+    let found = state
+        .store
+        .run(move |c| search::search(c, caller.as_ref(), q2.as_deref(), n, page))
+        .await?;
+    let results: Vec<_> = found
+        .results
+        .iter()
+        .map(|r| {
+            json!({
+                "name": r.full_path,
+                "description": r.short_description,
+                "star_count": r.star_count,
+                "is_official": r.is_library(),
+                "is_automated": false,
+                "is_public": r.is_public,
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "query": q.unwrap_or_default(),
+        "num_results": found.total,
+        "num_pages": found.num_pages(),
+        "page": found.page,
+        "page_size": found.page_size,
+        "results": results,
+    })))
+}
+
+/// `GET /v1/_ping`: `true`, what a v1 client checks before it talks to a registry.
+pub async fn ping() -> HttpResponse {
+    HttpResponse::Ok().json(true)
+}

@@ -1,0 +1,79 @@
+//! Registry-role tag routes: `GET .../tags` (with an access token; see `api::v1` for the
+//! dispatch) and `GET|PUT|DELETE .../tags/{tag}`.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde_json::{Map, Value};
+
+use super::{empty, path};
+use crate::auth::extract::MaybeUser;
+use crate::core::tags;
+use crate::core::tokens::Access;
+use crate::error::Result;
+use crate::AppState;
+
+/// `{"tag": "imageid", ...}`.
+pub async fn list(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    ns: String,
+    name: String,
+) -> Result<HttpResponse> {
+    let caller = who.caller_on(&path(&ns, &name), Access::Read);
+    let (_, found) = state
+        .store
+        .run(move |c| tags::list(c, caller.as_ref(), &ns, &name))
+        .await?;
+    let body: Map<String, Value> = found
+        .into_iter()
+        .map(|t| (t.name, Value::String(t.image_id)))
+        .collect();
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// The image id of a tag, as a JSON string.
+pub async fn get(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    p: web::Path<(String, String, String)>,
+) -> Result<HttpResponse> {
+    let (ns, name, tag) = p.into_inner();
+    let caller = who.caller_on(&path(&ns, &name), Access::Read);
+    let (_, found) = state
+        .store
+        .run(move |c| tags::get(c, caller.as_ref(), &ns, &name, &tag))
+        .await?;
+    Ok(HttpResponse::Ok().json(found.image_id))
+}
+
+/// Point a tag at an image of the repository; the body is the image id as a JSON string.
+pub async fn put(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    p: web::Path<(String, String, String)>,
+    body: web::Json<String>,
+) -> Result<HttpResponse> {
+    let (ns, name, tag) = p.into_inner();
+    let caller = who.caller_on(&path(&ns, &name), Access::Write);
+    let image = body.into_inner();
+    state
+        .store
+        .run(move |c| tags::set(c, caller.as_ref(), &ns, &name, &tag, &image))
+        .await?;
+    Ok(empty(StatusCode::OK))
+}
+
+/// Remove a tag (a write, as for a push).
+pub async fn delete(
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    p: web::Path<(String, String, String)>,
+) -> Result<HttpResponse> {
+    let (ns, name, tag) = p.into_inner();
+    let caller = who.caller_on(&path(&ns, &name), Access::Write);
+    state
+        .store
+        .run(move |c| tags::delete(c, caller.as_ref(), &ns, &name, &tag))
+        .await?;
+    Ok(empty(StatusCode::OK))
+}

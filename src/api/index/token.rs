@@ -1,0 +1,62 @@
+//! Handing out access tokens: when a request carries `X-Docker-Token: true`, a successful
+//! answer carries `X-Docker-Token`, `WWW-Authenticate: Token ...` and `X-Docker-Endpoints`.
+
+use actix_web::http::header::{HeaderName, WWW_AUTHENTICATE};
+use actix_web::{web, HttpRequest, HttpResponseBuilder};
+
+use crate::auth::extract::MaybeUser;
+use crate::core::tokens::{self, Access};
+use crate::error::Result;
+use crate::AppState;
+
+pub const X_DOCKER_TOKEN: HeaderName = HeaderName::from_static("x-docker-token");
+pub const X_DOCKER_ENDPOINTS: HeaderName = HeaderName::from_static("x-docker-endpoints");
+
+/// Whether the client asked for a token.
+pub fn wanted(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(&X_DOCKER_TOKEN)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+}
+
+/// Token headers for a response, or none.
+#[derive(Debug, Default)]
+pub struct TokenHeaders(Option<(String, String)>);
+
+impl TokenHeaders {
+    /// Issue a token on `repository` for `access` when the client asked for one and is signed
+    /// in (tokens belong to a user: an anonymous pull gets none). Call after the operation
+    /// succeeded.
+    pub async fn issue(
+        state: &web::Data<AppState>,
+        req: &HttpRequest,
+        who: &MaybeUser,
+        repository: &str,
+        access: Access,
+    ) -> Result<TokenHeaders> {
+        if !wanted(req) {
+            return Ok(TokenHeaders(None));
+        }
+        let Some(caller) = who.caller_on(repository, access) else {
+            return Ok(TokenHeaders(None));
+        };
+        let repository = repository.to_owned();
+        let value = state
+            .store
+            .run(move |c| tokens::issue(c, caller.user_id, &repository, access))
+            .await?;
+        Ok(TokenHeaders(Some((
+            value,
+            super::super::public_host(state, req),
+        ))))
+    }
+
+    pub fn apply(&self, res: &mut HttpResponseBuilder) {
+        if let Some((value, endpoint)) = &self.0 {
+            res.insert_header((X_DOCKER_TOKEN, value.as_str()));
+            res.insert_header((WWW_AUTHENTICATE, format!("Token {value}")));
+            res.insert_header((X_DOCKER_ENDPOINTS, endpoint.as_str()));
+        }
+    }
+}
