@@ -19,7 +19,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// This server's `host[:port]` as clients should reach it: the configured public address, or
-/// the `Host` the request came with (Index `X-Docker-Endpoints`, absolute paging links).
+/// the `Host` the request came with (Index `X-Docker-Endpoints`, absolute paging links,
+/// RegistryUI pull commands).
 pub fn public_host(state: &AppState, req: &HttpRequest) -> String {
     if let Some(addr) = &state.config.public_address {
         return addr.clone();

@@ -70,16 +70,6 @@ fn form<T: DeserializeOwned + Default>(body: &web::Bytes) -> Result<T> {
         .map_err(|e| Error::bad_request("INVALID_BODY", format!("invalid form body: {e}")))
 }
 
-/// Where clients reach this registry, for pull commands: the configured public address, or
-/// the host the request arrived at.
-fn registry_host(state: &AppState, req: &HttpRequest) -> String {
-    state
-        .config
-        .public_address
-        .clone()
-        .unwrap_or_else(|| req.connection_info().host().to_owned())
-}
-
 /// `GET /udr/v1api/repositories`.
 pub async fn repositories_get(
     state: web::Data<AppState>,
@@ -173,7 +163,7 @@ pub async fn tags(
     req: HttpRequest,
     query: web::Query<TagsParams>,
 ) -> Result<HttpResponse> {
-    let host = registry_host(&state, &req);
+    let host = crate::api::public_host(&state, &req);
     let caller = caller.caller();
     let p = query.into_inner();
     let (repo, tags, total) = state
@@ -200,7 +190,7 @@ pub async fn taginfo_get(
     req: HttpRequest,
     query: web::Query<TagParams>,
 ) -> Result<HttpResponse> {
-    let host = registry_host(&state, &req);
+    let host = crate::api::public_host(&state, &req);
     let caller = caller.caller();
     let p = query.into_inner();
     let (repo, tag) = state
