@@ -3,6 +3,7 @@
 //! callers run them off the async executor with `Store::run`.
 
 pub mod accounts;
+pub mod external;
 pub mod model;
 pub mod names;
 pub mod policy;

@@ -2,6 +2,7 @@
 //! every connection, an ordered embedded migration runner, and one file per aggregate.
 
 pub mod accounts;
+pub mod external;
 pub mod keys;
 pub mod repos;
 pub mod settings;
