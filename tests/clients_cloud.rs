@@ -57,7 +57,8 @@ fn world() -> World {
     let app = TestApp::start();
     let user = app.user("cloudy");
     app.org("cloudorg", &user);
-    let (_, apikey) = berth::core::accounts::create_api_key(&app.conn(), user.id, "docker-cloud").expect("api key");
+    let (_, apikey) = berth::core::accounts::create_api_key(&app.conn(), user.id, "docker-cloud")
+        .expect("api key");
     World { app, apikey }
 }
 
@@ -81,7 +82,10 @@ fn run_harness(world: &World, script: &str, secret: &str) {
         out.status.code(),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.trim_end().ends_with(" passed, 0 failed"), "{script}:\n{stdout}");
+    assert!(
+        stdout.trim_end().ends_with(" passed, 0 failed"),
+        "{script}:\n{stdout}"
+    );
 }
 
 #[test]

@@ -506,6 +506,20 @@ fn inspecting_finds_names_with_slashes_and_ports() {
 }
 
 #[test]
+fn inspecting_accepts_a_percent_encoded_colon() {
+    let app = world();
+    assert_eq!(
+        add(&app, "alice", "/api/repo/v1/", "host:5000/a/b").status,
+        201
+    );
+    let r = app
+        .get("/api/repo/v1/alice/repository/host%3A5000/a/b/")
+        .as_user("alice")
+        .send();
+    assert_eq!(r.sj(), (200, obj("alice", "host:5000/a/b", "host:5000")));
+}
+
+#[test]
 fn inspecting_a_missing_name_is_404() {
     let app = world();
     let r = app
@@ -1343,5 +1357,308 @@ fn a_rotation_interrupted_after_its_commit_is_finished_on_the_next_start() {
     assert_eq!(
         stored_credentials(&app, "alice", "r.io/a"),
         ("reg-user".into(), "reg-pass".into())
+    );
+}
+
+// ---------------------------------------------------------------- no leak anywhere
+
+/// One request to an external server: (status, headers and body as one text).
+fn raw_request(
+    base: &str,
+    method: &str,
+    path: &str,
+    auth: &str,
+    body: Option<&str>,
+) -> (u16, String) {
+    let agent = ureq::AgentBuilder::new()
+        .timeout(std::time::Duration::from_secs(30))
+        .build();
+    let mut req = agent
+        .request(method, &format!("{base}{path}"))
+        .set("Authorization", auth);
+    if body.is_some() {
+        req = req.set("Content-Type", "application/json");
+    }
+    let result = match body {
+        Some(b) => req.send_string(b),
+        None => req.call(),
+    };
+    let resp = match result {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{method} {path}: {e}"),
+    };
+    let status = resp.status();
+    let mut text: String = resp
+        .headers_names()
+        .iter()
+        .map(|n| format!("{n}: {}\n", resp.header(n).unwrap_or_default()))
+        .collect();
+    text.push_str(&resp.into_string().unwrap());
+    (status, text)
+}
+
+/// Every form in which a leaked secret could show up: raw, hex, base64.
+fn forms(secret: &str) -> Vec<Vec<u8>> {
+    use base64::Engine;
+    vec![
+        secret.as_bytes().to_vec(),
+        hex::encode(secret).into_bytes(),
+        hex::encode_upper(secret).into_bytes(),
+        base64::engine::general_purpose::STANDARD
+            .encode(secret)
+            .trim_end_matches('=')
+            .as_bytes()
+            .to_vec(),
+    ]
+}
+
+fn assert_nowhere(what: &str, haystack: &[u8], secrets: &[&str]) {
+    for secret in secrets {
+        for form in forms(secret) {
+            assert!(
+                !haystack.windows(form.len()).any(|w| w == form.as_slice()),
+                "{what} contains {}",
+                String::from_utf8_lossy(&form)
+            );
+        }
+    }
+}
+
+/// Every file of the data folder (database, WAL, shared memory, key files).
+fn assert_not_in_data_dir(dir: &Path, secrets: &[&str]) -> usize {
+    let mut files = 0;
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        assert_nowhere(
+            &path.display().to_string(),
+            &fs::read(&path).unwrap(),
+            secrets,
+        );
+        files += 1;
+    }
+    files
+}
+
+/// The whole product, as shipped: the real `berth` binary with every log line at `trace`
+/// written to a file, driven over HTTP through every Cloud route (successes and errors),
+/// plus `berth admin rotate-key`. Afterwards the known passwords (and usernames) are looked
+/// for, raw, hex and base64, in every response (headers and bodies), the log file, the
+/// rotation's output and every file of the data folder (the database, its WAL while the
+/// server still runs, and after shutdown). They must be nowhere; the stored password must
+/// still open with the key, so the test is not vacuous.
+#[test]
+fn a_known_password_appears_in_no_file_log_or_response() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = data_dir(root.path());
+    let log_path = root.path().join("berth.log");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let tag = berth::auth::secret::random_string(16);
+    let first = format!("Canary-First-{tag}");
+    let second = format!("Canary-Second-{tag}");
+    let refused = format!("Canary-Refused-{tag}");
+    let user_canary = format!("canary-user-{tag}");
+    let passwords = [first.as_str(), second.as_str(), refused.as_str()];
+    let all = [
+        first.as_str(),
+        second.as_str(),
+        refused.as_str(),
+        user_canary.as_str(),
+    ];
+
+    let log = fs::File::create(&log_path).unwrap();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--bcrypt-cost",
+            "4",
+            "--data-dir",
+        ])
+        .arg(&dir)
+        .env("BERTH_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("RUST_LOG", "trace")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let up = (0..300).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        ureq::get(&format!("{base}/healthz")).call().is_ok()
+    });
+    assert!(
+        up,
+        "berth did not start:\n{}",
+        fs::read_to_string(&log_path).unwrap_or_default()
+    );
+
+    let admin = basic(ADMIN, ADMIN_PASSWORD);
+    let stranger = basic("nobody", "whatever-password");
+    let body = |name: &str, user: &str, password: &str| {
+        json!({"name": name, "username": user, "password": password}).to_string()
+    };
+    let mut responses = String::new();
+    let mut call = |method: &str, path: &str, auth: &str, b: Option<&str>| {
+        let (status, text) = raw_request(&base, method, path, auth, b);
+        responses.push_str(&text);
+        status
+    };
+    let uri = "/api/repo/v1/admin/repository/registry.local/team/app/";
+    assert_eq!(
+        call(
+            "POST",
+            "/api/repo/v1/repository/",
+            &admin,
+            Some(&body("registry.local/team/app", &user_canary, &first))
+        ),
+        201
+    );
+    assert_eq!(
+        call(
+            "POST",
+            "/api/repo/v1/repository/",
+            &admin,
+            Some(&body("registry.local/team/app", &user_canary, &refused))
+        ),
+        409
+    );
+    assert_eq!(
+        call(
+            "POST",
+            "/api/repo/v1/repository/",
+            &admin,
+            Some(&body("Not A Name", &user_canary, &refused))
+        ),
+        400
+    );
+    assert_eq!(
+        call(
+            "POST",
+            "/api/repo/v1/repository/",
+            &admin,
+            Some(&format!(
+                "{{\"name\": \"r.io/x\", \"password\": \"{refused}"
+            ))
+        ),
+        400
+    );
+    assert_eq!(
+        call(
+            "POST",
+            "/api/repo/v1/nobody-here/repository/",
+            &admin,
+            Some(&body("r.io/x", &user_canary, &refused))
+        ),
+        404
+    );
+    assert_eq!(
+        call(
+            "POST",
+            "/api/repo/v1/repository/",
+            &stranger,
+            Some(&body("r.io/x", &user_canary, &refused))
+        ),
+        401
+    );
+    assert_eq!(
+        call(
+            "PATCH",
+            uri,
+            &admin,
+            Some(&json!({"username": user_canary, "password": second}).to_string())
+        ),
+        200
+    );
+    assert_eq!(
+        call(
+            "PATCH",
+            "/api/repo/v1/repository/r.io/none/",
+            &admin,
+            Some(&json!({"password": refused}).to_string())
+        ),
+        404
+    );
+    assert_eq!(
+        call(
+            "PATCH",
+            uri,
+            &admin,
+            Some(&json!({"password": [refused]}).to_string())
+        ),
+        400
+    );
+    assert_eq!(call("GET", uri, &admin, None), 200);
+    assert_eq!(call("GET", "/api/repo/v1/repository/", &admin, None), 200);
+    assert_eq!(
+        call(
+            "GET",
+            "/api/repo/v1/repository/?name=registry.local/team/app",
+            &admin,
+            None
+        ),
+        200
+    );
+    assert_eq!(call("GET", "/api/repo/v1/registry/", &admin, None), 200);
+    assert_eq!(
+        call(
+            "GET",
+            "/api/repo/v1/admin/registry/registry.local/",
+            &admin,
+            None
+        ),
+        200
+    );
+
+    // While the server runs: the database, its WAL and shared memory.
+    assert!(dir.join("berth.db-wal").exists());
+    assert!(assert_not_in_data_dir(&dir, &passwords) >= 4);
+
+    let rotation = std::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["admin", "--data-dir"])
+        .arg(&dir)
+        .arg("rotate-key")
+        .env("RUST_LOG", "trace")
+        .output()
+        .unwrap();
+    assert!(rotation.status.success());
+    assert_nowhere(
+        "rotate-key output",
+        &[rotation.stdout, rotation.stderr].concat(),
+        &all,
+    );
+    assert_eq!(call("GET", uri, &admin, None), 200);
+
+    std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(server.id().to_string())
+        .status()
+        .unwrap();
+    let _ = server.wait();
+    assert_not_in_data_dir(&dir, &passwords);
+    let log_text = fs::read(&log_path).unwrap();
+    assert!(String::from_utf8_lossy(&log_text)
+        .contains("\"PATCH /api/repo/v1/admin/repository/registry.local/team/app/ HTTP/1.1\" 200"));
+    assert_nowhere("the log", &log_text, &all);
+    assert_nowhere("the responses", responses.as_bytes(), &all);
+
+    // The password is there, sealed: the key opens it.
+    let store = berth::store::Store::open(&dir).unwrap();
+    let conn = store.conn().unwrap();
+    let keyring = Keyring::open(&dir, &conn);
+    let admin_account = berth::store::accounts::by_name(&conn, ADMIN)
+        .unwrap()
+        .unwrap();
+    let repo = berth::store::external::by_name(&conn, admin_account.id, "registry.local/team/app")
+        .unwrap()
+        .unwrap();
+    let (user, password) = external::credentials(&conn, &keyring, &repo).unwrap();
+    assert_eq!(
+        (user.as_str(), password.expose()),
+        (user_canary.as_str(), second.as_str())
     );
 }
