@@ -390,8 +390,8 @@ mod tests {
         ] {
             assert!(external_registry_host(bad).is_err(), "{bad:?}");
         }
-        assert!(external_registry_host(&format!("r.io/{}", "a".repeat(251))).is_ok());
-        assert!(external_registry_host(&format!("r.io/{}", "a".repeat(252))).is_err());
+        assert!(external_registry_host(&format!("r.io/{}", "a".repeat(250))).is_ok());
+        assert!(external_registry_host(&format!("r.io/{}", "a".repeat(251))).is_err());
         assert_eq!(external_registry_host("a:b").unwrap_err().code, "INVALID_REPOSITORY_NAME");
     }
 }
