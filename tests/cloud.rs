@@ -1021,6 +1021,79 @@ fn wrong_methods_are_405_in_the_envelope() {
     }
 }
 
+#[test]
+fn the_seed_example_object_is_what_berth_answers() {
+    let app = TestApp::start();
+    app.user("user_namespace");
+    // The seed's request, verbatim, with the seed's example name.
+    let r = app
+        .post("/api/repo/v1/repository/")
+        .as_user("user_namespace")
+        .header("Accept", "application/json")
+        .json(&json!({"name": "my.registry.com/myrepo", "username": "username", "password": "password"}))
+        .send();
+    let seed_example = json!({
+        "in_use": false,
+        "name": "my.registry.com/myrepo",
+        "registry": "/api/repo/v1/user_namespace/registry/my.registry.com/",
+        "resource_uri": "/api/repo/v1/user_namespace/repository/my.registry.com/myrepo/",
+    });
+    assert_eq!(r.sj(), (201, seed_example.clone()));
+    let r = app
+        .get("/api/repo/v1/repository/my.registry.com/myrepo/")
+        .as_user("user_namespace")
+        .send();
+    assert_eq!(r.sj(), (200, seed_example));
+}
+
+#[test]
+fn index_access_tokens_are_not_credentials_here() {
+    let app = world();
+    let alice = berth::store::accounts::by_name(&app.conn(), "alice")
+        .unwrap()
+        .unwrap();
+    let signature = "s3cr3tsignature";
+    let hash = berth::auth::secret::sha256_hex(signature);
+    let expires = chrono::Utc::now().timestamp_millis() + 600_000;
+    berth::store::keys::insert_access_token(
+        &app.conn(),
+        &hash,
+        alice.id,
+        "alice/app",
+        "write",
+        expires,
+    )
+    .unwrap();
+    let token = format!("Token signature={signature},repository=\"alice/app\",access=write");
+    let r = app
+        .get("/api/repo/v1/repository/")
+        .header("Authorization", &token)
+        .send();
+    assert_eq!(
+        r.sj(),
+        (
+            401,
+            err("an Index access token is not valid here; use Basic credentials")
+        )
+    );
+}
+
+#[test]
+fn bodies_over_one_mebibyte_are_413() {
+    let app = world();
+    let big = format!(
+        "{{\"name\": \"r.io/x\", \"password\": \"{}\"}}",
+        "x".repeat(1 << 20)
+    );
+    let r = app
+        .post("/api/repo/v1/repository/")
+        .as_user("alice")
+        .header("Content-Type", "application/json")
+        .body(&big)
+        .send();
+    assert_eq!(r.sj(), (413, err("request body is larger than 1 MiB")));
+}
+
 // ---------------------------------------------------------------- the key file
 
 fn data_dir(root: &Path) -> PathBuf {
