@@ -1470,6 +1470,16 @@ fn raw_request(
     (status, text)
 }
 
+/// A child process that is killed if the test ends early.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Every form in which a leaked secret could show up: raw, hex, base64.
 fn forms(secret: &str) -> Vec<Vec<u8>> {
     use base64::Engine;
@@ -1544,22 +1554,24 @@ fn a_known_password_appears_in_no_file_log_or_response() {
     ];
 
     let log = fs::File::create(&log_path).unwrap();
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_berth"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--bcrypt-cost",
-            "4",
-            "--data-dir",
-        ])
-        .arg(&dir)
-        .env("BERTH_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("RUST_LOG", "trace")
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap();
+    let mut server = Running(
+        std::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--bcrypt-cost",
+                "4",
+                "--data-dir",
+            ])
+            .arg(&dir)
+            .env("BERTH_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("RUST_LOG", "trace")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap(),
+    );
     let up = (0..300).any(|_| {
         std::thread::sleep(std::time::Duration::from_millis(100));
         ureq::get(&format!("{base}/healthz")).call().is_ok()
@@ -1706,12 +1718,16 @@ fn a_known_password_appears_in_no_file_log_or_response() {
     );
     assert_eq!(call("GET", uri, &admin, None), 200);
 
-    std::process::Command::new("kill")
+    // A graceful stop (SIGTERM) checkpoints the WAL into the database file.
+    let stopped = std::process::Command::new("kill")
         .arg("-TERM")
-        .arg(server.id().to_string())
+        .arg(server.0.id().to_string())
         .status()
-        .unwrap();
-    let _ = server.wait();
+        .is_ok_and(|s| s.success());
+    if !stopped {
+        let _ = server.0.kill();
+    }
+    let _ = server.0.wait();
     assert_not_in_data_dir(&dir, &passwords);
     let log_text = fs::read(&log_path).unwrap();
     assert!(String::from_utf8_lossy(&log_text)
