@@ -55,7 +55,9 @@ fn admin(args: AdminArgs) -> Result<(), String> {
         }
         AdminCommand::RotateKey => {
             let keyring = berth::secrets::Keyring::open(&config.data_dir, &conn);
-            let (count, key_id) = keyring.rotate(&mut conn).map_err(|e| e.message.to_string())?;
+            let (count, key_id) = keyring
+                .rotate(&mut conn)
+                .map_err(|e| e.message.to_string())?;
             println!("re-encrypted {count} secret(s) under the new key {key_id}");
         }
     }

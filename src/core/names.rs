@@ -203,10 +203,17 @@ pub fn external_registry_host(name: &str) -> Result<&str, Error> {
         return Err(invalid());
     }
     let (host, path) = match name.split_once('/') {
-        Some((first, rest)) if first.contains('.') || first.contains(':') || first == "localhost" => (Some(first), rest),
+        Some((first, rest))
+            if first.contains('.') || first.contains(':') || first == "localhost" =>
+        {
+            (Some(first), rest)
+        }
         _ => (None, name),
     };
-    if host.is_some_and(|h| !is_registry_host(h)) || path.is_empty() || !path.split('/').all(is_repository_name) {
+    if host.is_some_and(|h| !is_registry_host(h))
+        || path.is_empty()
+        || !path.split('/').all(is_repository_name)
+    {
         return Err(invalid());
     }
     Ok(host.unwrap_or(DOCKER_HUB_REGISTRY))
@@ -220,7 +227,9 @@ pub fn is_registry_host(host: &str) -> bool {
         None => (host, None),
     };
     let port_ok = port.is_none_or(|p| {
-        (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n))
+        (1..=5).contains(&p.len())
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n))
     });
     let label_ok = |l: &str| {
         (1..=63).contains(&l.len())
@@ -383,15 +392,37 @@ mod tests {
     #[test]
     fn external_names_refuse_what_is_not_an_image_reference() {
         for bad in [
-            "", "/", "a/", "/a", "a//b", "registry.local/", "Ubuntu", "user/App",
-            "ubuntu:latest", "registry.local/a:tag", "registry.local/a@sha256:abc", "host:/a",
-            "host:0/a", "host:65536/a", "host:123456/a", "host:5x/a", "-host.com/a", "ho_st.com/a",
-            "a b/c", "registry.local/../etc", "registry.local/a/../b", "..", "a/..",
+            "",
+            "/",
+            "a/",
+            "/a",
+            "a//b",
+            "registry.local/",
+            "Ubuntu",
+            "user/App",
+            "ubuntu:latest",
+            "registry.local/a:tag",
+            "registry.local/a@sha256:abc",
+            "host:/a",
+            "host:0/a",
+            "host:65536/a",
+            "host:123456/a",
+            "host:5x/a",
+            "-host.com/a",
+            "ho_st.com/a",
+            "a b/c",
+            "registry.local/../etc",
+            "registry.local/a/../b",
+            "..",
+            "a/..",
         ] {
             assert!(external_registry_host(bad).is_err(), "{bad:?}");
         }
         assert!(external_registry_host(&format!("r.io/{}", "a".repeat(250))).is_ok());
         assert!(external_registry_host(&format!("r.io/{}", "a".repeat(251))).is_err());
-        assert_eq!(external_registry_host("a:b").unwrap_err().code, "INVALID_REPOSITORY_NAME");
+        assert_eq!(
+            external_registry_host("a:b").unwrap_err().code,
+            "INVALID_REPOSITORY_NAME"
+        );
     }
 }

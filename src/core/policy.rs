@@ -210,7 +210,9 @@ pub fn external_repositories_level(caller: Option<&Caller>, ns: &NamespaceFacts)
         Owner::User { id } if id == caller.user_id => Level::Admin,
         Owner::User { .. } => Level::None,
         Owner::Organization { .. } if ns.caller_in_owners => Level::Admin,
-        Owner::Organization { .. } if ns.caller_is_member => ns.namespace_grant.max(Level::ReadOnly),
+        Owner::Organization { .. } if ns.caller_is_member => {
+            ns.namespace_grant.max(Level::ReadOnly)
+        }
         Owner::Organization { .. } => Level::None,
     }
 }
@@ -418,23 +420,66 @@ mod tests {
     #[test]
     fn external_repositories_belong_to_the_namespace_and_its_members() {
         use Level::*;
-        let member = NamespaceFacts { caller_is_member: true, ..org(false) };
-        let writer = NamespaceFacts { namespace_grant: ReadWrite, ..member };
-        let owners = NamespaceFacts { caller_in_owners: true, ..member };
+        let member = NamespaceFacts {
+            caller_is_member: true,
+            ..org(false)
+        };
+        let writer = NamespaceFacts {
+            namespace_grant: ReadWrite,
+            ..member
+        };
+        let owners = NamespaceFacts {
+            caller_in_owners: true,
+            ..member
+        };
         let cases = [
-            ("own user namespace", Some(user(OWNER)), NamespaceFacts::user(OWNER), Admin),
-            ("another user's namespace", Some(user(OTHER)), NamespaceFacts::user(OWNER), None),
-            ("anonymous", Option::<Caller>::None, NamespaceFacts::user(OWNER), None),
-            ("inactive owner", Some(inactive(OWNER)), NamespaceFacts::user(OWNER), None),
-            ("site admin, user namespace", Some(admin()), NamespaceFacts::user(OWNER), Admin),
+            (
+                "own user namespace",
+                Some(user(OWNER)),
+                NamespaceFacts::user(OWNER),
+                Admin,
+            ),
+            (
+                "another user's namespace",
+                Some(user(OTHER)),
+                NamespaceFacts::user(OWNER),
+                None,
+            ),
+            (
+                "anonymous",
+                Option::<Caller>::None,
+                NamespaceFacts::user(OWNER),
+                None,
+            ),
+            (
+                "inactive owner",
+                Some(inactive(OWNER)),
+                NamespaceFacts::user(OWNER),
+                None,
+            ),
+            (
+                "site admin, user namespace",
+                Some(admin()),
+                NamespaceFacts::user(OWNER),
+                Admin,
+            ),
             ("site admin, organization", Some(admin()), org(false), Admin),
             ("non-member", Some(user(OTHER)), org(false), None),
             ("member without grants", Some(user(OTHER)), member, ReadOnly),
-            ("member with a read-write namespace grant", Some(user(OTHER)), writer, ReadWrite),
+            (
+                "member with a read-write namespace grant",
+                Some(user(OTHER)),
+                writer,
+                ReadWrite,
+            ),
             ("owners team", Some(user(OTHER)), owners, Admin),
         ];
         for (what, caller, facts, expected) in cases {
-            assert_eq!(external_repositories_level(caller.as_ref(), &facts), expected, "{what}");
+            assert_eq!(
+                external_repositories_level(caller.as_ref(), &facts),
+                expected,
+                "{what}"
+            );
         }
     }
 }
