@@ -248,3 +248,93 @@ pub fn set_sealed(conn: &Connection, id: i64, sealed: &[u8], key_id: &str) -> Re
         .execute(params![id, sealed, key_id])?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{accounts, memory};
+
+    fn setup() -> (Connection, i64) {
+        let conn = memory();
+        let org = accounts::insert_organization(&conn, "acme", None).unwrap();
+        (conn, org.id)
+    }
+
+    fn add(conn: &Connection, ns: i64, name: &str, host: &str, key_id: Option<&str>) {
+        let bytes = [1u8, 2, 3];
+        let password = key_id.map(|key_id| Sealed {
+            bytes: &bytes,
+            key_id,
+        });
+        let new = NewExternal {
+            namespace_id: ns,
+            name,
+            registry_host: host,
+            username: "u",
+            password,
+        };
+        insert(conn, &new).unwrap();
+    }
+
+    #[test]
+    fn names_are_unique_per_namespace() {
+        let (conn, ns) = setup();
+        add(&conn, ns, "r.io/a", "r.io", None);
+        let dup = NewExternal {
+            namespace_id: ns,
+            name: "r.io/a",
+            registry_host: "r.io",
+            username: "",
+            password: None,
+        };
+        assert_eq!(insert(&conn, &dup).unwrap_err().status.as_u16(), 409);
+    }
+
+    #[test]
+    fn listing_filters_and_counts() {
+        let (conn, ns) = setup();
+        for (name, host) in [("r.io/b", "r.io"), ("r.io/a", "r.io"), ("s.io/a", "s.io")] {
+            add(&conn, ns, name, host, None);
+        }
+        let names = |name: Option<&str>, host: Option<&str>, limit, offset| {
+            let (items, total) = list(&conn, ns, name, host, limit, offset).unwrap();
+            (items.into_iter().map(|r| r.name).collect::<Vec<_>>(), total)
+        };
+        assert_eq!(
+            names(None, None, 2, 0),
+            (vec!["r.io/a".to_owned(), "r.io/b".to_owned()], 3)
+        );
+        assert_eq!(
+            names(None, Some("r.io"), 25, 1),
+            (vec!["r.io/b".to_owned()], 2)
+        );
+        assert_eq!(names(Some("s.io/a"), Some("r.io"), 25, 0), (vec![], 0));
+        assert_eq!(
+            registry_hosts(&conn, ns, 25, 0).unwrap(),
+            (vec!["r.io".to_owned(), "s.io".to_owned()], 2)
+        );
+        assert!(uses_registry(&conn, ns, "s.io").unwrap());
+        assert!(!uses_registry(&conn, ns, "t.io").unwrap());
+    }
+
+    #[test]
+    fn key_ids_in_use_count_only_stored_secrets() {
+        let (conn, ns) = setup();
+        assert!(key_ids_in_use(&conn).unwrap().is_empty());
+        assert!(!other_key_in_use(&conn, "k1").unwrap());
+        add(&conn, ns, "r.io/a", "r.io", None);
+        add(&conn, ns, "r.io/b", "r.io", Some("k1"));
+        assert_eq!(key_ids_in_use(&conn).unwrap(), ["k1"]);
+        assert!(!other_key_in_use(&conn, "k1").unwrap());
+        assert!(other_key_in_use(&conn, "k2").unwrap());
+        add(&conn, ns, "r.io/c", "r.io", Some("k2"));
+        assert_eq!(key_ids_in_use(&conn).unwrap(), ["k1", "k2"]);
+        let rows = sealed_secrets(&conn).unwrap();
+        assert_eq!(
+            rows.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+            ["r.io/b", "r.io/c"]
+        );
+        set_sealed(&conn, rows[1].id, &[9], "k1").unwrap();
+        assert_eq!(key_ids_in_use(&conn).unwrap(), ["k1"]);
+    }
+}
