@@ -66,6 +66,10 @@ pub struct AdminArgs {
 pub enum AdminCommand {
     /// Give USER a new random password and print it.
     ResetPassword { user: String },
+    /// Re-encrypt every stored registry credential under a new secrets key, in one
+    /// transaction, then replace the key file (run it with the server stopped, or let the
+    /// server pick the new key up on its next write).
+    RotateKey,
     /// Change a site setting; it applies to the next request of a running server.
     Set {
         #[command(subcommand)]

@@ -7,7 +7,10 @@ pub mod config;
 pub mod core;
 pub mod error;
 pub mod markdown;
+pub mod secrets;
 pub mod store;
+
+use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -17,6 +20,7 @@ use actix_web::{error::JsonPayloadError, web, App, HttpResponse};
 use crate::config::Config;
 use crate::core::accounts::{self, Bootstrap};
 use crate::error::{Error, Result};
+use crate::secrets::Keyring;
 use crate::store::Store;
 
 /// Largest request body accepted (API-NOTES section 0).
@@ -27,6 +31,8 @@ pub struct AppState {
     pub config: Config,
     pub store: Store,
     pub auth: auth::Authenticator,
+    /// The key that seals stored registry credentials (Cloud external repositories).
+    pub secrets: Arc<Keyring>,
 }
 
 impl AppState {
@@ -49,11 +55,14 @@ impl AppState {
             }
             store::keys::purge_expired_access_tokens(&conn)?;
         }
+        // Never fails on a missing or wrong key file: that is reported when a secret is used.
+        let secrets = Arc::new(Keyring::open(&config.data_dir, &*store.conn()?));
         let auth = auth::Authenticator::new(&config)?;
         Ok(AppState {
             config,
             store,
             auth,
+            secrets,
         })
     }
 

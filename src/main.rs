@@ -62,6 +62,13 @@ fn admin(args: AdminArgs) -> Result<(), String> {
                 .map_err(|e| e.message.to_string())?;
             println!("public-api is {}", value.as_str());
         }
+        AdminCommand::RotateKey => {
+            let keyring = berth::secrets::Keyring::open(&config.data_dir, &conn);
+            let (count, key_id) = keyring
+                .rotate(&mut conn)
+                .map_err(|e| e.message.to_string())?;
+            println!("re-encrypted {count} secret(s) under the new key {key_id}");
+        }
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod external;
 pub mod grants;
 pub mod model;
 pub mod names;

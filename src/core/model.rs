@@ -99,3 +99,17 @@ impl Team {
         self.name == Team::OWNERS
     }
 }
+
+/// A reference to a repository on another registry (Cloud dialect), kept per namespace. Its
+/// credentials are deliberately not part of this value: they are write-only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalRepository {
+    pub id: i64,
+    pub namespace_id: i64,
+    /// The full reference, e.g. `registry.local/user1/image1`.
+    pub name: String,
+    /// The registry it lives on, e.g. `registry.local` or `registry-1.docker.io`.
+    pub registry_host: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}

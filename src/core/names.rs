@@ -271,6 +271,63 @@ pub fn parse_access_level(text: &str) -> Result<crate::core::policy::Level, Erro
     })
 }
 
+/// Where image references without a registry host live (Docker Hub).
+pub const DOCKER_HUB_REGISTRY: &str = "registry-1.docker.io";
+
+/// The registry host of an external repository name: a Docker image reference without tag
+/// or digest, `[host[:port]/]component(/component)*`. The first component is a host when it
+/// contains `.` or `:` or is `localhost` (Docker's rule); otherwise the name is on Docker
+/// Hub. Path components follow the repository grammar; the whole name is at most 255
+/// characters.
+pub fn external_registry_host(name: &str) -> Result<&str, Error> {
+    let invalid = || {
+        Error::bad_request(
+            "INVALID_REPOSITORY_NAME",
+            "not a valid image reference: expected [host[:port]/]path with lowercase path components \
+             separated by '/', at most 255 characters, without a tag or digest",
+        )
+    };
+    if name.is_empty() || name.len() > FULL_PATH_MAX {
+        return Err(invalid());
+    }
+    let (host, path) = match name.split_once('/') {
+        Some((first, rest))
+            if first.contains('.') || first.contains(':') || first == "localhost" =>
+        {
+            (Some(first), rest)
+        }
+        _ => (None, name),
+    };
+    if host.is_some_and(|h| !is_registry_host(h))
+        || path.is_empty()
+        || !path.split('/').all(is_repository_name)
+    {
+        return Err(invalid());
+    }
+    Ok(host.unwrap_or(DOCKER_HUB_REGISTRY))
+}
+
+/// `domain[:port]`: dot-separated labels of letters, digits and inner dashes (at most 63
+/// each), and a port from 1 to 65535.
+pub fn is_registry_host(host: &str) -> bool {
+    let (domain, port) = match host.split_once(':') {
+        Some((d, p)) => (d, Some(p)),
+        None => (host, None),
+    };
+    let port_ok = port.is_none_or(|p| {
+        (1..=5).contains(&p.len())
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n))
+    });
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    port_ok && !domain.is_empty() && domain.len() <= 253 && domain.split('.').all(label_ok)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -473,5 +530,60 @@ mod tests {
                 "INVALID_ACCESS_LEVEL"
             );
         }
+    }
+
+    #[test]
+    fn external_names_find_their_registry() {
+        for (name, host) in [
+            ("registry.local/user1/image1", "registry.local"),
+            ("host:5000/a/b", "host:5000"),
+            ("localhost/x", "localhost"),
+            ("localhost:5000/team/x", "localhost:5000"),
+            ("my.registry.com/myrepo", "my.registry.com"),
+            ("Registry.Example.com/a", "Registry.Example.com"),
+            ("ubuntu", DOCKER_HUB_REGISTRY),
+            ("library/ubuntu", DOCKER_HUB_REGISTRY),
+            ("user/app-x/sub", DOCKER_HUB_REGISTRY),
+            ("registry.local", DOCKER_HUB_REGISTRY),
+        ] {
+            assert_eq!(external_registry_host(name).unwrap(), host, "{name}");
+        }
+    }
+
+    #[test]
+    fn external_names_refuse_what_is_not_an_image_reference() {
+        for bad in [
+            "",
+            "/",
+            "a/",
+            "/a",
+            "a//b",
+            "registry.local/",
+            "Ubuntu",
+            "user/App",
+            "ubuntu:latest",
+            "registry.local/a:tag",
+            "registry.local/a@sha256:abc",
+            "host:/a",
+            "host:0/a",
+            "host:65536/a",
+            "host:123456/a",
+            "host:5x/a",
+            "-host.com/a",
+            "ho_st.com/a",
+            "a b/c",
+            "registry.local/../etc",
+            "registry.local/a/../b",
+            "..",
+            "a/..",
+        ] {
+            assert!(external_registry_host(bad).is_err(), "{bad:?}");
+        }
+        assert!(external_registry_host(&format!("r.io/{}", "a".repeat(250))).is_ok());
+        assert!(external_registry_host(&format!("r.io/{}", "a".repeat(251))).is_err());
+        assert_eq!(
+            external_registry_host("a:b").unwrap_err().code,
+            "INVALID_REPOSITORY_NAME"
+        );
     }
 }

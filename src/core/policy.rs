@@ -246,6 +246,29 @@ pub fn password_change(caller: Option<&Caller>, account_id: i64) -> PasswordChan
     }
 }
 
+/// The caller's level on a namespace's external repositories (Cloud dialect): read-only
+/// lists and inspects them, read-write adds, re-credentials and removes them. Users have
+/// admin on their own; in an organization every member may read, and writing takes the
+/// `owners` team or a read-write (or admin) namespace grant, since the credentials are the
+/// organization's. Site admins everywhere; anyone else has nothing (and sees a 404).
+pub fn external_repositories_level(caller: Option<&Caller>, ns: &NamespaceFacts) -> Level {
+    let Some(caller) = active(caller) else {
+        return Level::None;
+    };
+    if caller.is_admin {
+        return Level::Admin;
+    }
+    match ns.owner {
+        Owner::User { id } if id == caller.user_id => Level::Admin,
+        Owner::User { .. } => Level::None,
+        Owner::Organization { .. } if ns.caller_in_owners => Level::Admin,
+        Owner::Organization { .. } if ns.caller_is_member => {
+            ns.namespace_grant.max(Level::ReadOnly)
+        }
+        Owner::Organization { .. } => Level::None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -752,5 +775,71 @@ mod tests {
             PasswordChange::Refused
         );
         assert_eq!(password_change(None, OWNER), PasswordChange::Refused);
+    }
+
+    #[test]
+    fn external_repositories_belong_to_the_namespace_and_its_members() {
+        use Level::*;
+        let member = NamespaceFacts {
+            caller_is_member: true,
+            ..org(false)
+        };
+        let writer = NamespaceFacts {
+            namespace_grant: ReadWrite,
+            ..member
+        };
+        let owners = NamespaceFacts {
+            caller_in_owners: true,
+            ..member
+        };
+        let cases = [
+            (
+                "own user namespace",
+                Some(user(OWNER)),
+                NamespaceFacts::user(OWNER),
+                Admin,
+            ),
+            (
+                "another user's namespace",
+                Some(user(OTHER)),
+                NamespaceFacts::user(OWNER),
+                None,
+            ),
+            (
+                "anonymous",
+                Option::<Caller>::None,
+                NamespaceFacts::user(OWNER),
+                None,
+            ),
+            (
+                "inactive owner",
+                Some(inactive(OWNER)),
+                NamespaceFacts::user(OWNER),
+                None,
+            ),
+            (
+                "site admin, user namespace",
+                Some(admin()),
+                NamespaceFacts::user(OWNER),
+                Admin,
+            ),
+            ("site admin, organization", Some(admin()), org(false), Admin),
+            ("non-member", Some(user(OTHER)), org(false), None),
+            ("member without grants", Some(user(OTHER)), member, ReadOnly),
+            (
+                "member with a read-write namespace grant",
+                Some(user(OTHER)),
+                writer,
+                ReadWrite,
+            ),
+            ("owners team", Some(user(OTHER)), owners, Admin),
+        ];
+        for (what, caller, facts, expected) in cases {
+            assert_eq!(
+                external_repositories_level(caller.as_ref(), &facts),
+                expected,
+                "{what}"
+            );
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod external;
 pub mod grants;
 pub mod keys;
 pub mod repos;
