@@ -42,3 +42,38 @@ pub fn from_object<T: serde::de::DeserializeOwned>(
         crate::error::Error::bad_request("INVALID_JSON", format!("invalid JSON body: {e}"))
     })
 }
+
+/// Who a cached answer was computed for: the caller's identity as the policy sees it.
+pub fn viewer_key(caller: Option<&crate::core::policy::Caller>) -> String {
+    match caller.filter(|c| c.is_active) {
+        Some(c) => format!("{}{}", c.user_id, if c.is_admin { "a" } else { "" }),
+        None => "-".to_owned(),
+    }
+}
+
+/// A 200 JSON answer read through the store's commit-invalidated cache: `key` names every
+/// input of the body (route, arguments, [`viewer_key`], host when links are absolute);
+/// `body` computes it on a miss. Permission checks that may fail belong inside `body` (so
+/// failures are never kept) or before the call.
+pub async fn cached_json<T, F>(
+    state: &AppState,
+    key: String,
+    body: F,
+) -> crate::error::Result<actix_web::HttpResponse>
+where
+    F: FnOnce(&mut rusqlite::Connection) -> crate::error::Result<T> + Send + 'static,
+    T: serde::Serialize,
+{
+    let bytes = state
+        .store
+        .cached(key, move |c| {
+            let value = body(c)?;
+            serde_json::to_vec(&value)
+                .map(web::Bytes::from)
+                .map_err(crate::error::Error::internal)
+        })
+        .await?;
+    Ok(actix_web::HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(web::Bytes::clone(&bytes)))
+}

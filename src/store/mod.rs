@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod external;
 pub mod grants;
 pub mod keys;
+pub mod memo;
 pub mod repos;
 pub mod search;
 pub mod settings;
@@ -41,6 +42,7 @@ const PRAGMAS: &str = "PRAGMA foreign_keys = ON;
 pub struct Store {
     pool: Pool<SqliteConnectionManager>,
     path: PathBuf,
+    memo: std::sync::Arc<memo::Memo>,
 }
 
 impl Store {
@@ -53,12 +55,19 @@ impl Store {
         let conn = Connection::open(&path)?;
         conn.execute_batch("PRAGMA journal_mode = WAL;")?;
         drop(conn);
-        let manager = SqliteConnectionManager::file(&path).with_init(|c| c.execute_batch(PRAGMAS));
+        let manager = SqliteConnectionManager::file(&path).with_init(|c| {
+            c.wal_hook(Some(memo::after_commit));
+            c.execute_batch(PRAGMAS)
+        });
         let pool = Pool::builder()
             .max_size(16)
             .connection_timeout(Duration::from_secs(10))
             .build(manager)?;
-        let store = Store { pool, path };
+        let store = Store {
+            pool,
+            path,
+            memo: Default::default(),
+        };
         let mut conn = store.conn()?;
         migrate(&mut conn)?;
         Ok(store)
@@ -85,6 +94,26 @@ impl Store {
             f(&mut conn)
         })
         .await?
+    }
+}
+
+impl Store {
+    /// `f`'s result, read through the commit-invalidated cache (see [`memo`]): `key` must
+    /// name everything the result depends on (the operation, its arguments, the caller).
+    /// Errors are not kept.
+    pub async fn cached<T, F>(&self, key: String, f: F) -> Result<std::sync::Arc<T>>
+    where
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+        T: Send + Sync + 'static,
+    {
+        if let Some(hit) = self.memo.get::<T>(&key) {
+            return Ok(hit);
+        }
+        // Counted before reading: a commit during the read leaves the entry already stale.
+        let seen = memo::commits();
+        let value = std::sync::Arc::new(self.run(f).await?);
+        self.memo.put(key, seen, value.clone());
+        Ok(value)
     }
 }
 
@@ -208,6 +237,39 @@ mod tests {
             .query_row("PRAGMA busy_timeout", [], |r| r.get(0))
             .unwrap();
         assert_eq!((fk, mode.as_str(), busy), (1, "wal", 5000));
+    }
+
+    #[test]
+    fn a_commit_on_any_connection_expires_cached_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let read = |store: &Store| {
+            let store = store.clone();
+            actix_web::rt::System::new().block_on(async move {
+                store
+                    .cached("users".to_owned(), |c| {
+                        Ok(c.query_row("SELECT count(*) FROM settings", [], |r| {
+                            r.get::<_, i64>(0)
+                        })?)
+                    })
+                    .await
+                    .unwrap()
+            })
+        };
+        let first = read(&store);
+        let again = read(&store);
+        assert!(
+            std::sync::Arc::ptr_eq(&first, &again),
+            "a second read is served from the cache"
+        );
+        // An autocommit statement on a plain pooled connection, outside store::write.
+        store
+            .conn()
+            .unwrap()
+            .execute("INSERT INTO settings (key, value) VALUES ('x', 'y')", [])
+            .unwrap();
+        let after = read(&store);
+        assert_eq!((*first, *after), (*first, *first + 1));
     }
 
     #[test]

@@ -99,23 +99,24 @@ pub async fn list(
     let ns = ns.into_inner();
     let caller = who.caller();
     let offset = (page - 1).saturating_mul(size);
-    let ns2 = ns.clone();
-    let (found, count) = state
-        .store
-        .run(move |c| repos::list_in_namespace(c, caller.as_ref(), &ns2, size, offset))
-        .await?;
-    let link = |p: i64| {
-        format!(
-            "{}://{}/v1/repositories/{ns}?page={p}&page_size={size}",
-            req.connection_info().scheme(),
-            crate::api::public_host(&state, &req)
-        )
-    };
-    let next = (page.saturating_mul(size) < count).then(|| link(page + 1));
-    let previous = (page > 1).then(|| link(page - 1));
-    let results: Vec<Value> = found.iter().map(dto::listed).collect();
-    Ok(HttpResponse::Ok()
-        .json(json!({"count": count, "next": next, "previous": previous, "results": results})))
+    let base = format!(
+        "{}://{}/v1/repositories/{ns}",
+        req.connection_info().scheme(),
+        crate::api::public_host(&state, &req)
+    );
+    let key = format!(
+        "alauda-list|{base}|{page}|{size}|{}",
+        crate::api::viewer_key(caller.as_ref())
+    );
+    crate::api::cached_json(&state, key, move |c| {
+        let (found, count) = repos::list_in_namespace(c, caller.as_ref(), &ns, size, offset)?;
+        let link = |p: i64| format!("{base}?page={p}&page_size={size}");
+        let next = (page.saturating_mul(size) < count).then(|| link(page + 1));
+        let previous = (page > 1).then(|| link(page - 1));
+        let results: Vec<Value> = found.iter().map(dto::listed).collect();
+        Ok(json!({"count": count, "next": next, "previous": previous, "results": results}))
+    })
+    .await
 }
 
 /// `GET /v1/repositories/{ns}/{repo}`.

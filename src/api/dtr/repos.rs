@@ -20,13 +20,14 @@ pub async fn list(
 ) -> Result<HttpResponse> {
     let ns = path.into_inner();
     let caller = user.caller();
-    // SQLite reads a negative LIMIT as "no limit".
-    let (list, _) = state
-        .store
-        .run(move |c| repos::list_in_namespace(c, Some(&caller), &ns, -1, 0))
-        .await?;
-    let list: Vec<RepositoryDto> = list.iter().map(RepositoryDto::from).collect();
-    Ok(HttpResponse::Ok().json(json!({"repositories": list})))
+    let key = format!("dtr-list|{ns}|{}", crate::api::viewer_key(Some(&caller)));
+    crate::api::cached_json(&state, key, move |c| {
+        // SQLite reads a negative LIMIT as "no limit".
+        let (list, _) = repos::list_in_namespace(c, Some(&caller), &ns, -1, 0)?;
+        let list: Vec<RepositoryDto> = list.iter().map(RepositoryDto::from).collect();
+        Ok(json!({"repositories": list}))
+    })
+    .await
 }
 
 #[derive(Deserialize)]

@@ -35,33 +35,37 @@ pub async fn search(
     let n = int("n", n.as_deref())?;
     let page = int("page", page.as_deref())?;
     let caller = who.caller();
-    let q2 = q.clone();
-    let found = state
-        .store
-        .run(move |c| search::search(c, caller.as_ref(), q2.as_deref(), n, page))
-        .await?;
-    let results: Vec<_> = found
-        .results
-        .iter()
-        .map(|r| {
-            json!({
-                "name": r.full_path,
-                "description": r.short_description,
-                "star_count": r.star_count,
-                "is_official": r.is_library(),
-                "is_automated": false,
-                "is_public": r.is_public,
+    let key = format!(
+        "search|{n:?}|{page:?}|{}|{}",
+        crate::api::viewer_key(caller.as_ref()),
+        q.as_deref().unwrap_or("\u{0}")
+    );
+    crate::api::cached_json(&state, key, move |c| {
+        let found = search::search(c, caller.as_ref(), q.as_deref(), n, page)?;
+        let results: Vec<_> = found
+            .results
+            .iter()
+            .map(|r| {
+                json!({
+                    "name": r.full_path,
+                    "description": r.short_description,
+                    "star_count": r.star_count,
+                    "is_official": r.is_library(),
+                    "is_automated": false,
+                    "is_public": r.is_public,
+                })
             })
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "query": q.unwrap_or_default(),
-        "num_results": found.total,
-        "num_pages": found.num_pages(),
-        "page": found.page,
-        "page_size": found.page_size,
-        "results": results,
-    })))
+            .collect();
+        Ok(json!({
+            "query": q.unwrap_or_default(),
+            "num_results": found.total,
+            "num_pages": found.num_pages(),
+            "page": found.page,
+            "page_size": found.page_size,
+            "results": results,
+        }))
+    })
+    .await
 }
 
 /// `GET /v1/_ping`: `true`, what a v1 client checks before it talks to a registry.

@@ -97,26 +97,36 @@ async fn list(
     p: ListParams,
 ) -> Result<HttpResponse> {
     let caller = caller.caller();
-    let listing = state
-        .store
-        .run(move |c| {
-            settings::admit_api_caller(c, caller.as_ref())?;
-            let (skip, take) = paging(p.skip.as_deref(), p.take.as_deref())?;
-            let q = catalog::Query {
-                folder: p.folder.as_deref(),
-                start_after: p.start_after.as_deref(),
-                skip,
-                take,
-            };
-            catalog::list(c, caller.as_ref(), &q)
-        })
-        .await?;
-    let entries = listing
-        .entries
-        .into_iter()
-        .map(RepositoryEntry::from)
-        .collect();
-    Ok(HttpResponse::Ok().json(Page::new(listing.total, entries)))
+    if caller.is_none() {
+        // Read on every anonymous request (never cached): the switch applies at once.
+        state
+            .store
+            .run(|c| settings::admit_api_caller(c, None))
+            .await?;
+    }
+    let (skip, take) = paging(p.skip.as_deref(), p.take.as_deref())?;
+    let key = format!(
+        "registryui-list|{}|{skip}|{take}|{:?}|{:?}",
+        crate::api::viewer_key(caller.as_ref()),
+        p.folder,
+        p.start_after
+    );
+    crate::api::cached_json(&state, key, move |c| {
+        let q = catalog::Query {
+            folder: p.folder.as_deref(),
+            start_after: p.start_after.as_deref(),
+            skip,
+            take,
+        };
+        let listing = catalog::list(c, caller.as_ref(), &q)?;
+        let entries = listing
+            .entries
+            .into_iter()
+            .map(RepositoryEntry::from)
+            .collect();
+        Ok(Page::new(listing.total, entries))
+    })
+    .await
 }
 
 /// `POST /udr/v1api/project/create?repository=&title=&isPublic=`: site admins; 201 and

@@ -1,0 +1,85 @@
+//! A read cache that every commit invalidates.
+//!
+//! Listings are read far more often than anything changes, and even a fast query costs more
+//! than the rest of a request. Results are kept under the number of commits seen before they
+//! were read; any later commit makes them stale at once. The count is bumped by SQLite's WAL
+//! hook, which runs after a commit is in the WAL and visible to new readers, for every commit
+//! on every pooled connection, whatever code made it. SQLite's hook takes a plain function,
+//! so the count is process-wide: a commit to one store also expires another store's entries,
+//! which costs a re-read, never a stale answer. Commits by other processes (the `berth admin`
+//! commands) are not seen; entries also expire after [`TTL`], which bounds that staleness.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::os::raw::c_int;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rusqlite::hooks::{CheckpointMode, Wal};
+
+/// How long an entry may live even when no commit is seen.
+pub const TTL: Duration = Duration::from_secs(2);
+
+/// Entries above which the cache is emptied.
+const LIMIT: usize = 10_000;
+
+/// Pages in the WAL above which a commit checkpoints (SQLite's own auto-checkpoint default,
+/// which a WAL hook replaces).
+const CHECKPOINT_PAGES: c_int = 1000;
+
+static COMMITS: AtomicU64 = AtomicU64::new(0);
+
+/// The WAL hook installed on every pooled connection.
+pub(super) fn after_commit(wal: &Wal, pages: c_int) -> rusqlite::Result<()> {
+    COMMITS.fetch_add(1, Ordering::SeqCst);
+    if pages >= CHECKPOINT_PAGES {
+        // Passive: never blocks; a busy checkpoint is simply retried on a later commit.
+        let _ = wal.checkpoint_v2(CheckpointMode::PASSIVE);
+    }
+    Ok(())
+}
+
+/// Commits seen so far.
+pub fn commits() -> u64 {
+    COMMITS.load(Ordering::SeqCst)
+}
+
+struct Entry {
+    commits: u64,
+    at: Instant,
+    value: Arc<dyn Any + Send + Sync>,
+}
+
+#[derive(Default)]
+pub struct Memo {
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+impl Memo {
+    /// The value kept under `key`, if no commit happened since it was read.
+    pub fn get<T: Any + Send + Sync>(&self, key: &str) -> Option<Arc<T>> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let e = entries.get(key)?;
+        if e.commits != commits() || e.at.elapsed() > TTL {
+            return None;
+        }
+        e.value.clone().downcast::<T>().ok()
+    }
+
+    /// Keep `value`, read when `seen` commits had happened.
+    pub fn put<T: Any + Send + Sync>(&self, key: String, seen: u64, value: Arc<T>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= LIMIT {
+            entries.clear();
+        }
+        entries.insert(
+            key,
+            Entry {
+                commits: seen,
+                at: Instant::now(),
+                value,
+            },
+        );
+    }
+}
