@@ -101,6 +101,30 @@ impl Error {
         Error::forbidden("NOT_AUTHORIZED", "the client is not authorized")
     }
 
+    /// A body that is not the JSON the route takes. serde quotes the offending value of an
+    /// "invalid type" or "invalid value" between backticks; that value is cut, so a password
+    /// sent as a number is never echoed (field names stay: they help and are not secret).
+    pub fn invalid_json(detail: impl fmt::Display) -> Self {
+        let detail = detail.to_string();
+        let quotes_a_value = ["invalid type: ", "invalid value: "]
+            .iter()
+            .any(|p| detail.contains(p));
+        let redacted = match (quotes_a_value, detail.split_once(", expected")) {
+            (true, Some((head, tail))) => {
+                let head: String = head
+                    .split('`')
+                    .enumerate()
+                    .filter(|(i, _)| i % 2 == 0)
+                    .map(|(_, part)| part)
+                    .collect::<Vec<_>>()
+                    .join("…");
+                format!("{head}, expected{tail}")
+            }
+            _ => detail,
+        };
+        Error::bad_request("INVALID_JSON", format!("invalid JSON body: {redacted}"))
+    }
+
     pub fn payload_too_large() -> Self {
         Error::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -300,6 +324,17 @@ mod tests {
         assert_eq!(Dialect::for_path("/v1/users"), Dialect::V1);
         assert_eq!(Dialect::for_path("/v1x"), Dialect::Generic);
         assert_eq!(Dialect::for_path("/healthz"), Dialect::Generic);
+    }
+
+    #[test]
+    fn invalid_json_never_echoes_values() {
+        let e = serde_json::from_str::<String>("12345678").unwrap_err();
+        let msg = Error::invalid_json(e).message;
+        assert!(!msg.contains("12345678"), "{msg}");
+        assert!(
+            msg.starts_with("invalid JSON body: invalid type: integer"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -38,11 +38,13 @@ pub struct AppState {
 impl AppState {
     /// Open (creating and migrating) the store in the data folder, create the first admin on
     /// an empty store, and get ready to serve.
-    pub fn open(config: Config) -> Result<AppState> {
+    pub fn open(mut config: Config) -> Result<AppState> {
         let store = Store::open(&config.data_dir)?;
+        // Used once, then dropped: it must not live on in the state (or its Debug output).
+        let admin_password = config.admin_password.take();
         {
             let mut conn = store.conn()?;
-            match accounts::bootstrap(&mut conn, config.admin_password.as_deref(), config.bcrypt_cost)? {
+            match accounts::bootstrap(&mut conn, admin_password.as_deref(), config.bcrypt_cost)? {
                 Bootstrap::AlreadyDone => {}
                 Bootstrap::Created { generated_password: Some(password) } => log::warn!(
                     "created the site admin `{}` with the random password {password} (shown once; change it)",
@@ -144,9 +146,7 @@ fn json_error(err: JsonPayloadError) -> Error {
         JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
             Error::payload_too_large()
         }
-        JsonPayloadError::Deserialize(e) => {
-            Error::bad_request("INVALID_JSON", format!("invalid JSON body: {e}"))
-        }
-        other => Error::bad_request("INVALID_JSON", format!("invalid JSON body: {other}")),
+        JsonPayloadError::Deserialize(e) => Error::invalid_json(e),
+        other => Error::invalid_json(other),
     }
 }

@@ -507,10 +507,7 @@ fn repository_create_rejects_invalid_details() {
         post(json!({"shortDescription": "no name"})),
         (
             400,
-            e(
-                "INVALID_JSON",
-                "invalid JSON body: missing field `name` at line 1 column 30"
-            )
+            e("INVALID_JSON", "invalid JSON body: missing field `name`")
         )
     );
     let r = app
@@ -623,7 +620,16 @@ fn repository_patch_rejects_a_bad_visibility_and_long_descriptions() {
             )
         )
     );
-    assert_eq!(patch(json!({"visibility": 3})), (400, e("INVALID_JSON", "invalid JSON body: invalid type: integer `3`, expected a string at line 1 column 15")));
+    assert_eq!(
+        patch(json!({"visibility": 3})),
+        (
+            400,
+            e(
+                "INVALID_JSON",
+                "invalid JSON body: invalid type: integer …, expected a string"
+            )
+        )
+    );
     // Unchanged.
     assert_eq!(
         app.get("/api/v0/repositories/don/my-app")
@@ -823,10 +829,7 @@ fn account_creation_rejects_invalid_input() {
         post(json!({"name": "alice", "password": "long-enough"})),
         (
             400,
-            e(
-                "INVALID_JSON",
-                "invalid JSON body: missing field `type` at line 1 column 41"
-            )
+            e("INVALID_JSON", "invalid JSON body: missing field `type`")
         )
     );
     assert_eq!(

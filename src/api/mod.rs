@@ -38,9 +38,8 @@ pub fn public_host(state: &AppState, req: &HttpRequest) -> String {
 pub fn from_object<T: serde::de::DeserializeOwned>(
     body: serde_json::Map<String, serde_json::Value>,
 ) -> crate::error::Result<T> {
-    serde_json::from_value(serde_json::Value::Object(body)).map_err(|e| {
-        crate::error::Error::bad_request("INVALID_JSON", format!("invalid JSON body: {e}"))
-    })
+    serde_json::from_value(serde_json::Value::Object(body))
+        .map_err(crate::error::Error::invalid_json)
 }
 
 /// Who a cached answer was computed for: the caller's identity as the policy sees it.
@@ -76,4 +75,37 @@ where
     Ok(actix_web::HttpResponse::Ok()
         .content_type(actix_web::http::header::ContentType::json())
         .body(web::Bytes::clone(&bytes)))
+}
+
+/// A JSON object body as `T`: `web::Json<T>` that refuses what is not an object (serde would
+/// read a struct from an array by field order, so `["admin"]` could pass for
+/// `{"accessLevel": "admin"}`). Errors are the usual 400/413 in the dialect's envelope.
+pub struct JsonObject<T>(pub T);
+
+impl<T> JsonObject<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for JsonObject<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for JsonObject<T> {
+    type Error = actix_web::Error;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let body =
+            web::Json::<serde_json::Map<String, serde_json::Value>>::from_request(req, payload);
+        Box::pin(async move {
+            let map = body.await?.into_inner();
+            Ok(JsonObject(from_object(map)?))
+        })
+    }
 }

@@ -91,15 +91,11 @@ enum PutBody {
     Update(Value),
 }
 
-fn invalid_json(e: serde_json::Error) -> Error {
-    Error::bad_request("INVALID_JSON", format!("invalid JSON body: {e}"))
-}
-
 fn put_body(body: &[u8]) -> Result<PutBody> {
-    match serde_json::from_slice::<Value>(body).map_err(invalid_json)? {
+    match serde_json::from_slice::<Value>(body).map_err(Error::invalid_json)? {
         v @ Value::Array(_) => serde_json::from_value(v)
             .map(PutBody::Images)
-            .map_err(invalid_json),
+            .map_err(Error::invalid_json),
         v @ Value::Object(_) => Ok(PutBody::Update(v)),
         _ => Err(Error::bad_request(
             "INVALID_JSON",

@@ -84,6 +84,12 @@ impl Principal {
         }
     }
 
+    /// Whether this request proved the user's password itself (not a key, token or
+    /// session): what a password change without the old password requires.
+    pub fn proved_password(&self) -> bool {
+        self.via == Via::Password
+    }
+
     /// The access token this principal came with, if any.
     pub fn access_token(&self) -> Option<&AccessToken> {
         match &self.via {
@@ -91,6 +97,14 @@ impl Principal {
             _ => None,
         }
     }
+}
+
+/// Remembered credentials, and how many times any were forgotten: a login that read the
+/// account before a `forget_user` must not remember what it read.
+#[derive(Default)]
+struct Cache {
+    entries: HashMap<[u8; 32], CacheEntry>,
+    forgets: u64,
 }
 
 struct CacheEntry {
@@ -110,7 +124,7 @@ struct Failures {
 const TABLE_LIMIT: usize = 50_000;
 
 pub struct Authenticator {
-    cache: Mutex<HashMap<[u8; 32], CacheEntry>>,
+    cache: Mutex<Cache>,
     cache_salt: [u8; 32],
     cache_ttl: Duration,
     throttle: Mutex<HashMap<(String, Option<IpAddr>), Failures>>,
@@ -130,7 +144,7 @@ impl Authenticator {
     pub fn new(cfg: &Config) -> Result<Self> {
         let salt: [u8; 32] = Sha256::digest(secret::random_string(64).as_bytes()).into();
         Ok(Authenticator {
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(Cache::default()),
             cache_salt: salt,
             cache_ttl: Duration::from_secs(cfg.credential_cache_secs),
             throttle: Mutex::new(HashMap::new()),
@@ -179,14 +193,17 @@ impl Authenticator {
 
     /// Check a user name and a secret exactly as `Authorization: Basic` is checked (same
     /// throttle, cache and answers), for dialects that log in through a JSON body.
+    ///
+    /// Only a password is accepted here, never an API key: what logs in this way (a new API
+    /// key, a web session) must not be obtainable with a key alone.
     pub async fn login(
         &self,
         store: &Store,
         name: String,
-        secret: String,
+        password: String,
         ip: Option<IpAddr>,
     ) -> Result<Principal> {
-        self.basic(store, name, secret, ip).await
+        self.check(store, name, password, ip, false).await
     }
 
     async fn basic(
@@ -196,18 +213,32 @@ impl Authenticator {
         secret: String,
         ip: Option<IpAddr>,
     ) -> Result<Principal> {
+        self.check(store, name, secret, ip, true).await
+    }
+
+    /// A name and a password (or, when `keys` allows, an API key of that user).
+    async fn check(
+        &self,
+        store: &Store,
+        name: String,
+        secret: String,
+        ip: Option<IpAddr>,
+        keys: bool,
+    ) -> Result<Principal> {
         let throttle_key = (name.to_lowercase(), ip);
         self.check_throttle(&throttle_key)?;
-        if secret::looks_like_api_key(&secret) {
+        if keys && secret::looks_like_api_key(&secret) {
             if let Some(p) = self
                 .api_key(store, Some(name.clone()), secret.clone())
                 .await?
             {
-                self.clear_failures(&throttle_key);
+                // A key proves nothing about the password: failed password guesses stay
+                // counted, or every request with a stolen key would reset them.
                 return active(p);
             }
         }
         let key = self.cache_key(&name, &secret);
+        let forgets = self.forgets();
         if let Some(principal) = self.cached(&key) {
             return active(principal);
         }
@@ -232,7 +263,7 @@ impl Authenticator {
                     via: Via::Password,
                 };
                 if principal.user.is_active {
-                    self.remember(key, principal.clone());
+                    self.remember(key, principal.clone(), forgets);
                 }
                 active(principal)
             }
@@ -326,22 +357,32 @@ impl Authenticator {
     fn cached(&self, key: &[u8; 32]) -> Option<Principal> {
         let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         cache
+            .entries
             .get(key)
             .filter(|e| e.expires > Instant::now())
             .map(|e| e.principal.clone())
     }
 
-    fn remember(&self, key: [u8; 32], principal: Principal) {
+    fn forgets(&self) -> u64 {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner()).forgets
+    }
+
+    /// Remember a verified principal, unless some user was forgotten since `forgets` was
+    /// read (before the account was loaded): what was loaded may be what was revoked.
+    fn remember(&self, key: [u8; 32], principal: Principal, forgets: u64) {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.forgets != forgets {
+            return;
+        }
         let now = Instant::now();
-        if cache.len() >= TABLE_LIMIT {
-            cache.retain(|_, e| e.expires > now);
-            if cache.len() >= TABLE_LIMIT {
-                cache.clear();
+        if cache.entries.len() >= TABLE_LIMIT {
+            cache.entries.retain(|_, e| e.expires > now);
+            if cache.entries.len() >= TABLE_LIMIT {
+                cache.entries.clear();
             }
         }
         let user_id = principal.user.id;
-        cache.insert(
+        cache.entries.insert(
             key,
             CacheEntry {
                 user_id,
@@ -353,10 +394,11 @@ impl Authenticator {
 
     /// Forget every remembered credential of a user: on a password change, (de)activation,
     /// a change of its admin flag, key revocation or deletion. Whatever changes those must
-    /// call this.
+    /// call this, after the change is committed.
     pub fn forget_user(&self, user_id: i64) {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        cache.retain(|_, e| e.user_id != user_id);
+        cache.forgets += 1;
+        cache.entries.retain(|_, e| e.user_id != user_id);
     }
 
     fn check_throttle(&self, key: &(String, Option<IpAddr>)) -> Result<()> {
@@ -491,5 +533,70 @@ mod scope_tests {
             );
             assert_eq!(p.general_caller().map(|c| c.user_id), Some(7));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::AccountKind;
+
+    fn authenticator() -> Authenticator {
+        let mut cfg = Config::new(std::path::PathBuf::from("/nonexistent"));
+        cfg.bcrypt_cost = 4;
+        Authenticator::new(&cfg).unwrap()
+    }
+
+    fn principal(id: i64) -> Principal {
+        let user = Account {
+            id,
+            name: format!("u{id}"),
+            kind: AccountKind::User,
+            full_name: String::new(),
+            is_active: true,
+            is_admin: false,
+            created_at: 0,
+        };
+        Principal {
+            user,
+            via: Via::Password,
+        }
+    }
+
+    #[test]
+    fn a_verified_credential_is_remembered_and_forgotten() {
+        let a = authenticator();
+        let key = a.cache_key("u1", "secret");
+        a.remember(key, principal(1), a.forgets());
+        assert_eq!(a.cached(&key), Some(principal(1)));
+        a.forget_user(2);
+        assert_eq!(
+            a.cached(&key),
+            Some(principal(1)),
+            "another user's change keeps it"
+        );
+        a.forget_user(1);
+        assert_eq!(a.cached(&key), None);
+    }
+
+    #[test]
+    fn a_login_that_raced_a_revocation_is_not_remembered() {
+        let a = authenticator();
+        let key = a.cache_key("u1", "secret");
+        // The login read the account (and noted the forget count) ...
+        let seen = a.forgets();
+        // ... then the password was changed and the user forgotten, while bcrypt ran ...
+        a.forget_user(1);
+        // ... so what the login read must not be remembered.
+        a.remember(key, principal(1), seen);
+        assert_eq!(a.cached(&key), None);
+    }
+
+    #[test]
+    fn cache_keys_depend_on_name_and_secret() {
+        let a = authenticator();
+        assert_ne!(a.cache_key("ab", "c"), a.cache_key("a", "bc"));
+        assert_ne!(a.cache_key("a", "secret"), a.cache_key("a", "Secret"));
+        assert_eq!(a.cache_key("a", "secret"), a.cache_key("a", "secret"));
     }
 }

@@ -31,6 +31,9 @@ pub fn bootstrap(
     if store::accounts::count_users(conn)? > 0 {
         return Ok(Bootstrap::AlreadyDone);
     }
+    if let Some(p) = password {
+        names::validate_password(p)?;
+    }
     let generated = password.is_none().then(secret::random_password);
     let password = password.or(generated.as_deref()).unwrap_or_default();
     let hash = hash_password(password, bcrypt_cost)?;
@@ -75,16 +78,47 @@ pub fn reset_password(conn: &mut Connection, name: &str, bcrypt_cost: u32) -> Re
     Ok(password)
 }
 
-/// Set a new, validated password hash for a user and end its web sessions. The caller
-/// empties the credential cache for the user.
+/// Set a new, validated password hash for a user and end its web sessions and Index access
+/// tokens. The caller empties the credential cache for the user.
 pub fn set_password(conn: &mut Connection, user_id: i64, new_hash: &str) -> Result<()> {
+    store::write(conn, |tx| replace_password(tx, user_id, new_hash))
+}
+
+fn replace_password(tx: &Connection, user_id: i64, new_hash: &str) -> Result<()> {
+    if !store::accounts::set_password_hash(tx, user_id, new_hash)? {
+        return Err(Error::no_such_account());
+    }
+    store::keys::delete_sessions_of(tx, user_id)?;
+    store::keys::delete_access_tokens_of(tx, user_id)?;
+    Ok(())
+}
+
+/// The Index profile update: add an email and/or replace the password, in one transaction
+/// (both validated, the password already hashed). An email of another account is a 400
+/// `EMAIL_TAKEN`. The caller empties the credential cache when the password changed.
+pub fn update_profile(
+    conn: &mut Connection,
+    user_id: i64,
+    email: Option<&str>,
+    password_hash: Option<&str>,
+) -> Result<()> {
     store::write(conn, |tx| {
-        if !store::accounts::set_password_hash(tx, user_id, new_hash)? {
-            return Err(Error::no_such_account());
+        if let Some(email) = email {
+            store::accounts::add_email(tx, user_id, email).map_err(email_taken)?;
         }
-        store::keys::delete_sessions_of(tx, user_id)?;
+        if let Some(hash) = password_hash {
+            replace_password(tx, user_id, hash)?;
+        }
         Ok(())
     })
+}
+
+fn email_taken(e: Error) -> Error {
+    if e.code == "ACCOUNT_EXISTS" {
+        Error::bad_request("EMAIL_TAKEN", "this email belongs to another account")
+    } else {
+        e
+    }
 }
 
 /// Validate the fields of a new user account.
@@ -361,13 +395,7 @@ pub fn user_to_manage(conn: &Connection, caller: Option<&Caller>, name: &str) ->
 /// account is a 400 `EMAIL_TAKEN`.
 pub fn add_email(conn: &mut Connection, user_id: i64, email: &str) -> Result<()> {
     names::validate_email(email)?;
-    store::write(conn, |tx| store::accounts::add_email(tx, user_id, email)).map_err(|e| {
-        if e.code == "ACCOUNT_EXISTS" {
-            Error::bad_request("EMAIL_TAKEN", "this email belongs to another account")
-        } else {
-            e
-        }
-    })
+    store::write(conn, |tx| store::accounts::add_email(tx, user_id, email)).map_err(email_taken)
 }
 
 /// What a signed-in user's profile shows.

@@ -128,6 +128,13 @@ pub fn purge_expired_access_tokens(conn: &Connection) -> Result<usize> {
         .execute([now_ms()])?)
 }
 
+/// Delete every Index access token of a user (password change).
+pub fn delete_access_tokens_of(conn: &Connection, user_id: i64) -> Result<usize> {
+    Ok(conn
+        .prepare_cached("DELETE FROM access_tokens WHERE user_id = ?1")?
+        .execute([user_id])?)
+}
+
 /// Delete every web session of a user (password change, deactivation).
 pub fn delete_sessions_of(conn: &Connection, user_id: i64) -> Result<usize> {
     Ok(conn

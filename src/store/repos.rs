@@ -16,18 +16,19 @@ pub const COLUMNS: &str = "r.id, r.namespace_id, a.name, a.kind, r.name, r.full_
 pub const FROM: &str = "repositories r JOIN accounts a ON a.id = r.namespace_id";
 
 /// SQL condition: repository `r` is readable by the viewer `:viewer` (user id, -1 for
-/// anonymous) who is a site admin when `:viewer_admin` is 1. This is
+/// anonymous) who is a site admin when `:viewer_admin` is 1. The caller's namespaces and
+/// granted repositories are uncorrelated sets that SQLite computes once per statement, not
+/// once per row. This is
 /// `policy::repository_level(..) >= read-only` written for listings; a test holds the two
 /// together over the whole policy matrix.
 pub const VISIBLE: &str = "(r.is_public = 1 OR :viewer_admin = 1 OR r.namespace_id = :viewer
-    OR EXISTS (SELECT 1 FROM repository_user_access x
-               WHERE x.repository_id = r.id AND x.user_id = :viewer AND a.kind = 'user')
-    OR EXISTS (SELECT 1 FROM repository_team_access x JOIN team_members m ON m.team_id = x.team_id
-               WHERE x.repository_id = r.id AND m.user_id = :viewer AND a.kind = 'organization')
-    OR EXISTS (SELECT 1 FROM teams t JOIN team_members m ON m.team_id = t.id
+    OR r.namespace_id IN (SELECT t.org_id FROM teams t JOIN team_members m ON m.team_id = t.id
                LEFT JOIN namespace_team_access n ON n.team_id = t.id
-               WHERE t.org_id = r.namespace_id AND m.user_id = :viewer
-                 AND (t.name = 'owners' OR n.level IS NOT NULL)))";
+               WHERE m.user_id = :viewer AND (t.name = 'owners' OR n.level IS NOT NULL))
+    OR (a.kind = 'user' AND r.id IN (SELECT x.repository_id FROM repository_user_access x
+               WHERE x.user_id = :viewer))
+    OR (a.kind = 'organization' AND r.id IN (SELECT x.repository_id FROM repository_team_access x
+               JOIN team_members m ON m.team_id = x.team_id WHERE m.user_id = :viewer)))";
 
 /// The viewer parameters of [`VISIBLE`] for a caller (inactive callers see as anonymous).
 pub fn viewer(caller: Option<&Caller>) -> (i64, bool) {

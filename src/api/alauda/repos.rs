@@ -157,8 +157,7 @@ pub async fn update(
     name: String,
     body: Value,
 ) -> Result<HttpResponse> {
-    let body: UpdateIn = serde_json::from_value(body)
-        .map_err(|e| Error::bad_request("INVALID_JSON", format!("invalid JSON body: {e}")))?;
+    let body: UpdateIn = serde_json::from_value(body).map_err(Error::invalid_json)?;
     let caller = who.caller();
     let patch = repos::Patch {
         short_description: body.description,

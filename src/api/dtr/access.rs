@@ -40,7 +40,7 @@ pub async fn user_put(
     state: web::Data<AppState>,
     user: User,
     path: web::Path<(String, String, String)>,
-    body: web::Json<AccessLevel>,
+    body: crate::api::JsonObject<AccessLevel>,
 ) -> Result<HttpResponse> {
     let (ns, name, grantee) = path.into_inner();
     let caller = user.caller();
@@ -94,7 +94,7 @@ pub async fn team_put(
     state: web::Data<AppState>,
     user: User,
     path: web::Path<(String, String, String)>,
-    body: web::Json<AccessLevel>,
+    body: crate::api::JsonObject<AccessLevel>,
 ) -> Result<HttpResponse> {
     let (ns, name, team) = path.into_inner();
     let caller = user.caller();
@@ -167,7 +167,7 @@ pub async fn namespace_put(
     state: web::Data<AppState>,
     user: User,
     path: web::Path<(String, String)>,
-    body: web::Json<AccessLevel>,
+    body: crate::api::JsonObject<AccessLevel>,
 ) -> Result<HttpResponse> {
     let (org, team) = path.into_inner();
     let caller = user.caller();

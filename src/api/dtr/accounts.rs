@@ -25,7 +25,7 @@ pub struct NewAccount {
 pub async fn create(
     state: web::Data<AppState>,
     caller: MaybeUser,
-    body: web::Json<NewAccount>,
+    body: crate::api::JsonObject<NewAccount>,
 ) -> Result<HttpResponse> {
     let NewAccount {
         kind,
@@ -113,9 +113,10 @@ pub struct PasswordChange {
 /// site admin (without). 200 with the account.
 pub async fn change_password(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     user: User,
     path: web::Path<String>,
-    body: web::Json<PasswordChange>,
+    body: crate::api::JsonObject<PasswordChange>,
 ) -> Result<HttpResponse> {
     let name = path.into_inner();
     let caller = user.caller();
@@ -128,15 +129,22 @@ pub async fn change_password(
         .run(move |c| accounts::password_change_target(c, Some(&caller), &name))
         .await?;
     names::validate_password(&new_password)?;
-    if let Some(hash) = old_hash {
+    if old_hash.is_some() {
         let old = old_password
             .ok_or_else(|| Error::bad_request("INVALID_OLD_PASSWORD", "oldPassword is required"))?;
-        if !state.auth.bcrypt_verify(old, hash).await? {
-            return Err(Error::bad_request(
-                "INVALID_OLD_PASSWORD",
-                "oldPassword is not the current password",
-            ));
-        }
+        // Checked as a login (same throttle), so a stolen API key cannot guess it freely.
+        let ip = req.peer_addr().map(|a| a.ip());
+        state
+            .auth
+            .login(&state.store, account.name.clone(), old, ip)
+            .await
+            .map_err(|e| match e.status.as_u16() {
+                401 => Error::bad_request(
+                    "INVALID_OLD_PASSWORD",
+                    "oldPassword is not the current password",
+                ),
+                _ => e,
+            })?;
     }
     state.set_password(account.id, &new_password).await?;
     Ok(HttpResponse::Ok().json(AccountDto::from(&account)))

@@ -47,7 +47,7 @@ pub async fn create(
     state: web::Data<AppState>,
     user: User,
     path: web::Path<String>,
-    body: web::Json<NewRepository>,
+    body: crate::api::JsonObject<NewRepository>,
 ) -> Result<HttpResponse> {
     let ns = path.into_inner();
     let caller = user.caller();
@@ -103,7 +103,7 @@ pub async fn update(
     state: web::Data<AppState>,
     user: User,
     path: web::Path<(String, String)>,
-    body: web::Json<RepositoryUpdate>,
+    body: crate::api::JsonObject<RepositoryUpdate>,
 ) -> Result<HttpResponse> {
     let (ns, name) = path.into_inner();
     let caller = user.caller();

@@ -51,7 +51,7 @@ pub async fn create(
     state: web::Data<AppState>,
     user: User,
     path: web::Path<String>,
-    body: web::Json<NewTeam>,
+    body: crate::api::JsonObject<NewTeam>,
 ) -> Result<HttpResponse> {
     let org = path.into_inner();
     let caller = user.caller();
@@ -96,7 +96,7 @@ pub async fn update(
     state: web::Data<AppState>,
     user: User,
     path: web::Path<(String, String)>,
-    body: web::Json<TeamUpdate>,
+    body: crate::api::JsonObject<TeamUpdate>,
 ) -> Result<HttpResponse> {
     let (org, team) = path.into_inner();
     let caller = user.caller();

@@ -26,8 +26,9 @@ pub struct TokenHeaders(Option<(String, String)>);
 
 impl TokenHeaders {
     /// Issue a token on `repository` for `access` when the client asked for one and is signed
-    /// in (tokens belong to a user: an anonymous pull gets none). Call after the operation
-    /// succeeded.
+    /// in (tokens belong to a user: an anonymous pull gets none). A request made with an
+    /// access token gets none either: a token must not renew itself past its expiry. Call
+    /// after the operation succeeded.
     pub async fn issue(
         state: &web::Data<AppState>,
         req: &HttpRequest,
@@ -35,7 +36,7 @@ impl TokenHeaders {
         repository: &str,
         access: Access,
     ) -> Result<TokenHeaders> {
-        if !wanted(req) {
+        if !wanted(req) || who.has_access_token() {
             return Ok(TokenHeaders(None));
         }
         let Some(caller) = who.caller_on(repository, access) else {

@@ -94,19 +94,39 @@ pub async fn update(
         crate::core::names::validate_password(password)?;
     }
     let caller = who.caller();
+    let proved_password = who.0.proved_password();
     let name = name.into_inner();
-    let account = state
+    let changes_password = password.is_some();
+    let (account, needs_old_password) = state
         .store
-        .run(move |c| accounts::user_to_manage(c, Some(&caller), &name))
+        .run(move |c| {
+            let account = accounts::user_to_manage(c, Some(&caller), &name)?;
+            let needs_old = changes_password
+                && accounts::password_change_target(c, Some(&caller), &name)?
+                    .1
+                    .is_some();
+            Ok((account, needs_old))
+        })
         .await?;
-    if let Some(email) = email {
-        state
-            .store
-            .run(move |c| accounts::add_email(c, account.id, &email))
-            .await?;
+    // A user changing its own password proves the old one; here, where the body has no
+    // old password, the credential itself must have been the password, not a key.
+    if needs_old_password && !proved_password {
+        return Err(Error::forbidden(
+            "PASSWORD_REQUIRED",
+            "changing your password needs your current password as the credential, not an API key",
+        ));
     }
-    if let Some(password) = password {
-        state.set_password(account.id, &password).await?;
+    let hash = match password {
+        Some(p) => Some(state.auth.bcrypt_hash(p).await?),
+        None => None,
+    };
+    let changed_password = hash.is_some();
+    state
+        .store
+        .run(move |c| accounts::update_profile(c, account.id, email.as_deref(), hash.as_deref()))
+        .await?;
+    if changed_password {
+        state.auth.forget_user(account.id);
     }
     Ok(HttpResponse::NoContent().finish())
 }

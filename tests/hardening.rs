@@ -1,0 +1,245 @@
+//! Regressions for weaknesses found in review, across dialects: what a stolen API key or
+//! access token must not be able to do, and bodies that must not be misread.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+fn api_key(app: &TestApp, user: &str) -> String {
+    let account = berth::store::accounts::by_name(&app.conn(), user)
+        .unwrap()
+        .unwrap();
+    berth::core::accounts::create_api_key(&app.conn(), account.id, "test")
+        .unwrap()
+        .1
+}
+
+const IMAGE: &str = "9e89cc6f0bc3c38722009fe6857087b486531f9a779a0c17e3ed29dae8f12c4f";
+
+/// Create-and-push `alice/app` through the Index, asking for a token: the write token.
+fn push_with_token(app: &TestApp) -> String {
+    let r = app
+        .put("/v1/repositories/alice/app")
+        .as_user("alice")
+        .header("X-Docker-Token", "true")
+        .json(&json!([{"id": IMAGE}]))
+        .send();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let token = r
+        .header("x-docker-token")
+        .expect("a write token")
+        .to_owned();
+    assert!(token.contains("access=write"), "{token}");
+    token
+}
+
+#[test]
+fn an_api_key_cannot_change_its_users_password_on_the_index() {
+    let app = TestApp::start();
+    app.user("alice");
+    let key = api_key(&app, "alice");
+    let body = json!({"password": "taken-over-pw"});
+    let expected = (
+        403,
+        json!({"error": "changing your password needs your current password as the credential, not an API key"}),
+    );
+    assert_eq!(
+        app.put("/v1/users/alice")
+            .basic("alice", &key)
+            .json(&body)
+            .send()
+            .sj(),
+        expected
+    );
+    assert_eq!(
+        app.put("/v1/users/alice")
+            .header("Authorization", &format!("Token {key}"))
+            .json(&body)
+            .send()
+            .sj(),
+        expected
+    );
+    // The password still works and the new one does not.
+    assert_eq!(app.get("/v1/users").as_user("alice").send().status, 200);
+    assert_eq!(
+        app.get("/v1/users")
+            .basic("alice", "taken-over-pw")
+            .send()
+            .status,
+        401
+    );
+    // With the password itself as the credential, the change goes through.
+    let r = app
+        .put("/v1/users/alice")
+        .as_user("alice")
+        .json(&body)
+        .send();
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(
+        app.get("/v1/users")
+            .basic("alice", "taken-over-pw")
+            .send()
+            .status,
+        200
+    );
+}
+
+#[test]
+fn an_api_key_can_still_add_an_email() {
+    let app = TestApp::start();
+    app.user("alice");
+    let key = api_key(&app, "alice");
+    let r = app
+        .put("/v1/users/alice")
+        .basic("alice", &key)
+        .json(&json!({"email": "second@example.com"}))
+        .send();
+    assert_eq!(r.status, 204, "{}", r.body);
+    let id = berth::store::accounts::by_name(&app.conn(), "alice")
+        .unwrap()
+        .unwrap()
+        .id;
+    assert_eq!(
+        berth::store::accounts::emails(&app.conn(), id).unwrap(),
+        vec![
+            "alice@example.com".to_owned(),
+            "second@example.com".to_owned()
+        ]
+    );
+}
+
+#[test]
+fn an_api_key_cannot_mint_api_keys() {
+    let app = TestApp::start();
+    app.user("alice");
+    let key = api_key(&app, "alice");
+    let r = app
+        .post("/v1/generate-api-token")
+        .json(&json!({"username": "alice", "password": key}))
+        .send();
+    assert_eq!(
+        r.sj(),
+        (401, json!({"error": "invalid username or password"}))
+    );
+    let r = app
+        .post("/v1/generate-api-token")
+        .json(&json!({"username": "alice", "password": PASSWORD}))
+        .send();
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+#[test]
+fn an_access_token_does_not_renew_itself() {
+    let app = TestApp::start();
+    app.user("alice");
+    let token = push_with_token(&app);
+    let r = app
+        .get("/v1/repositories/alice/app/images")
+        .header("Authorization", &format!("Token {token}"))
+        .header("X-Docker-Token", "true")
+        .send();
+    assert_eq!(r.sj(), (200, json!([{"id": IMAGE, "checksum": null}])));
+    assert_eq!(r.header("x-docker-token"), None);
+    assert_eq!(r.header("www-authenticate"), None);
+}
+
+#[test]
+fn a_password_change_ends_the_users_access_tokens() {
+    let app = TestApp::start();
+    app.user("alice");
+    let token = push_with_token(&app);
+    let r = app
+        .put("/v1/users/alice")
+        .as_user("alice")
+        .json(&json!({"password": "a-brand-new-pw"}))
+        .send();
+    assert_eq!(r.status, 204, "{}", r.body);
+    let r = app
+        .put("/v1/repositories/alice/app/auth")
+        .header("Authorization", &format!("Token {token}"))
+        .send();
+    assert_eq!(
+        r.sj(),
+        (
+            403,
+            json!({"error": "invalid, expired or foreign access token"})
+        )
+    );
+}
+
+#[test]
+fn the_dtr_old_password_check_is_throttled() {
+    let app = TestApp::start_with(|c| c.login_max_failures = 3);
+    app.user("alice");
+    let key = api_key(&app, "alice");
+    let guess = json!({"oldPassword": "a-wrong-guess", "newPassword": "whatever-new"});
+    for _ in 0..3 {
+        let r = app
+            .post("/api/v0/accounts/alice/changePassword")
+            .basic("alice", &key)
+            .json(&guess)
+            .send();
+        assert_eq!(
+            r.sj(),
+            (
+                400,
+                json!({"errors": [{"code": "INVALID_OLD_PASSWORD", "message": "oldPassword is not the current password"}]})
+            )
+        );
+    }
+    let right = json!({"oldPassword": PASSWORD, "newPassword": "whatever-new"});
+    let r = app
+        .post("/api/v0/accounts/alice/changePassword")
+        .basic("alice", &key)
+        .json(&right)
+        .send();
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert!(r.header("retry-after").is_some());
+}
+
+#[test]
+fn dtr_bodies_must_be_objects() {
+    let app = TestApp::start();
+    app.user("alice");
+    app.user("bob");
+    app.repo("alice", "app", false);
+    let r = app
+        .put("/api/v0/repositories/alice/app/userAccess/bob")
+        .as_user("alice")
+        .json(&json!(["admin"]))
+        .send();
+    assert_eq!(
+        r.sj(),
+        (
+            400,
+            json!({"errors": [{"code": "INVALID_JSON", "message": "invalid JSON body: invalid type: sequence, expected a map at line 1 column 0"}]})
+        )
+    );
+    let r = app
+        .post("/api/v0/accounts")
+        .json(&json!(["user", "mallory", "password-123"]))
+        .send();
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(
+        app.get("/api/v0/accounts/mallory").admin().send().status,
+        404
+    );
+}
+
+#[test]
+fn json_errors_never_echo_submitted_values() {
+    let app = TestApp::start();
+    let r = app
+        .post("/v1/users")
+        .json(&json!({"username": "newbie", "password": 987654321, "email": "n@x.io"}))
+        .send();
+    assert_eq!(r.status, 400);
+    assert!(!r.body.contains("987654321"), "{}", r.body);
+    let r = app
+        .post("/api/v0/accounts")
+        .json(&json!({"type": "user", "name": "newbie", "password": 987654321}))
+        .send();
+    assert_eq!(r.status, 400);
+    assert!(!r.body.contains("987654321"), "{}", r.body);
+}
