@@ -84,6 +84,18 @@ pub enum SetCommand {
         #[arg(value_enum)]
         value: Switch,
     },
+    /// Who may sign up: approval (accounts wait for a site admin), open, or closed.
+    Registration {
+        #[arg(value_enum)]
+        value: RegistrationMode,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RegistrationMode {
+    Approval,
+    Open,
+    Closed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -111,7 +123,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub bcrypt_cost: u32,
     pub public_address: Option<String>,
-    /// Initial admin password (`BERTH_ADMIN_PASSWORD`); random when absent.
+    /// Initial admin password (`BERTH_ADMIN_PASSWORD`); random when absent. `AppState::open`
+    /// takes it out once the store is bootstrapped.
     pub admin_password: Option<String>,
     /// How many bcrypt computations may run at once.
     pub bcrypt_concurrency: usize,

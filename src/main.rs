@@ -5,7 +5,10 @@ use std::process::ExitCode;
 use actix_web::{web, HttpServer};
 use clap::Parser;
 
-use berth::config::{AdminArgs, AdminCommand, Cli, Command, Config, ServeArgs, SetCommand};
+use berth::config::{
+    AdminArgs, AdminCommand, Cli, Command, Config, RegistrationMode, ServeArgs, SetCommand,
+};
+use berth::core::accounts::Registration;
 use berth::{core, AppState};
 
 fn main() -> ExitCode {
@@ -61,6 +64,17 @@ fn admin(args: AdminArgs) -> Result<(), String> {
             core::settings::set_public_api(&conn, value.is_on())
                 .map_err(|e| e.message.to_string())?;
             println!("public-api is {}", value.as_str());
+        }
+        AdminCommand::Set {
+            setting: SetCommand::Registration { value },
+        } => {
+            let mode = match value {
+                RegistrationMode::Approval => Registration::Approval,
+                RegistrationMode::Open => Registration::Open,
+                RegistrationMode::Closed => Registration::Closed,
+            };
+            core::settings::set_registration(&conn, mode).map_err(|e| e.message.to_string())?;
+            println!("registration is {}", mode.as_str());
         }
         AdminCommand::RotateKey => {
             let keyring = berth::secrets::Keyring::open(&config.data_dir, &conn);

@@ -278,3 +278,53 @@ fn subcommand_serve_takes_flags() {
     assert_eq!(status.code(), Some(0));
     assert!(dir.path().join("d").join("berth.db").exists());
 }
+
+#[test]
+fn admin_set_registration_changes_who_may_sign_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let run = start(&data, &[("BERTH_ADMIN_PASSWORD", "admin-password")]);
+    assert_eq!(terminate(run).0, 0);
+    let set = |mode: &str| {
+        let out = Command::new(BIN)
+            .args(["admin", "set", "registration", mode])
+            .env("BERTH_DATA_DIR", &data)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(set("open"), "registration is open\n");
+    let run = start(&data, &[]);
+    let post = |name: &str| {
+        let body =
+            format!(r#"{{"username":"{name}","password":"password-123","email":"{name}@x.io"}}"#);
+        match ureq::post(&format!("{}/v1/users", run.base)).send_string(&body) {
+            Ok(r) => r.status(),
+            Err(ureq::Error::Status(code, _)) => code,
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert_eq!(post("opener"), 201);
+    let ok = get(
+        &format!("{}/v1/users", run.base),
+        Some(&basic("opener", "password-123")),
+    )
+    .unwrap();
+    assert_eq!(ok.status, 200, "open registration gives an active account");
+    assert_eq!(set("closed"), "registration is closed\n");
+    // The running server reads the setting on the next request.
+    assert_eq!(post("closer"), 403);
+    assert_eq!(terminate(run).0, 0);
+
+    let bad = Command::new(BIN)
+        .args(["admin", "set", "registration", "sometimes"])
+        .env("BERTH_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+}

@@ -30,6 +30,26 @@ pub fn change_public_api(conn: &Connection, caller: Option<&Caller>, on: bool) -
     set_public_api(conn, on)
 }
 
+/// Set who may sign up, as the operator (the `berth admin` CLI).
+pub fn set_registration(
+    conn: &Connection,
+    mode: crate::core::accounts::Registration,
+) -> Result<()> {
+    store::settings::set(conn, "registration", mode.as_str())
+}
+
+/// Set who may sign up on behalf of a caller: site admins only (the web UI).
+pub fn change_registration(
+    conn: &Connection,
+    caller: Option<&Caller>,
+    mode: crate::core::accounts::Registration,
+) -> Result<()> {
+    if !policy::is_site_admin(caller) {
+        return Err(Error::not_authorized());
+    }
+    set_registration(conn, mode)
+}
+
 /// Admit a caller to the RegistryUI API: anyone authenticated; anonymous callers only while
 /// the Public API is on (a 401 with a Basic challenge otherwise).
 pub fn admit_api_caller(conn: &Connection, caller: Option<&Caller>) -> Result<()> {
