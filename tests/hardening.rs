@@ -243,3 +243,29 @@ fn json_errors_never_echo_submitted_values() {
     assert_eq!(r.status, 400);
     assert!(!r.body.contains("987654321"), "{}", r.body);
 }
+
+#[test]
+fn repeated_token_logins_keep_only_the_newest_keys() {
+    let app = TestApp::start();
+    app.user("alice");
+    let login = || {
+        let r = app
+            .post("/v1/generate-api-token")
+            .json(&json!({"username": "alice", "password": PASSWORD}))
+            .send();
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()["token"].as_str().unwrap().to_owned()
+    };
+    let tokens: Vec<String> = (0..7).map(|_| login()).collect();
+    let works = |t: &str| {
+        app.get("/v1/users")
+            .header("Authorization", &format!("Token {t}"))
+            .send()
+            .status
+    };
+    assert_eq!(works(&tokens[0]), 401, "the oldest login keys are gone");
+    assert_eq!(works(&tokens[1]), 401);
+    for t in &tokens[2..] {
+        assert_eq!(works(t), 200);
+    }
+}

@@ -151,6 +151,20 @@ pub fn create_api_key(
     Ok((record, key))
 }
 
+/// How many keys a login-issued key name keeps per user (Alauda's token login).
+pub const LOGIN_KEYS_KEPT: i64 = 5;
+
+/// An API key issued by a login (Alauda's `generate-api-token`), in one transaction with
+/// the pruning of that user's older login keys beyond [`LOGIN_KEYS_KEPT`], so logging in
+/// again and again does not pile up live keys.
+pub fn create_login_key(conn: &mut Connection, user_id: i64, name: &str) -> Result<String> {
+    store::write(conn, |tx| {
+        let (_, key) = create_api_key(tx, user_id, name)?;
+        store::keys::prune_named_api_keys(tx, user_id, name, LOGIN_KEYS_KEPT)?;
+        Ok(key)
+    })
+}
+
 /// Site registration policy (setting `registration`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Registration {

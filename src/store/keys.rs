@@ -62,6 +62,21 @@ pub fn api_keys_of(conn: &Connection, user_id: i64) -> Result<Vec<ApiKey>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Keep only the newest `keep` keys of a user with this name; how many were deleted.
+pub fn prune_named_api_keys(
+    conn: &Connection,
+    user_id: i64,
+    name: &str,
+    keep: i64,
+) -> Result<usize> {
+    Ok(conn
+        .prepare_cached(
+            "DELETE FROM api_keys WHERE user_id = ?1 AND name = ?2 AND id NOT IN
+                (SELECT id FROM api_keys WHERE user_id = ?1 AND name = ?2 ORDER BY id DESC LIMIT ?3)",
+        )?
+        .execute(params![user_id, name, keep])?)
+}
+
 /// Delete a user's key; true when it existed.
 pub fn delete_api_key(conn: &Connection, user_id: i64, key_id: i64) -> Result<bool> {
     let n = conn

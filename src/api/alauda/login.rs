@@ -20,8 +20,9 @@ pub struct Login {
     password: String,
 }
 
-/// `{"username","password"}` -> 200 `{"token"}`: a new API key of that user. The credentials
-/// go through the same checks as Basic (throttle, inactive accounts, answers).
+/// `{"username","password"}` -> 200 `{"token"}`: a new API key of that user (its five newest
+/// login keys stay valid). The password goes through the same checks as Basic (throttle,
+/// inactive accounts, answers); an API key is not accepted in its place.
 pub async fn generate_api_token(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -34,9 +35,9 @@ pub async fn generate_api_token(
         .login(&state.store, username, password, ip)
         .await?;
     let user_id = principal.user.id;
-    let (_, key) = state
+    let key = state
         .store
-        .run(move |c| accounts::create_api_key(c, user_id, KEY_NAME))
+        .run(move |c| accounts::create_login_key(c, user_id, KEY_NAME))
         .await?;
     Ok(HttpResponse::Ok().json(json!({"token": key})))
 }
