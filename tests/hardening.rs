@@ -269,3 +269,32 @@ fn repeated_token_logins_keep_only_the_newest_keys() {
         assert_eq!(works(t), 200);
     }
 }
+
+#[test]
+fn index_auth_without_a_token_is_403_for_a_reader_and_404_for_an_outsider() {
+    let app = TestApp::start();
+    app.user("alice");
+    app.user("mallory");
+    app.repo("alice", "secret", false);
+    let r = app
+        .put("/v1/repositories/alice/secret/auth")
+        .as_user("alice")
+        .send();
+    assert_eq!(
+        r.sj(),
+        (
+            403,
+            json!({"error": "invalid, expired or foreign access token"})
+        )
+    );
+    let outsider = app
+        .put("/v1/repositories/alice/secret/auth")
+        .as_user("mallory")
+        .send();
+    let missing = app
+        .put("/v1/repositories/alice/nothing/auth")
+        .as_user("mallory")
+        .send();
+    assert_eq!(outsider.sj(), (404, json!({"error": "no such repository"})));
+    assert_eq!(outsider.sj(), missing.sj());
+}

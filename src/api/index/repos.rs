@@ -127,14 +127,15 @@ async fn authorize_token(
         Err(e) if e.status == StatusCode::UNAUTHORIZED => None,
         Err(e) => return Err(e),
     };
+    // Who the caller is on this repository (`caller_on` is the one place a token's binding
+    // is checked), and the token to consume if it is this repository's.
+    let caller = principal
+        .as_ref()
+        .and_then(|p| p.caller_on(&full, Access::Read));
     let token = principal
         .as_ref()
-        .and_then(|p| p.access_token().cloned())
-        .filter(|t| t.repository == full);
-    let caller = match (&principal, &token) {
-        (Some(p), Some(_)) => Some(p.caller()),
-        _ => None,
-    };
+        .filter(|_| caller.is_some())
+        .and_then(|p| p.access_token().cloned());
     let consumed = state
         .store
         .run(move |c| {
