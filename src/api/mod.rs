@@ -4,6 +4,7 @@ pub mod alauda;
 pub mod cloud;
 pub mod dtr;
 pub mod index;
+pub mod params;
 pub mod registryui;
 pub mod v1;
 

@@ -68,19 +68,11 @@ pub struct ListQuery {
 /// `page` from 1 and `page_size` (default 20, clamped to 1..=100); non-integers and pages
 /// below 1 are a 400.
 fn paging(q: &ListQuery) -> Result<(i64, i64)> {
-    let int = |name: &'static str, v: Option<&str>| -> Result<Option<i64>> {
-        match v.map(str::trim).filter(|v| !v.is_empty()) {
-            None => Ok(None),
-            Some(v) => v.parse::<i64>().map(Some).map_err(|_| {
-                Error::bad_request("INVALID_QUERY", format!("`{name}` must be an integer"))
-            }),
-        }
-    };
-    let page = int("page", q.page.as_deref())?.unwrap_or(1);
+    let page = crate::api::params::optional_int("page", q.page.as_deref())?.unwrap_or(1);
     if page < 1 {
         return Err(Error::bad_request("INVALID_QUERY", "`page` counts from 1"));
     }
-    let size = int("page_size", q.page_size.as_deref())?
+    let size = crate::api::params::optional_int("page_size", q.page_size.as_deref())?
         .unwrap_or(PAGE_SIZE_DEFAULT)
         .clamp(1, PAGE_SIZE_MAX);
     Ok((page, size))

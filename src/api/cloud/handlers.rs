@@ -47,24 +47,16 @@ pub struct ListQuery {
 }
 
 fn paging(limit: Option<&str>, offset: Option<&str>) -> Result<(i64, i64)> {
-    let number = |s: &str, what: &'static str| {
-        s.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-            Error::bad_request(
-                "INVALID_QUERY",
-                format!("{what} must be a non-negative integer"),
-            )
-        })
-    };
     let limit = match limit {
         None | Some("") => DEFAULT_LIMIT,
-        Some(s) => match number(s, "limit")? {
+        Some(s) => match crate::api::params::non_negative("limit", s)? {
             0 => MAX_LIMIT,
             n => n.min(MAX_LIMIT),
         },
     };
     let offset = match offset {
         None | Some("") => 0,
-        Some(s) => number(s, "offset")?.min(i64::MAX - MAX_LIMIT),
+        Some(s) => crate::api::params::non_negative("offset", s)?.min(i64::MAX - MAX_LIMIT),
     };
     Ok((limit, offset))
 }

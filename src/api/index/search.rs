@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::auth::extract::MaybeUser;
 use crate::core::search;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -16,24 +16,14 @@ pub struct Query {
     page: Option<String>,
 }
 
-/// An optional integer parameter; anything but an integer is a 400.
-fn int(name: &'static str, value: Option<&str>) -> Result<Option<i64>> {
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) => v.parse::<i64>().map(Some).map_err(|_| {
-            Error::bad_request("INVALID_QUERY", format!("`{name}` must be an integer"))
-        }),
-    }
-}
-
 pub async fn search(
     state: web::Data<AppState>,
     who: MaybeUser,
     query: web::Query<Query>,
 ) -> Result<HttpResponse> {
     let Query { q, n, page } = query.into_inner();
-    let n = int("n", n.as_deref())?;
-    let page = int("page", page.as_deref())?;
+    let n = crate::api::params::optional_int("n", n.as_deref())?;
+    let page = crate::api::params::optional_int("page", page.as_deref())?;
     let caller = who.caller();
     let key = format!(
         "search|{n:?}|{page:?}|{}|{}",

@@ -18,21 +18,14 @@ pub const DEFAULT_TAKE: i64 = 100;
 /// The largest `take` accepted; above it is a 400, not a silent clamp.
 pub const MAX_TAKE: i64 = 1000;
 
-/// A `skip`/`take` value: a non-negative integer.
-fn count(name: &'static str, value: Option<&str>, default: i64) -> Result<i64> {
-    match value {
-        None => Ok(default),
-        Some(v) => v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-            Error::bad_request(
-                "INVALID_PAGING",
-                format!("{name} must be a non-negative integer"),
-            )
-        }),
-    }
-}
-
 /// `(skip, take)`, validated.
 fn paging(skip: Option<&str>, take: Option<&str>) -> Result<(i64, i64)> {
+    // Present but empty is an error here, unlike absent.
+    let count = |name: &str, v: Option<&str>, default: i64| {
+        v.map(|v| crate::api::params::non_negative(name, v))
+            .transpose()
+            .map(|n| n.unwrap_or(default))
+    };
     let skip = count("skip", skip, 0)?;
     let take = count("take", take, DEFAULT_TAKE)?;
     if take > MAX_TAKE {
