@@ -298,3 +298,29 @@ fn index_auth_without_a_token_is_403_for_a_reader_and_404_for_an_outsider() {
     assert_eq!(outsider.sj(), (404, json!({"error": "no such repository"})));
     assert_eq!(outsider.sj(), missing.sj());
 }
+
+#[test]
+fn a_tag_read_with_the_repositorys_token_counts_as_a_pull_of_that_tag() {
+    let app = TestApp::start();
+    app.user("alice");
+    let token = push_with_token(&app);
+    let auth = format!("Token {token}");
+    let r = app
+        .put("/v1/repositories/alice/app/tags/latest")
+        .header("Authorization", &auth)
+        .json(&json!(IMAGE))
+        .send();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let pulls = || {
+        let r = app.get("/udr/v1api/tags?repository=alice/app").as_user("alice").send();
+        r.json()["entries"][0]["pullCount"].clone()
+    };
+    assert_eq!(pulls(), json!(0));
+    let r = app.get("/v1/repositories/alice/app/tags/latest").header("Authorization", &auth).send();
+    assert_eq!(r.sj(), (200, json!(IMAGE)));
+    assert_eq!(pulls(), json!(1));
+    // Reading it with Basic credentials is looking, not pulling.
+    let r = app.get("/v1/repositories/alice/app/tags/latest").as_user("alice").send();
+    assert_eq!(r.sj(), (200, json!(IMAGE)));
+    assert_eq!(pulls(), json!(1));
+}

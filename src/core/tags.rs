@@ -60,6 +60,20 @@ pub fn get(
     Ok((repo, found))
 }
 
+/// One tag, read by a client that is pulling it (a registry-role read with a token):
+/// counts a pull of that tag.
+pub fn pull_tag(
+    conn: &mut Connection,
+    caller: Option<&Caller>,
+    ns: &str,
+    name: &str,
+    tag: &str,
+) -> Result<(Repository, Tag)> {
+    let (repo, found) = get(conn, caller, ns, name, tag)?;
+    store::write(conn, |tx| store::tags::record_tag_pull(tx, repo.id, tag))?;
+    Ok((repo, found))
+}
+
 /// Point `tag` at `image_id`, which must be an image of the repository: read-write.
 pub fn set(
     conn: &mut Connection,

@@ -136,6 +136,15 @@ pub fn record_pull(conn: &Connection, repository_id: i64) -> Result<()> {
     Ok(())
 }
 
+/// A pull of one tag: its `pull_count` + 1.
+pub fn record_tag_pull(conn: &Connection, repository_id: i64, name: &str) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE tags SET pull_count = pull_count + 1 WHERE repository_id = ?1 AND name = ?2",
+    )?
+    .execute(params![repository_id, name])?;
+    Ok(())
+}
+
 /// A finished push: `upload` + 1 and `pushed_at` now.
 pub fn record_push(conn: &Connection, repository_id: i64) -> Result<()> {
     conn.prepare_cached(

@@ -72,7 +72,8 @@ async fn list(
 ) -> Result<HttpResponse> {
     let full = path(&ns, &name);
     let caller = who.caller_on(&full, Access::Read);
-    let is_pull = token::wanted(&req) || who.has_access_token();
+    // A token for another repository counts as anonymous (caller_on), not as a pull here.
+    let is_pull = token::wanted(&req) || (who.has_access_token() && caller.is_some());
     let (_, images) = state
         .store
         .run(move |c| tags::pull(c, caller.as_ref(), &ns, &name, is_pull))

@@ -39,9 +39,17 @@ pub async fn get(
 ) -> Result<HttpResponse> {
     let (ns, name, tag) = p.into_inner();
     let caller = who.caller_on(&path(&ns, &name), Access::Read);
+    // With this repository's token, the client is pulling the tag: count it.
+    let pulling = who.has_access_token() && caller.is_some();
     let (_, found) = state
         .store
-        .run(move |c| tags::get(c, caller.as_ref(), &ns, &name, &tag))
+        .run(move |c| {
+            if pulling {
+                tags::pull_tag(c, caller.as_ref(), &ns, &name, &tag)
+            } else {
+                tags::get(c, caller.as_ref(), &ns, &name, &tag)
+            }
+        })
         .await?;
     Ok(HttpResponse::Ok().json(found.image_id))
 }
