@@ -312,15 +312,56 @@ fn a_tag_read_with_the_repositorys_token_counts_as_a_pull_of_that_tag() {
         .send();
     assert_eq!(r.status, 200, "{}", r.body);
     let pulls = || {
-        let r = app.get("/udr/v1api/tags?repository=alice/app").as_user("alice").send();
+        let r = app
+            .get("/udr/v1api/tags?repository=alice/app")
+            .as_user("alice")
+            .send();
         r.json()["entries"][0]["pullCount"].clone()
     };
     assert_eq!(pulls(), json!(0));
-    let r = app.get("/v1/repositories/alice/app/tags/latest").header("Authorization", &auth).send();
+    let r = app
+        .get("/v1/repositories/alice/app/tags/latest")
+        .header("Authorization", &auth)
+        .send();
     assert_eq!(r.sj(), (200, json!(IMAGE)));
     assert_eq!(pulls(), json!(1));
     // Reading it with Basic credentials is looking, not pulling.
-    let r = app.get("/v1/repositories/alice/app/tags/latest").as_user("alice").send();
+    let r = app
+        .get("/v1/repositories/alice/app/tags/latest")
+        .as_user("alice")
+        .send();
     assert_eq!(r.sj(), (200, json!(IMAGE)));
     assert_eq!(pulls(), json!(1));
+}
+
+#[test]
+fn concurrent_index_pushes_that_create_one_repository_all_succeed() {
+    let app = TestApp::start();
+    app.user("alice");
+    for round in 0..5 {
+        let path = format!("/v1/repositories/alice/raced-{round}");
+        let statuses: Vec<u16> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|i| {
+                    let (app, path) = (&app, &path);
+                    s.spawn(move || {
+                        let id = format!("{i:064x}");
+                        app.put(path)
+                            .as_user("alice")
+                            .json(&json!([{"id": id}]))
+                            .send()
+                            .status
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(statuses, vec![200; 8], "round {round}");
+        let r = app.get(&format!("{path}/images")).as_user("alice").send();
+        assert_eq!(
+            r.json().as_array().map(Vec::len),
+            Some(8),
+            "every push's image merged"
+        );
+    }
 }

@@ -199,25 +199,30 @@ pub fn create_or_merge(
     images: &[Image],
 ) -> Result<(Repository, bool)> {
     validate_images(images)?;
-    match repos::readable(conn, caller, ns, name) {
-        Ok((repo, level)) => {
-            if !level.can_write() {
-                return Err(Error::not_authorized());
-            }
-            store::write(conn, |tx| store::tags::merge_images(tx, repo.id, images))?;
-            Ok((repo, false))
+    let merge = |conn: &mut Connection| -> Result<(Repository, bool)> {
+        let (repo, level) = repos::readable(conn, caller, ns, name)?;
+        if !level.can_write() {
+            return Err(Error::not_authorized());
         }
+        store::write(conn, |tx| store::tags::merge_images(tx, repo.id, images))?;
+        Ok((repo, false))
+    };
+    match merge(conn) {
         Err(e) if e == Error::no_such_repository() => {
             let new = repos::NewRepo {
                 name: name.to_owned(),
                 is_public: true,
                 ..Default::default()
             };
-            let repo = repos::create_with(conn, caller, ns, &new, |tx, repo| {
+            match repos::create_with(conn, caller, ns, &new, |tx, repo| {
                 store::tags::merge_images(tx, repo.id, images)
-            })?;
-            Ok((repo, true))
+            }) {
+                Ok(repo) => Ok((repo, true)),
+                // A concurrent push created it between the look and the create: merge.
+                Err(e) if e.code == "REPOSITORY_EXISTS" => merge(conn),
+                Err(e) => Err(e),
+            }
         }
-        Err(e) => Err(e),
+        other => other,
     }
 }
