@@ -68,6 +68,11 @@ CREATE TABLE repositories (
     UNIQUE (namespace_id, name)
 );
 CREATE UNIQUE INDEX repositories_display_path ON repositories(display_path);
+-- Orders of the web UI's explore page (store::search::Order), so a page walks an index.
+CREATE INDEX repositories_activity ON repositories(
+    MAX(created_at, COALESCE(updated_at, 0), COALESCE(pushed_at, 0)));
+CREATE INDEX repositories_stars ON repositories(star_count);
+CREATE INDEX repositories_pulls ON repositories(pull_count);
 
 -- Access grants. Levels: read-only < read-write < admin.
 CREATE TABLE repository_user_access (

@@ -8,6 +8,7 @@ pub mod grants;
 pub mod keys;
 pub mod repos;
 pub mod search;
+pub mod sessions;
 pub mod settings;
 pub mod stars;
 pub mod tags;
