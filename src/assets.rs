@@ -39,8 +39,10 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResp
     } else {
         HttpResponse::Ok()
     };
-    res.insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600, must-revalidate"));
+    res.insert_header((header::ETAG, etag)).insert_header((
+        header::CACHE_CONTROL,
+        "public, max-age=3600, must-revalidate",
+    ));
     if matches {
         return Ok(res.finish());
     }

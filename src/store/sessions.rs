@@ -31,9 +31,7 @@ pub fn active(conn: &Connection, id_hash: &str) -> Result<Option<(Account, Strin
             "SELECT {A_COLUMNS}, s.csrf_token FROM sessions s JOIN accounts a ON a.id = s.user_id
              WHERE s.id_hash = ?1 AND s.expires_at > ?2 AND a.is_active = 1"
         ))?
-        .query_row(params![id_hash, now_ms()], |r| {
-            Ok((account(r)?, r.get(7)?))
-        })
+        .query_row(params![id_hash, now_ms()], |r| Ok((account(r)?, r.get(7)?)))
         .optional()?)
 }
 

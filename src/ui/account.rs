@@ -56,6 +56,7 @@ pub async fn login_form(visitor: Visitor, query: web::Query<NextQuery>) -> Resul
 
 #[derive(Deserialize)]
 pub struct LoginForm {
+    #[serde(default)]
     csrf: String,
     username: String,
     password: String,
@@ -136,6 +137,7 @@ pub async fn login(
 
 #[derive(Deserialize)]
 pub struct CsrfOnly {
+    #[serde(default)]
     csrf: String,
 }
 
@@ -188,6 +190,7 @@ pub async fn signup_form(state: web::Data<AppState>, visitor: Visitor) -> Result
 
 #[derive(Deserialize)]
 pub struct SignupForm {
+    #[serde(default)]
     csrf: String,
     username: String,
     email: String,
@@ -379,13 +382,22 @@ async fn refused(
         return Err(e);
     }
     let status = e.status;
-    let t = settings_page(state, visitor, user, caller, None, Some(e.message.into_owned()), None)
-        .await?;
+    let t = settings_page(
+        state,
+        visitor,
+        user,
+        caller,
+        None,
+        Some(e.message.into_owned()),
+        None,
+    )
+    .await?;
     page_with(status, visitor, &t)
 }
 
 #[derive(Deserialize)]
 pub struct PasswordForm {
+    #[serde(default)]
     csrf: String,
     old_password: String,
     new_password: String,
@@ -426,6 +438,7 @@ pub async fn password(
 
 #[derive(Deserialize)]
 pub struct EmailForm {
+    #[serde(default)]
     csrf: String,
     email: String,
 }
@@ -457,6 +470,7 @@ pub async fn add_email(
 
 #[derive(Deserialize)]
 pub struct KeyForm {
+    #[serde(default)]
     csrf: String,
     name: String,
 }
@@ -505,6 +519,7 @@ pub async fn revoke_key(
 
 #[derive(Deserialize)]
 pub struct ExternalForm {
+    #[serde(default)]
     csrf: String,
     name: String,
     #[serde(default)]
@@ -568,6 +583,7 @@ pub async fn update_external(
 
 #[derive(Deserialize)]
 pub struct RemoveExternalForm {
+    #[serde(default)]
     csrf: String,
     name: String,
 }

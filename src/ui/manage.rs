@@ -17,9 +17,7 @@ use crate::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/-/admin").route(web::get().to(admin)))
-        .service(
-            web::resource("/-/admin/users/{name}/active").route(web::post().to(set_active)),
-        )
+        .service(web::resource("/-/admin/users/{name}/active").route(web::post().to(set_active)))
         .service(web::resource("/-/admin/users/{name}/admin").route(web::post().to(set_admin)))
         .service(web::resource("/-/admin/orgs").route(web::post().to(create_org)))
         .service(web::resource("/-/admin/settings").route(web::post().to(site_settings)))
@@ -30,9 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/-/orgs/{org}/teams/{team}/delete").route(web::post().to(delete_team)),
         )
-        .service(
-            web::resource("/-/orgs/{org}/teams/{team}/members").route(web::post().to(member)),
-        );
+        .service(web::resource("/-/orgs/{org}/teams/{team}/members").route(web::post().to(member)));
 }
 
 fn require_site_admin(caller: &Caller) -> Result<()> {
@@ -80,6 +76,7 @@ pub async fn admin(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpR
 
 #[derive(Deserialize)]
 pub struct SwitchForm {
+    #[serde(default)]
     csrf: String,
     /// `on` or `off`.
     value: String,
@@ -127,6 +124,7 @@ pub async fn set_admin(
 
 #[derive(Deserialize)]
 pub struct NameForm {
+    #[serde(default)]
     csrf: String,
     name: String,
     #[serde(default)]
@@ -155,6 +153,7 @@ pub async fn create_org(
 
 #[derive(Deserialize)]
 pub struct SiteForm {
+    #[serde(default)]
     csrf: String,
     registration: String,
     public_api: String,
@@ -263,6 +262,7 @@ pub async fn create_team(
 
 #[derive(Deserialize)]
 pub struct GrantForm {
+    #[serde(default)]
     csrf: String,
     team: String,
     /// A level, or `none` to take the grant away.
@@ -355,6 +355,7 @@ pub async fn delete_team(
 
 #[derive(Deserialize)]
 pub struct MemberForm {
+    #[serde(default)]
     csrf: String,
     user: String,
     /// `add` or `remove`.

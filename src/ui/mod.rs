@@ -129,7 +129,9 @@ pub fn when_opt(ms: Option<i64>) -> String {
 }
 
 /// First top-level words that belong to the APIs: `/{ns}` pages never answer for them.
-const API_WORDS: &[&str] = &["api", "v1", "v2", "udr", "healthz", "metrics", "static", "-"];
+const API_WORDS: &[&str] = &[
+    "api", "v1", "v2", "udr", "healthz", "metrics", "static", "-",
+];
 
 fn not_api(ctx: &guard::GuardContext<'_>) -> bool {
     let path = ctx.head().uri.path();

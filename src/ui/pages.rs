@@ -108,7 +108,10 @@ fn explore_link(q: &str, sort: &str, page: i64) -> String {
         params.push(("sort", sort.to_owned()));
     }
     params.push(("page", page.to_string()));
-    format!("/?{}", serde_urlencoded::to_string(params).unwrap_or_default())
+    format!(
+        "/?{}",
+        serde_urlencoded::to_string(params).unwrap_or_default()
+    )
 }
 
 /// `GET /`: the repositories the visitor may see, searched, sorted and paged; the namespaces.
@@ -250,7 +253,12 @@ struct RepositoryPage {
 }
 
 /// The command that pulls a repository from this server.
-fn pull_command(state: &AppState, req: &HttpRequest, repo: &Repository, tag: Option<&str>) -> String {
+fn pull_command(
+    state: &AppState,
+    req: &HttpRequest,
+    repo: &Repository,
+    tag: Option<&str>,
+) -> String {
     let host = crate::api::public_host(state, req);
     let path = crate::core::catalog::display_path(&repo.full_path);
     match tag {
@@ -305,6 +313,7 @@ pub async fn repository(
 
 #[derive(Deserialize)]
 pub struct StarForm {
+    #[serde(default)]
     csrf: String,
     /// `star` or `unstar`.
     action: String,
@@ -437,11 +446,15 @@ pub async fn settings(
             Ok((repo, access))
         })
         .await?;
-    page(&visitor, &settings_page(&visitor, repo, access, None, None, None))
+    page(
+        &visitor,
+        &settings_page(&visitor, repo, access, None, None, None),
+    )
 }
 
 #[derive(Deserialize)]
 pub struct UpdateForm {
+    #[serde(default)]
     csrf: String,
     short_description: String,
     long_description: String,
@@ -527,6 +540,7 @@ pub async fn update(
 
 #[derive(Deserialize)]
 pub struct AccessForm {
+    #[serde(default)]
     csrf: String,
     /// A user (user-owned repositories) or a team (organization-owned) name.
     grantee: String,
@@ -581,6 +595,7 @@ pub async fn access(
 
 #[derive(Deserialize)]
 pub struct DeleteForm {
+    #[serde(default)]
     csrf: String,
     /// The repository's name, typed again.
     confirm: String,
@@ -668,6 +683,7 @@ pub async fn new_form(state: web::Data<AppState>, visitor: Visitor) -> Result<Ht
 
 #[derive(Deserialize)]
 pub struct NewForm {
+    #[serde(default)]
     csrf: String,
     namespace: String,
     name: String,

@@ -78,7 +78,12 @@ fn url_encode(s: &str) -> String {
 }
 
 /// A cookie as Berth sets it: HttpOnly, SameSite=Lax, Path=/, Secure when configured.
-pub fn cookie(name: &'static str, value: String, secure: bool, max_age: Option<u64>) -> Cookie<'static> {
+pub fn cookie(
+    name: &'static str,
+    value: String,
+    secure: bool,
+    max_age: Option<u64>,
+) -> Cookie<'static> {
     let mut c = Cookie::build(name, value)
         .path("/")
         .http_only(true)
@@ -86,7 +91,9 @@ pub fn cookie(name: &'static str, value: String, secure: bool, max_age: Option<u
         .secure(secure)
         .finish();
     if let Some(secs) = max_age {
-        c.set_max_age(CookieDuration::seconds(i64::try_from(secs).unwrap_or(i64::MAX)));
+        c.set_max_age(CookieDuration::seconds(
+            i64::try_from(secs).unwrap_or(i64::MAX),
+        ));
     }
     c
 }
@@ -198,7 +205,11 @@ pub fn same_origin(req: &HttpRequest) -> bool {
 
 /// Compare two tokens in time independent of where they differ.
 fn same_token(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 impl<T: DeserializeOwned + CsrfForm + 'static> FromRequest for Posted<T> {
@@ -217,7 +228,9 @@ impl<T: DeserializeOwned + CsrfForm + 'static> FromRequest for Posted<T> {
             let form = form
                 .await
                 .map_err(|e| {
-                    if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    if e.as_response_error().status_code()
+                        == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
+                    {
                         Error::payload_too_large()
                     } else {
                         Error::bad_request("INVALID_FORM", "the form was incomplete or malformed")
@@ -247,6 +260,9 @@ mod tests {
 
     #[test]
     fn login_redirect_keeps_the_page() {
-        assert_eq!(Redirect::to_login("/a/b?x=1").0, "/login?next=%2Fa%2Fb%3Fx%3D1");
+        assert_eq!(
+            Redirect::to_login("/a/b?x=1").0,
+            "/login?next=%2Fa%2Fb%3Fx%3D1"
+        );
     }
 }
