@@ -14,7 +14,8 @@ use std::process::Command;
 use common::{TestApp, PASSWORD};
 
 fn chromium() -> PathBuf {
-    let path = PathBuf::from(std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()));
+    let path =
+        PathBuf::from(std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()));
     assert!(
         path.exists(),
         "the browser test needs Debian's chromium at {} (apt-get install -y chromium), or CHROMIUM=/path",
@@ -39,9 +40,18 @@ fn node_modules(root: &Path) -> PathBuf {
             let _ = std::fs::remove_dir_all(dir.join("node_modules"));
         }
     }
-    if !dir.join("node_modules/playwright-core/package.json").exists() {
+    if !dir
+        .join("node_modules/playwright-core/package.json")
+        .exists()
+    {
         let status = Command::new("npm")
-            .args(["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"])
+            .args([
+                "ci",
+                "--ignore-scripts",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+            ])
             .current_dir(&dir)
             .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
             .status()
@@ -73,15 +83,22 @@ fn a_browser_signs_in_creates_stars_uses_a_key_and_signs_out_with_no_script_inje
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let last = stdout.lines().last().unwrap_or("");
-    let report: serde_json::Value = serde_json::from_str(last)
-        .unwrap_or_else(|_| panic!("no report from the browser flow\nstdout: {stdout}\nstderr: {stderr}"));
+    let report: serde_json::Value = serde_json::from_str(last).unwrap_or_else(|_| {
+        panic!("no report from the browser flow\nstdout: {stdout}\nstderr: {stderr}")
+    });
     assert_eq!(report["ok"], true, "{report:#}\nstderr: {stderr}");
     assert!(out.status.success());
     let steps = report["steps"].as_array().map(Vec::len).unwrap_or(0);
     assert!(steps >= 25, "{report:#}");
-    for shot in ["explore-light", "explore-dark", "repository-light", "repository-dark"] {
+    for shot in [
+        "explore-light",
+        "explore-dark",
+        "repository-light",
+        "repository-dark",
+    ] {
         let file = artifacts.join(format!("{shot}.png"));
-        let meta = std::fs::metadata(&file).unwrap_or_else(|_| panic!("{} missing", file.display()));
+        let meta =
+            std::fs::metadata(&file).unwrap_or_else(|_| panic!("{} missing", file.display()));
         assert!(meta.len() > 1000, "{} is empty", file.display());
     }
     // What the browser did is in the store.

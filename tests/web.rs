@@ -1623,3 +1623,17 @@ fn pages_have_the_layout_and_accessible_forms() {
     assert!(resp.body.contains("id=\"theme-toggle\""));
     assert_eq!(resp.header("cache-control"), Some("no-store"));
 }
+
+#[test]
+fn explore_for_anonymous_visitors_sets_no_cookie() {
+    let app = TestApp::start();
+    let resp = app.get("/").send();
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.header("set-cookie"), None);
+    // Pages with forms do.
+    let resp = app.get("/signup").send();
+    assert!(resp
+        .header("set-cookie")
+        .unwrap_or_default()
+        .starts_with("berth_csrf="));
+}

@@ -103,6 +103,9 @@ pub fn explore(
         } else {
             order
         };
+        if viewer < 0 {
+            return explore_public(conn, order, limit, offset);
+        }
         let total: i64 = conn
             .prepare_cached(&format!("SELECT count(*) FROM {FROM} WHERE {VISIBLE}"))?
             .query_row(
@@ -150,4 +153,106 @@ pub fn namespaces(conn: &Connection, limit: i64) -> Result<Vec<(String, String)>
     )?;
     let rows = stmt.query_map([limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Columns of [`repository`] without the long description and its HTML, which listings
+/// never show (they are read as empty strings).
+const LIST_COLUMNS: &str = "r.id, r.namespace_id, a.name, a.kind, r.name, r.full_path,
+    r.short_description, '', '', r.is_public,
+    r.created_at, r.updated_at, r.pull_count, r.push_count, r.pulled_at, r.pushed_at, r.star_count";
+
+/// The anonymous explore page. For an anonymous viewer [`VISIBLE`] is exactly
+/// `r.is_public = 1`, so the total is the trigger-kept counter and the page walks the order's
+/// index keeping public rows: a page costs its rows, not a scan of the table.
+fn explore_public(
+    conn: &Connection,
+    order: Order,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Repository>, i64)> {
+    let total: i64 = conn
+        .prepare_cached("SELECT value FROM counters WHERE name = 'public_repositories'")?
+        .query_row([], |r| r.get(0))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {LIST_COLUMNS} FROM {FROM} WHERE r.is_public = 1
+         ORDER BY {} LIMIT :limit OFFSET :offset",
+        order.sql()
+    ))?;
+    let rows = stmt.query_map(
+        named_params! {":limit": limit, ":offset": offset},
+        repository,
+    )?;
+    Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    /// The counter agrees with counting public repositories through inserts, visibility
+    /// changes both ways, deletes and an account's deletion; and the anonymous page equals
+    /// the general (VISIBLE) query for an anonymous viewer.
+    #[test]
+    fn the_public_counter_and_the_anonymous_page_agree_with_visible() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let conn = store.conn().unwrap();
+        let now = 1;
+        conn.execute_batch(&format!(
+            "INSERT INTO accounts (id, name, kind, password_hash, created_at) VALUES (100, 'u1', 'user', 'x', {now});
+             INSERT INTO accounts (id, name, kind, password_hash, created_at) VALUES (101, 'u2', 'user', 'x', {now});"
+        ))
+        .unwrap();
+        for i in 0..30 {
+            conn.execute(
+                "INSERT INTO repositories (namespace_id, name, full_path, is_public, created_at, star_count)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                rusqlite::params![100 + i % 2, format!("r{i}"), format!("u{}/r{i}", 1 + i % 2), i % 3 != 0, i, i % 7],
+            )
+            .unwrap();
+        }
+        let check = |conn: &Connection| {
+            let visible: i64 = conn
+                .query_row(
+                    &format!(
+                        "SELECT count(*) FROM {FROM} WHERE {}",
+                        VISIBLE
+                            .replace(":viewer_admin", "0")
+                            .replace(":viewer", "-1")
+                    ),
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            for order in [Order::Updated, Order::Stars, Order::Pulls, Order::Name] {
+                let (fast, total) = explore_public(conn, order, 7, 3).unwrap();
+                assert_eq!(total, visible);
+                let sql = format!(
+                    "SELECT r.id FROM {FROM} WHERE {} ORDER BY {} LIMIT 7 OFFSET 3",
+                    VISIBLE
+                        .replace(":viewer_admin", "0")
+                        .replace(":viewer", "-1"),
+                    order.sql()
+                );
+                let mut stmt = conn.prepare(&sql).unwrap();
+                let ids: Vec<i64> = stmt
+                    .query_map([], |r| r.get(0))
+                    .unwrap()
+                    .map(|r| r.unwrap())
+                    .collect();
+                assert_eq!(fast.iter().map(|r| r.id).collect::<Vec<_>>(), ids);
+            }
+        };
+        check(&conn);
+        conn.execute_batch(
+            "UPDATE repositories SET is_public = 1 - is_public WHERE id % 4 = 0;
+             UPDATE repositories SET is_public = is_public WHERE id % 5 = 0;
+             DELETE FROM repositories WHERE id % 6 = 0;",
+        )
+        .unwrap();
+        check(&conn);
+        crate::store::accounts::delete(&conn, 101).unwrap();
+        check(&conn);
+    }
 }

@@ -53,14 +53,18 @@ impl Chrome {
     }
 }
 
-/// Render a page with a status, setting the visitor's first CSRF cookie when it has none.
+/// Render a page with a status. A page that carries a form token for a visitor who has no
+/// token cookie yet sets it (pages without forms, like Explore for anonymous visitors, set
+/// no cookie).
 pub fn page_with(status: StatusCode, visitor: &Visitor, t: &impl Template) -> Result<HttpResponse> {
     let body = t.render().map_err(Error::internal)?;
     let mut res = HttpResponse::build(status);
     res.content_type("text/html; charset=utf-8");
     res.insert_header((header::CACHE_CONTROL, "no-store"));
     if let Some(c) = &visitor.new_csrf_cookie {
-        res.cookie(c.clone());
+        if body.contains("name=\"csrf\"") {
+            res.cookie(c.clone());
+        }
     }
     Ok(res.body(body))
 }
@@ -119,8 +123,19 @@ pub fn error_page(e: &Error) -> HttpResponse {
 
 /// A time for people: `2026-11-22 18:30 UTC`.
 pub fn when(ms: i64) -> String {
+    use chrono::{Datelike, Timelike};
+    // Formatted by hand: listings print one per row, and strftime parsing is not free.
     chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .map(|t| {
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
+        })
         .unwrap_or_default()
 }
 

@@ -19,7 +19,7 @@ use crate::AppState;
 /// Repositories per explore or namespace page.
 pub const PAGE_SIZE: i64 = 50;
 /// Namespaces listed on the explore page.
-const NAMESPACES_SHOWN: i64 = 100;
+const NAMESPACES_SHOWN: i64 = 60;
 
 /// A repository as a listing shows it: stored short description and counters only.
 pub struct RepoRow {
