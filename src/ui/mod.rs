@@ -228,6 +228,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn error_pages_are_html_in_the_layout_and_never_challenge() {
+        let res = error_page(&Error::internal("disk on fire"));
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(res.headers().get(header::WWW_AUTHENTICATE).is_none());
+        let t = ErrorPage {
+            chrome: Chrome {
+                title: "Something went wrong".into(),
+                user: None,
+                is_admin: false,
+                csrf: String::new(),
+            },
+            status: 500,
+            heading: "Something went wrong",
+            message: "internal error",
+        };
+        let html = t.render().unwrap();
+        assert!(html.contains("<h1>Something went wrong</h1>"));
+        assert!(html.contains("internal error"));
+        assert!(!html.contains("disk on fire"));
+        assert!(html.contains("/static/css/berth.css"));
+        let res = error_page(&Error::unauthorized("authentication required"));
+        assert!(res.headers().get(header::WWW_AUTHENTICATE).is_none());
+    }
+
+    #[test]
     fn times_read_as_utc_minutes() {
         assert_eq!(when(0), "1970-01-01 00:00 UTC");
         assert_eq!(when_opt(None), "never");

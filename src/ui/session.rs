@@ -179,8 +179,9 @@ fn csrf_refused() -> Error {
 
 /// Whether the browser says the request comes from this site. Browsers send
 /// `Sec-Fetch-Site` and `Origin` on form posts; a client that sends neither (curl) is
-/// judged by the token alone.
-pub fn same_origin(req: &HttpRequest) -> bool {
+/// judged by the token alone. The origin's `host[:port]` must be the `Host` the request came
+/// with, or the configured public address (a proxy that rewrites `Host`).
+pub fn same_origin(req: &HttpRequest, public_address: Option<&str>) -> bool {
     let headers = req.headers();
     if let Some(site) = headers.get("sec-fetch-site") {
         if !matches!(site.to_str(), Ok("same-origin") | Ok("none")) {
@@ -198,7 +199,10 @@ pub fn same_origin(req: &HttpRequest) -> bool {
         let origin_host = origin
             .strip_prefix("https://")
             .or_else(|| origin.strip_prefix("http://"));
-        return origin_host.is_some_and(|o| !host.is_empty() && o.eq_ignore_ascii_case(host));
+        return origin_host.is_some_and(|o| {
+            (!host.is_empty() && o.eq_ignore_ascii_case(host))
+                || public_address.is_some_and(|p| o.eq_ignore_ascii_case(p))
+        });
     }
     true
 }
@@ -217,7 +221,10 @@ impl<T: DeserializeOwned + CsrfForm + 'static> FromRequest for Posted<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let origin_ok = same_origin(req);
+        let public_address = req
+            .app_data::<web::Data<AppState>>()
+            .and_then(|s| s.config.public_address.clone());
+        let origin_ok = same_origin(req, public_address.as_deref());
         let visitor = Visitor::from_request(req, payload);
         let form = web::Form::<T>::from_request(req, payload);
         Box::pin(async move {
@@ -249,6 +256,56 @@ impl<T: DeserializeOwned + CsrfForm + 'static> FromRequest for Posted<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn same_origin_follows_the_browser_headers() {
+        let req = |headers: &[(&str, &str)]| {
+            let mut r = TestRequest::default().insert_header(("host", "hub.example:5000"));
+            for h in headers {
+                r = r.insert_header(*h);
+            }
+            r.to_http_request()
+        };
+        assert!(same_origin(&req(&[]), None));
+        assert!(same_origin(
+            &req(&[("origin", "http://hub.example:5000")]),
+            None
+        ));
+        assert!(same_origin(
+            &req(&[("origin", "https://HUB.example:5000")]),
+            None
+        ));
+        assert!(!same_origin(
+            &req(&[("origin", "http://hub.example:5001")]),
+            None
+        ));
+        assert!(!same_origin(
+            &req(&[("origin", "http://evil.example")]),
+            None
+        ));
+        assert!(!same_origin(&req(&[("origin", "null")]), None));
+        assert!(same_origin(
+            &req(&[("origin", "https://hub.example")]),
+            Some("hub.example")
+        ));
+        assert!(same_origin(
+            &req(&[("sec-fetch-site", "same-origin")]),
+            None
+        ));
+        assert!(!same_origin(&req(&[("sec-fetch-site", "same-site")]), None));
+        assert!(!same_origin(
+            &req(&[("sec-fetch-site", "cross-site")]),
+            None
+        ));
+        assert!(!same_origin(
+            &req(&[
+                ("sec-fetch-site", "cross-site"),
+                ("origin", "http://hub.example:5000")
+            ]),
+            None
+        ));
+    }
 
     #[test]
     fn tokens_compare_exactly() {

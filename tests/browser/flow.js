@@ -149,6 +149,18 @@ async function main() {
       await page.goto(base + `/${user}/xss-demo`);
       await page.screenshot({ path: path.join(artifacts, `repository-${scheme}.png`), fullPage: true });
     }
+    // Readable on a phone: nothing wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.emulateMedia({ colorScheme: "light" });
+    await page.goto(base + `/${user}/xss-demo`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 0, "no horizontal scrolling on a phone (" + overflow + "px)");
+    await page.screenshot({ path: path.join(artifacts, "repository-phone-light.png"), fullPage: true });
+    await page.goto(base + "/");
+    await page.screenshot({ path: path.join(artifacts, "explore-phone-light.png"), fullPage: true });
+    await page.setViewportSize({ width: 1200, height: 900 });
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.goto(base + `/${user}/xss-demo`);
     const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     check(bg === "rgb(13, 17, 23)", "dark scheme applies (" + bg + ")");
 
