@@ -438,3 +438,24 @@ pub fn set_registration(
     require_account_admin(caller)?;
     store::settings::set(conn, "registration", mode.as_str())
 }
+
+/// A user's emails and API keys (records only: keys are never readable again), for the
+/// user's own settings page.
+pub fn own_settings(
+    conn: &Connection,
+    user_id: i64,
+) -> Result<(Vec<String>, Vec<store::keys::ApiKey>)> {
+    Ok((
+        store::accounts::emails(conn, user_id)?,
+        store::keys::api_keys_of(conn, user_id)?,
+    ))
+}
+
+/// The stored password hash of a user, to check the current password before a change the
+/// user makes itself (the web UI asks for it even from site admins).
+pub fn own_password_hash(conn: &Connection, user: &Account) -> Result<String> {
+    store::accounts::user_with_hash(conn, &user.name)?
+        .filter(|(a, _)| a.id == user.id)
+        .map(|(_, hash)| hash)
+        .ok_or_else(Error::no_such_account)
+}

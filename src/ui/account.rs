@@ -14,7 +14,6 @@ use crate::core::policy::Caller;
 use crate::core::{external, sessions};
 use crate::error::{Error, Result};
 use crate::secrets::SecretString;
-use crate::store;
 use crate::AppState;
 
 /// Where to go after signing in: a local path only (never another site).
@@ -307,8 +306,7 @@ async fn settings_page(
     let (emails, keys, externals) = state
         .store
         .run(move |c| {
-            let emails = store::accounts::emails(c, user_id)?;
-            let keys = store::keys::api_keys_of(c, user_id)?;
+            let (emails, keys) = accounts::own_settings(c, user_id)?;
             let (_, externals, _) =
                 external::list(c, &caller, None, &external::Filter::default(), 100, 0)?;
             Ok((emails, keys, externals))
@@ -416,14 +414,10 @@ pub async fn password(
     Posted(visitor, form): Posted<PasswordForm>,
 ) -> Result<HttpResponse> {
     let (user, caller) = signed_in!(visitor, "/settings");
-    let name = user.name.clone();
+    let me = user.clone();
     let hash = state
         .store
-        .run(move |c| {
-            store::accounts::user_with_hash(c, &name)?
-                .map(|(_, h)| h)
-                .ok_or_else(Error::no_such_account)
-        })
+        .run(move |c| accounts::own_password_hash(c, &me))
         .await?;
     let ok = state.auth.bcrypt_verify(form.old_password, hash).await?;
     if !ok {

@@ -13,7 +13,6 @@ use crate::core::search::{self, Order};
 use crate::core::{accounts, grants, repos, stars, tags, teams};
 use crate::error::{Error, Result};
 use crate::markdown::{self, SanitizedHtml};
-use crate::store;
 use crate::AppState;
 
 /// Repositories per explore or namespace page.
@@ -650,10 +649,14 @@ struct NewPage {
 
 /// Namespaces offered on the new-repository form: the user's own, its organizations, and
 /// `library` for site admins. Creating still checks the policy.
-fn offered_namespaces(c: &rusqlite::Connection, user: &Account) -> Result<Vec<String>> {
+fn offered_namespaces(
+    c: &rusqlite::Connection,
+    user: &Account,
+    caller: &crate::core::policy::Caller,
+) -> Result<Vec<String>> {
     let mut names = vec![user.name.clone()];
     names.extend(
-        store::accounts::organizations_of(c, user.id)?
+        accounts::organizations_of(c, Some(caller), &user.name)?
             .into_iter()
             .map(|o| o.name),
     );
@@ -665,9 +668,12 @@ fn offered_namespaces(c: &rusqlite::Connection, user: &Account) -> Result<Vec<St
 
 /// `GET /new`.
 pub async fn new_form(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
-    let (user, _) = signed_in!(visitor, "/new");
+    let (user, caller) = signed_in!(visitor, "/new");
     let u = user.clone();
-    let namespaces = state.store.run(move |c| offered_namespaces(c, &u)).await?;
+    let namespaces = state
+        .store
+        .run(move |c| offered_namespaces(c, &u, &caller))
+        .await?;
     let t = NewPage {
         chrome: Chrome::new(&visitor, "New repository"),
         namespaces,
@@ -722,7 +728,10 @@ pub async fn create(
         Ok(repo) => Ok(see_other(&format!("/{}", repo.full_path))),
         Err(e) if e.status.is_client_error() => {
             let u = user.clone();
-            let namespaces = state.store.run(move |c| offered_namespaces(c, &u)).await?;
+            let namespaces = state
+                .store
+                .run(move |c| offered_namespaces(c, &u, &caller))
+                .await?;
             let message = match e.status {
                 StatusCode::FORBIDDEN | StatusCode::NOT_FOUND => {
                     "you may not create repositories in this namespace".to_owned()
