@@ -1637,3 +1637,161 @@ fn explore_for_anonymous_visitors_sets_no_cookie() {
         .unwrap_or_default()
         .starts_with("berth_csrf="));
 }
+
+/// Every state-changing form, refused without the token, with a wrong one, or from another
+/// site, before anything happens.
+#[test]
+fn every_form_refuses_cross_site_requests() {
+    let app = TestApp::start();
+    app.user("alice");
+    app.repo("admin", "app", true);
+    app.exec("INSERT INTO api_keys (user_id, name, prefix, key_hash, created_at) SELECT id, 'k', 'p', 'h', 0 FROM accounts WHERE name = 'admin'");
+    let key_id: i64 = app
+        .conn()
+        .query_row("SELECT id FROM api_keys", [], |r| r.get(0))
+        .unwrap();
+    let mut b = Browser::new(&app);
+    b.sign_in(ADMIN, ADMIN_PASSWORD);
+    let token = b.csrf.clone();
+    let revoke = format!("/settings/keys/{key_id}/revoke");
+    let forms: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("/logout", vec![]),
+        (
+            "/new",
+            vec![
+                ("namespace", "admin"),
+                ("name", "x1"),
+                ("visibility", "public"),
+            ],
+        ),
+        ("/admin/app/star", vec![("action", "star")]),
+        (
+            "/admin/app/settings",
+            vec![
+                ("short_description", "changed"),
+                ("long_description", ""),
+                ("visibility", "private"),
+            ],
+        ),
+        (
+            "/admin/app/access",
+            vec![("grantee", "alice"), ("level", "admin")],
+        ),
+        ("/admin/app/delete", vec![("confirm", "app")]),
+        (
+            "/settings/password",
+            vec![
+                ("old_password", ADMIN_PASSWORD),
+                ("new_password", "changed-password"),
+            ],
+        ),
+        ("/settings/emails", vec![("email", "new@example.com")]),
+        ("/settings/keys", vec![("name", "k2")]),
+        (revoke.as_str(), vec![]),
+        (
+            "/settings/external",
+            vec![
+                ("name", "r.example/a"),
+                ("username", "u"),
+                ("password", "p"),
+            ],
+        ),
+        (
+            "/settings/external/update",
+            vec![
+                ("name", "r.example/a"),
+                ("username", "u"),
+                ("password", "p"),
+            ],
+        ),
+        ("/settings/external/remove", vec![("name", "r.example/a")]),
+        ("/-/admin/users/alice/active", vec![("value", "off")]),
+        ("/-/admin/users/alice/admin", vec![("value", "on")]),
+        ("/-/admin/orgs", vec![("name", "neworg")]),
+        (
+            "/-/admin/settings",
+            vec![("registration", "open"), ("public_api", "on")],
+        ),
+        ("/-/orgs/library/teams", vec![("name", "t1")]),
+        (
+            "/-/orgs/library/grants",
+            vec![("team", "owners"), ("level", "admin")],
+        ),
+        (
+            "/-/orgs/library/teams/owners/members",
+            vec![("user", "alice"), ("action", "add")],
+        ),
+        ("/-/orgs/library/teams/owners/delete", vec![]),
+    ];
+    let snapshot = |app: &TestApp| -> String {
+        let conn = app.conn();
+        let q = |sql: &str| -> String {
+            let mut stmt = conn.prepare(sql).unwrap();
+            let rows: Vec<String> = stmt
+                .query_map([], |r| r.get::<_, String>(0))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect();
+            rows.join(",")
+        };
+        [
+            q("SELECT name || is_active || is_admin || coalesce(password_hash, '') FROM accounts ORDER BY id"),
+            q("SELECT full_path || short_description || is_public || star_count FROM repositories ORDER BY id"),
+            q("SELECT name FROM api_keys ORDER BY id"),
+            q("SELECT email FROM emails ORDER BY id"),
+            q("SELECT name FROM teams ORDER BY id"),
+            q("SELECT team_id || '-' || user_id FROM team_members ORDER BY 1"),
+            q("SELECT value FROM settings ORDER BY key"),
+            q("SELECT name FROM external_repositories"),
+            q("SELECT level FROM repository_user_access"),
+            q("SELECT level FROM namespace_team_access"),
+            q("SELECT count(*) || '' FROM sessions"),
+        ]
+        .join("|")
+    };
+    let before = snapshot(&app);
+    let site = app.base.clone();
+    for (path, fields) in &forms {
+        fn with<'a>(
+            csrf: Option<&'a str>,
+            fields: &[(&'a str, &'a str)],
+        ) -> Vec<(&'a str, &'a str)> {
+            let mut all: Vec<(&str, &str)> = csrf.map(|c| vec![("csrf", c)]).unwrap_or_default();
+            all.extend(fields.iter().copied());
+            all
+        }
+        let same = [("Origin", site.as_str()), ("Sec-Fetch-Site", "same-origin")];
+        let wrong = "w".repeat(40);
+        for (what, fields, headers) in [
+            ("no token", with(None, fields), same.to_vec()),
+            ("wrong token", with(Some(&wrong), fields), same.to_vec()),
+            (
+                "cross-site Origin",
+                with(Some(&token), fields),
+                vec![("Origin", "https://evil.example")],
+            ),
+            (
+                "cross-site fetch",
+                with(Some(&token), fields),
+                vec![("Sec-Fetch-Site", "cross-site")],
+            ),
+        ] {
+            let resp = b.post_raw(path, &fields, &headers);
+            assert_eq!(resp.status, 403, "{path} with {what}");
+            assert!(is_html(&resp), "{path} with {what}");
+        }
+    }
+    assert_eq!(snapshot(&app), before, "nothing changed");
+    assert_eq!(b.get("/settings").status, 200, "still signed in");
+}
+
+#[test]
+fn a_form_larger_than_the_limit_is_a_413_page() {
+    let app = TestApp::start();
+    let mut b = Browser::new(&app);
+    b.get("/login");
+    let big = "x".repeat((1 << 20) + 10);
+    let resp = b.post("/login", &[("username", &big), ("password", "p")]);
+    assert_eq!(resp.status, 413);
+    assert!(is_html(&resp));
+}
