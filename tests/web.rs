@@ -1795,3 +1795,70 @@ fn a_form_larger_than_the_limit_is_a_413_page() {
     assert_eq!(resp.status, 413);
     assert!(is_html(&resp));
 }
+
+#[test]
+fn organization_external_repositories_are_managed_from_settings() {
+    let app = TestApp::start();
+    let olga = app.user("olga");
+    app.user("stranger");
+    app.org("acme", &olga);
+    let mut b = Browser::new(&app);
+    b.sign_in("olga", PASSWORD);
+    let page = b.get("/settings");
+    assert!(page.body.contains("<option value=\"acme\">acme</option>"));
+    let page = b.get("/settings?ns=acme");
+    assert!(page.body.contains("<strong id=\"ext-shown\">acme</strong>"));
+    let resp = b.post(
+        "/settings/external",
+        &[
+            ("namespace", "acme"),
+            ("name", "registry.example.com/acme/app"),
+            ("username", "bot"),
+            ("password", "org-secret-1"),
+        ],
+    );
+    assert_eq!(
+        (resp.status, location(&resp)),
+        (303, "/settings?done=external&ns=acme")
+    );
+    let page = b.get("/settings?ns=acme");
+    assert!(page.body.contains("<td>registry.example.com/acme/app</td>"));
+    assert!(!page.body.contains("org-secret-1"));
+    assert!(!b
+        .get("/settings")
+        .body
+        .contains("registry.example.com/acme/app"));
+    // The Cloud API sees it in the organization's namespace.
+    let listed = app
+        .get("/api/repo/v1/acme/repository/")
+        .as_user("olga")
+        .send();
+    assert_eq!(listed.json()["meta"]["total_count"], 1);
+    let resp = b.post(
+        "/settings/external/remove",
+        &[
+            ("namespace", "acme"),
+            ("name", "registry.example.com/acme/app"),
+        ],
+    );
+    assert_eq!(resp.status, 303);
+    assert!(!b
+        .get("/settings?ns=acme")
+        .body
+        .contains("registry.example.com/acme/app"));
+    // Someone else's organization is a 404.
+    let mut s = Browser::new(&app);
+    s.sign_in("stranger", PASSWORD);
+    assert_eq!(s.get("/settings?ns=acme").status, 404);
+    s.get("/settings");
+    let resp = s.post(
+        "/settings/external",
+        &[
+            ("namespace", "acme"),
+            ("name", "r.example/x"),
+            ("username", ""),
+            ("password", ""),
+        ],
+    );
+    assert_eq!(resp.status, 404);
+}

@@ -286,6 +286,9 @@ struct SettingsPage {
     emails: Vec<String>,
     keys: Vec<KeyRow>,
     externals: Vec<ExternalRow>,
+    /// Whose external repositories are shown: the user or one of its organizations.
+    ext_ns: String,
+    ext_namespaces: Vec<String>,
     /// A key just created: shown this once.
     new_key: Option<String>,
     message: Option<String>,
@@ -293,28 +296,39 @@ struct SettingsPage {
 }
 
 /// Everything the settings page lists, in one trip to the store.
+#[allow(clippy::too_many_arguments)]
 async fn settings_page(
     state: &AppState,
     visitor: &Visitor,
     user: Account,
     caller: Caller,
+    ext_ns: Option<String>,
     new_key: Option<String>,
     message: Option<String>,
     notice: Option<String>,
 ) -> Result<SettingsPage> {
     let user_id = user.id;
-    let (emails, keys, externals) = state
+    let name = user.name.clone();
+    let ns = ext_ns.filter(|n| *n != user.name);
+    let shown = ns.clone().unwrap_or_else(|| user.name.clone());
+    let (emails, keys, externals, orgs) = state
         .store
         .run(move |c| {
             let (emails, keys) = accounts::own_settings(c, user_id)?;
-            let (_, externals, _) =
-                external::list(c, &caller, None, &external::Filter::default(), 100, 0)?;
-            Ok((emails, keys, externals))
+            let (_, externals, _) = external::list(
+                c,
+                &caller,
+                ns.as_deref(),
+                &external::Filter::default(),
+                100,
+                0,
+            )?;
+            let orgs = accounts::organizations_of(c, Some(&caller), &name)?;
+            Ok((emails, keys, externals, orgs))
         })
         .await?;
     Ok(SettingsPage {
         chrome: Chrome::new(visitor, "Settings"),
-        user,
         emails,
         keys: keys
             .into_iter()
@@ -334,6 +348,11 @@ async fn settings_page(
                 updated: when(e.updated_at),
             })
             .collect(),
+        ext_ns: shown,
+        ext_namespaces: std::iter::once(user.name.clone())
+            .chain(orgs.into_iter().map(|o| o.name))
+            .collect(),
+        user,
         new_key,
         message,
         notice,
@@ -343,6 +362,8 @@ async fn settings_page(
 #[derive(Deserialize)]
 pub struct NoticeQuery {
     done: Option<String>,
+    /// Whose external repositories to show.
+    ns: Option<String>,
 }
 
 fn notice_for(done: Option<&str>) -> Option<String> {
@@ -364,7 +385,8 @@ pub async fn settings(
 ) -> Result<HttpResponse> {
     let (user, caller) = signed_in!(visitor, "/settings");
     let notice = notice_for(query.done.as_deref());
-    let t = settings_page(&state, &visitor, user, caller, None, None, notice).await?;
+    let ns = query.ns.clone();
+    let t = settings_page(&state, &visitor, user, caller, ns, None, None, notice).await?;
     page(&visitor, &t)
 }
 
@@ -374,6 +396,7 @@ async fn refused(
     visitor: &Visitor,
     user: Account,
     caller: Caller,
+    ext_ns: Option<String>,
     e: Error,
 ) -> Result<HttpResponse> {
     if !e.status.is_client_error() {
@@ -385,6 +408,7 @@ async fn refused(
         visitor,
         user,
         caller,
+        ext_ns,
         None,
         Some(e.message.into_owned()),
         None,
@@ -422,10 +446,10 @@ pub async fn password(
     let ok = state.auth.bcrypt_verify(form.old_password, hash).await?;
     if !ok {
         let e = Error::bad_request("WRONG_PASSWORD", "the current password is not right");
-        return refused(&state, &visitor, user, caller, e).await;
+        return refused(&state, &visitor, user, caller, None, e).await;
     }
     if let Err(e) = state.set_password(user.id, &form.new_password).await {
-        return refused(&state, &visitor, user, caller, e).await;
+        return refused(&state, &visitor, user, caller, None, e).await;
     }
     signed_in_response(&state, user.id, None, "/settings?done=password").await
 }
@@ -458,7 +482,7 @@ pub async fn add_email(
         .await
     {
         Ok(()) => Ok(see_other("/settings?done=email")),
-        Err(e) => refused(&state, &visitor, user, caller, e).await,
+        Err(e) => refused(&state, &visitor, user, caller, None, e).await,
     }
 }
 
@@ -490,10 +514,11 @@ pub async fn create_key(
         .await
     {
         Ok((_, key)) => {
-            let t = settings_page(&state, &visitor, user, caller, Some(key), None, None).await?;
+            let t =
+                settings_page(&state, &visitor, user, caller, None, Some(key), None, None).await?;
             page(&visitor, &t)
         }
-        Err(e) => refused(&state, &visitor, user, caller, e).await,
+        Err(e) => refused(&state, &visitor, user, caller, None, e).await,
     }
 }
 
@@ -515,6 +540,9 @@ pub async fn revoke_key(
 pub struct ExternalForm {
     #[serde(default)]
     csrf: String,
+    /// The namespace (the user's own when empty or absent).
+    #[serde(default)]
+    namespace: String,
     name: String,
     #[serde(default)]
     username: String,
@@ -534,6 +562,8 @@ pub async fn add_external(
     Posted(visitor, form): Posted<ExternalForm>,
 ) -> Result<HttpResponse> {
     let (user, caller) = signed_in!(visitor, "/settings");
+    let (ns, back) = external_target(&form.namespace, &user.name);
+    let ns2 = ns.clone();
     let keyring = state.secrets.clone();
     let new = external::NewExternal {
         name: form.name.trim().to_owned(),
@@ -542,11 +572,11 @@ pub async fn add_external(
     };
     match state
         .store
-        .run(move |c| external::add(c, &keyring, &caller, None, &new).map(|_| ()))
+        .run(move |c| external::add(c, &keyring, &caller, ns2.as_deref(), &new).map(|_| ()))
         .await
     {
-        Ok(()) => Ok(see_other("/settings?done=external")),
-        Err(e) => refused(&state, &visitor, user, caller, e).await,
+        Ok(()) => Ok(see_other(&back)),
+        Err(e) => refused(&state, &visitor, user, caller, ns, e).await,
     }
 }
 
@@ -557,6 +587,8 @@ pub async fn update_external(
     Posted(visitor, form): Posted<ExternalForm>,
 ) -> Result<HttpResponse> {
     let (user, caller) = signed_in!(visitor, "/settings");
+    let (ns, back) = external_target(&form.namespace, &user.name);
+    let ns2 = ns.clone();
     let keyring = state.secrets.clone();
     let name = form.name.trim().to_owned();
     let patch = external::CredentialsPatch {
@@ -566,12 +598,13 @@ pub async fn update_external(
     match state
         .store
         .run(move |c| {
-            external::update_credentials(c, &keyring, &caller, None, &name, &patch).map(|_| ())
+            external::update_credentials(c, &keyring, &caller, ns2.as_deref(), &name, &patch)
+                .map(|_| ())
         })
         .await
     {
-        Ok(()) => Ok(see_other("/settings?done=external")),
-        Err(e) => refused(&state, &visitor, user, caller, e).await,
+        Ok(()) => Ok(see_other(&back)),
+        Err(e) => refused(&state, &visitor, user, caller, ns, e).await,
     }
 }
 
@@ -579,6 +612,8 @@ pub async fn update_external(
 pub struct RemoveExternalForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
+    namespace: String,
     name: String,
 }
 
@@ -594,14 +629,16 @@ pub async fn remove_external(
     Posted(visitor, form): Posted<RemoveExternalForm>,
 ) -> Result<HttpResponse> {
     let (user, caller) = signed_in!(visitor, "/settings");
+    let (ns, back) = external_target(&form.namespace, &user.name);
+    let ns2 = ns.clone();
     let name = form.name;
     match state
         .store
-        .run(move |c| external::remove(c, &caller, None, &name))
+        .run(move |c| external::remove(c, &caller, ns2.as_deref(), &name))
         .await
     {
-        Ok(()) => Ok(see_other("/settings?done=external")),
-        Err(e) => refused(&state, &visitor, user, caller, e).await,
+        Ok(()) => Ok(see_other(&back)),
+        Err(e) => refused(&state, &visitor, user, caller, ns, e).await,
     }
 }
 
@@ -616,5 +653,17 @@ mod tests {
         assert_eq!(local_target(Some("https://evil.example/")), "/");
         assert_eq!(local_target(Some("/\\evil.example")), "/");
         assert_eq!(local_target(None), "/");
+    }
+}
+
+/// The namespace an external-repository form acts in (`None`: the user's own), and the page
+/// to return to.
+fn external_target(namespace: &str, own: &str) -> (Option<String>, String) {
+    let ns = namespace.trim();
+    if ns.is_empty() || ns == own {
+        (None, "/settings?done=external".to_owned())
+    } else {
+        let q = serde_urlencoded::to_string([("done", "external"), ("ns", ns)]).unwrap_or_default();
+        (Some(ns.to_owned()), format!("/settings?{q}"))
     }
 }
