@@ -642,6 +642,18 @@ pub async fn remove_external(
     }
 }
 
+/// The namespace an external-repository form acts in (`None`: the user's own), and the page
+/// to return to.
+fn external_target(namespace: &str, own: &str) -> (Option<String>, String) {
+    let ns = namespace.trim();
+    if ns.is_empty() || ns == own {
+        (None, "/settings?done=external".to_owned())
+    } else {
+        let q = serde_urlencoded::to_string([("done", "external"), ("ns", ns)]).unwrap_or_default();
+        (Some(ns.to_owned()), format!("/settings?{q}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -653,17 +665,5 @@ mod tests {
         assert_eq!(local_target(Some("https://evil.example/")), "/");
         assert_eq!(local_target(Some("/\\evil.example")), "/");
         assert_eq!(local_target(None), "/");
-    }
-}
-
-/// The namespace an external-repository form acts in (`None`: the user's own), and the page
-/// to return to.
-fn external_target(namespace: &str, own: &str) -> (Option<String>, String) {
-    let ns = namespace.trim();
-    if ns.is_empty() || ns == own {
-        (None, "/settings?done=external".to_owned())
-    } else {
-        let q = serde_urlencoded::to_string([("done", "external"), ("ns", ns)]).unwrap_or_default();
-        (Some(ns.to_owned()), format!("/settings?{q}"))
     }
 }
