@@ -1862,3 +1862,21 @@ fn organization_external_repositories_are_managed_from_settings() {
     );
     assert_eq!(resp.status, 404);
 }
+
+#[test]
+fn an_api_key_is_no_password_for_signing_in() {
+    let app = TestApp::start();
+    app.user("alice");
+    let mut b = Browser::new(&app);
+    b.sign_in("alice", PASSWORD);
+    b.get("/settings");
+    let resp = b.post("/settings/keys", &[("name", "k")]);
+    let marker = "id=\"new-api-key\">";
+    let start = resp.body.find(marker).expect("key shown") + marker.len();
+    let key = resp.body[start..start + 44].to_owned();
+    let mut other = Browser::new(&app);
+    other.get("/login");
+    let resp = other.post("/login", &[("username", "alice"), ("password", &key)]);
+    assert_eq!(resp.status, 401);
+    assert_eq!(other.session(), None);
+}

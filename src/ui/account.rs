@@ -104,6 +104,12 @@ pub async fn login(
         .auth
         .login(&state.store, username.clone(), form.password.clone(), ip)
         .await;
+    // Basic also takes an API key in place of the password; a browser session does not: a
+    // leaked key must not open the pages that manage keys and credentials.
+    let result = result.and_then(|p| match p.via {
+        crate::auth::Via::Password => Ok(p),
+        _ => Err(Error::unauthorized("invalid username or password")),
+    });
     match result {
         Ok(principal) => {
             signed_in_response(&state, principal.user.id, visitor.session_id.clone(), &next).await
