@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::session::{cookie, removal, CsrfForm, Posted, Visitor, SESSION_COOKIE};
-use super::{page, page_with, see_other, signed_in, when, when_opt, Chrome};
+use super::{form_page_with, page, page_with, see_other, signed_in, when, when_opt, Chrome};
 use crate::core::accounts::{self, Registration};
 use crate::core::model::Account;
 use crate::core::policy::Caller;
@@ -50,7 +50,7 @@ pub async fn login_form(visitor: Visitor, query: web::Query<NextQuery>) -> Resul
         username: String::new(),
         message: None,
     };
-    page(&visitor, &t)
+    form_page_with(StatusCode::OK, &visitor, &t)
 }
 
 #[derive(Deserialize)]
@@ -128,7 +128,7 @@ pub async fn login(
                 username,
                 message: Some(message),
             };
-            let mut res = page_with(e.status, &visitor, &t)?;
+            let mut res = form_page_with(e.status, &visitor, &t)?;
             if let Some(secs) = e.retry_after {
                 if let Ok(v) = header::HeaderValue::from_str(&secs.to_string()) {
                     res.headers_mut().insert(header::RETRY_AFTER, v);
@@ -190,7 +190,7 @@ pub async fn signup_form(state: web::Data<AppState>, visitor: Visitor) -> Result
         message: None,
         done: false,
     };
-    page(&visitor, &t)
+    form_page_with(StatusCode::OK, &visitor, &t)
 }
 
 #[derive(Deserialize)]
@@ -237,7 +237,7 @@ pub async fn signup(
             message: Some(e.message.to_string()),
             done: false,
         };
-        page_with(e.status, &visitor, &t)
+        form_page_with(e.status, &visitor, &t)
     };
     let (mode, active) = match checked {
         Ok(found) => found,
@@ -267,7 +267,7 @@ pub async fn signup(
         message: None,
         done: true,
     };
-    page(&visitor, &t)
+    form_page_with(StatusCode::OK, &visitor, &t)
 }
 
 pub struct KeyRow {

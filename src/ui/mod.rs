@@ -53,18 +53,34 @@ impl Chrome {
     }
 }
 
-/// Render a page with a status. A page that carries a form token for a visitor who has no
-/// token cookie yet sets it (pages without forms, like Explore for anonymous visitors, set
-/// no cookie).
+/// Render a page with a status.
 pub fn page_with(status: StatusCode, visitor: &Visitor, t: &impl Template) -> Result<HttpResponse> {
+    render(status, visitor, t, false)
+}
+
+/// Render a page whose forms an anonymous visitor may post (sign in, sign up): it sets the
+/// pre-sign-in CSRF cookie when the visitor has none. Other pages set no cookie (anonymous
+/// visitors see no other form).
+pub fn form_page_with(
+    status: StatusCode,
+    visitor: &Visitor,
+    t: &impl Template,
+) -> Result<HttpResponse> {
+    render(status, visitor, t, true)
+}
+
+fn render(
+    status: StatusCode,
+    visitor: &Visitor,
+    t: &impl Template,
+    token_cookie: bool,
+) -> Result<HttpResponse> {
     let body = t.render().map_err(Error::internal)?;
     let mut res = HttpResponse::build(status);
     res.content_type("text/html; charset=utf-8");
     res.insert_header((header::CACHE_CONTROL, "no-store"));
-    if let Some(c) = &visitor.new_csrf_cookie {
-        if body.contains("name=\"csrf\"") {
-            res.cookie(c.clone());
-        }
+    if let Some(c) = visitor.new_csrf_cookie.as_ref().filter(|_| token_cookie) {
+        res.cookie(c.clone());
     }
     Ok(res.body(body))
 }
