@@ -125,6 +125,7 @@ async function main() {
     await Promise.all([page.waitForLoadState("load"), page.click("form[action='/settings/keys'] button")]);
     const key = (await page.textContent("#new-api-key")).trim();
     check(/^brt_[A-Za-z0-9]{40}$/.test(key), "API key shown once");
+    await page.screenshot({ path: path.join(artifacts, "settings-light.png"), fullPage: true });
     await page.goto(base + "/settings");
     check(!(await page.content()).includes(key), "API key not shown again");
 
