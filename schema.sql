@@ -68,6 +68,30 @@ CREATE TABLE repositories (
     UNIQUE (namespace_id, name)
 );
 CREATE UNIQUE INDEX repositories_display_path ON repositories(display_path);
+-- Orders of the web UI's explore page (store::search::Order), so a page walks an index.
+CREATE INDEX repositories_activity ON repositories(
+    MAX(created_at, COALESCE(updated_at, 0), COALESCE(pushed_at, 0)));
+CREATE INDEX repositories_stars ON repositories(star_count);
+CREATE INDEX repositories_pulls ON repositories(pull_count);
+
+-- Counts kept by triggers. `public_repositories` is the true total of the anonymous explore
+-- page (what anonymous visitors may read is exactly the public repositories), in O(1).
+CREATE TABLE counters (
+    name  TEXT    PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO counters (name, value) VALUES ('public_repositories', 0);
+CREATE TRIGGER repositories_public_insert AFTER INSERT ON repositories WHEN NEW.is_public = 1 BEGIN
+    UPDATE counters SET value = value + 1 WHERE name = 'public_repositories';
+END;
+CREATE TRIGGER repositories_public_delete AFTER DELETE ON repositories WHEN OLD.is_public = 1 BEGIN
+    UPDATE counters SET value = value - 1 WHERE name = 'public_repositories';
+END;
+CREATE TRIGGER repositories_public_update AFTER UPDATE OF is_public ON repositories
+    WHEN OLD.is_public <> NEW.is_public BEGIN
+    UPDATE counters SET value = value + (CASE WHEN NEW.is_public = 1 THEN 1 ELSE -1 END)
+        WHERE name = 'public_repositories';
+END;
 
 -- Access grants. Levels: read-only < read-write < admin.
 CREATE TABLE repository_user_access (

@@ -52,6 +52,13 @@ pub struct ServeArgs {
     /// Worker threads (default: number of cores).
     #[arg(long, env = "BERTH_WORKERS")]
     pub workers: Option<usize>,
+    /// Berth is served over HTTPS (directly or behind a proxy): mark the web UI's session
+    /// cookie `Secure`.
+    #[arg(long, env = "BERTH_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// How long a web UI session lasts after sign-in (seconds).
+    #[arg(long, env = "BERTH_SESSION_SECS", default_value_t = 7 * 24 * 3600)]
+    pub session_secs: u64,
 }
 
 #[derive(Debug, Args)]
@@ -134,6 +141,10 @@ pub struct Config {
     pub login_window_secs: u64,
     /// How long a verified Basic credential is remembered (seconds).
     pub credential_cache_secs: u64,
+    /// Mark the session cookie `Secure` (Berth is served over HTTPS).
+    pub secure_cookies: bool,
+    /// Lifetime of a web UI session (seconds).
+    pub session_secs: u64,
 }
 
 impl Config {
@@ -148,6 +159,8 @@ impl Config {
             login_max_failures: 5,
             login_window_secs: 300,
             credential_cache_secs: 300,
+            secure_cookies: false,
+            session_secs: 7 * 24 * 3600,
         }
     }
 
@@ -163,6 +176,8 @@ impl Config {
     pub fn from_serve_args(args: &ServeArgs) -> Self {
         let mut cfg = Config::from_store_args(&args.store);
         cfg.public_address = args.public_address.clone();
+        cfg.secure_cookies = args.secure_cookies;
+        cfg.session_secs = args.session_secs;
         cfg
     }
 }

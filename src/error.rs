@@ -222,8 +222,11 @@ pub enum Dialect {
     Cloud,
     /// `/udr/v1api`: `{"error": "..."}`.
     RegistryUi,
-    /// Everything else.
+    /// Other API paths (`/api`, `/v2`, `/udr`, `/healthz`, `/metrics`): `{"error": "..."}`.
     Generic,
+    /// The web UI (every other path): an HTML error page in the site's layout, never a
+    /// Basic challenge.
+    Web,
 }
 
 impl Dialect {
@@ -240,8 +243,13 @@ impl Dialect {
             Dialect::RegistryUi
         } else if under("/v1") {
             Dialect::V1
-        } else {
+        } else if ["/api", "/v2", "/udr", "/healthz", "/metrics"]
+            .iter()
+            .any(|p| under(p))
+        {
             Dialect::Generic
+        } else {
+            Dialect::Web
         }
     }
 }
@@ -250,6 +258,7 @@ impl Error {
     /// This error as the given dialect writes errors.
     pub fn render(&self, dialect: Dialect) -> HttpResponse {
         let body = match dialect {
+            Dialect::Web => return crate::ui::error_page(self),
             Dialect::Dtr => json!({"errors": [{"code": self.code, "message": self.message}]}),
             Dialect::V1 if self.bare => json!(self.message),
             Dialect::V1 | Dialect::Cloud | Dialect::RegistryUi | Dialect::Generic => {
@@ -288,12 +297,24 @@ pub async fn envelope(
     if !(status.is_client_error() || status.is_server_error()) {
         return Ok(res.map_into_left_body());
     }
+    // A web page rendered with an error status on purpose (a form shown again with its
+    // message) stays as it is.
+    if dialect == Dialect::Web && res.response().error().is_none() && is_html(res.response()) {
+        return Ok(res.map_into_left_body());
+    }
     let e = match res.response().error() {
         Some(err) => domain_error(err),
         None => Error::from_status(status, None),
     };
     let (req, _) = res.into_parts();
     Ok(ServiceResponse::new(req, e.render(dialect)).map_into_right_body())
+}
+
+fn is_html<B>(res: &HttpResponse<B>) -> bool {
+    res.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
 }
 
 fn domain_error(err: &actix_web::Error) -> Error {
@@ -322,8 +343,13 @@ mod tests {
             Dialect::RegistryUi
         );
         assert_eq!(Dialect::for_path("/v1/users"), Dialect::V1);
-        assert_eq!(Dialect::for_path("/v1x"), Dialect::Generic);
+        assert_eq!(Dialect::for_path("/v1x"), Dialect::Web);
         assert_eq!(Dialect::for_path("/healthz"), Dialect::Generic);
+        assert_eq!(Dialect::for_path("/api/v00"), Dialect::Generic);
+        assert_eq!(Dialect::for_path("/v2"), Dialect::Generic);
+        assert_eq!(Dialect::for_path("/"), Dialect::Web);
+        assert_eq!(Dialect::for_path("/admin/app"), Dialect::Web);
+        assert_eq!(Dialect::for_path("/-/admin"), Dialect::Web);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! one data model. `app()` builds the whole application; `main` and the tests both use it.
 
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod config;
 pub mod core;
@@ -9,6 +10,7 @@ pub mod error;
 pub mod markdown;
 pub mod secrets;
 pub mod store;
+pub mod ui;
 
 use std::sync::Arc;
 
@@ -113,6 +115,7 @@ pub fn app(
                 .error_handler(|err, _| json_error(err).into()),
         )
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
+        .app_data(web::FormConfig::default().limit(BODY_LIMIT))
         .app_data(web::QueryConfig::default().error_handler(|err, _| {
             Error::bad_request("INVALID_QUERY", format!("invalid query string: {err}")).into()
         }))
@@ -131,6 +134,8 @@ pub fn app(
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/healthz").route(web::get().to(healthz)));
     api::configure(cfg);
+    // Last: the web UI's `/{ns}` and `/{ns}/{repo}` must not shadow any API route.
+    ui::configure(cfg);
 }
 
 async fn healthz() -> HttpResponse {

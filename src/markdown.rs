@@ -32,6 +32,10 @@ impl fmt::Display for SanitizedHtml {
     }
 }
 
+/// Templates print a `SanitizedHtml` as it is (askama's escaping marker): the one value a
+/// template may show unescaped, because only [`render`] makes it. No template uses `|safe`.
+impl askama::filters::HtmlSafe for SanitizedHtml {}
+
 /// Render user markdown to HTML that can run no script, carry no style and embed no frame.
 pub fn render(markdown: &str) -> SanitizedHtml {
     let options =

@@ -444,3 +444,60 @@ pub fn profile(conn: &Connection, caller: &Caller, ns: &str) -> Result<Profile> 
         namespace,
     })
 }
+
+/// Make a user a site admin or take that away (site admins only); the last active site
+/// admin keeps the flag. The caller forgets the user's remembered credentials.
+pub fn set_admin(
+    conn: &mut Connection,
+    caller: Option<&Caller>,
+    name: &str,
+    admin: bool,
+) -> Result<Account> {
+    require_account_admin(caller)?;
+    let account = get(conn, name)?;
+    if !account.is_user() {
+        return Err(not_a_user());
+    }
+    store::write(conn, |tx| {
+        if !admin
+            && account.is_admin
+            && account.is_active
+            && store::accounts::count_active_admins(tx)? <= 1
+        {
+            return Err(last_admin());
+        }
+        store::accounts::set_admin(tx, account.id, admin)?;
+        store::accounts::by_id(tx, account.id)?.ok_or_else(Error::no_such_account)
+    })
+}
+
+/// Change the registration policy (site admins only).
+pub fn set_registration(
+    conn: &Connection,
+    caller: Option<&Caller>,
+    mode: Registration,
+) -> Result<()> {
+    require_account_admin(caller)?;
+    store::settings::set(conn, "registration", mode.as_str())
+}
+
+/// A user's emails and API keys (records only: keys are never readable again), for the
+/// user's own settings page.
+pub fn own_settings(
+    conn: &Connection,
+    user_id: i64,
+) -> Result<(Vec<String>, Vec<store::keys::ApiKey>)> {
+    Ok((
+        store::accounts::emails(conn, user_id)?,
+        store::keys::api_keys_of(conn, user_id)?,
+    ))
+}
+
+/// The stored password hash of a user, to check the current password before a change the
+/// user makes itself (the web UI asks for it even from site admins).
+pub fn own_password_hash(conn: &Connection, user: &Account) -> Result<String> {
+    store::accounts::user_with_hash(conn, &user.name)?
+        .filter(|(a, _)| a.id == user.id)
+        .map(|(_, hash)| hash)
+        .ok_or_else(Error::no_such_account)
+}

@@ -11,6 +11,7 @@ pub mod names;
 pub mod policy;
 pub mod repos;
 pub mod search;
+pub mod sessions;
 pub mod settings;
 pub mod stars;
 pub mod tags;

@@ -86,6 +86,37 @@ pub fn search(
     })
 }
 
+pub use crate::store::search::Order;
+
+/// Namespaces (name, kind) for the explore page: organizations and active users by name.
+pub fn namespaces(conn: &Connection, limit: i64) -> Result<Vec<(String, String)>> {
+    store::search::namespaces(conn, limit)
+}
+
+/// The explore page: the repositories the caller may read, matching `q` (the same ranked
+/// full-text search as [`search`]) in `order`, one page (`page` from 1) with the true total.
+pub fn explore(
+    conn: &Connection,
+    caller: Option<&Caller>,
+    q: Option<&str>,
+    order: Order,
+    page: i64,
+    page_size: i64,
+) -> Result<SearchPage> {
+    let page_size = page_size.clamp(1, PAGE_SIZE_MAX);
+    let page = page.max(1);
+    let fts = q.and_then(fts_query);
+    let offset = (page - 1).saturating_mul(page_size);
+    let (results, total) =
+        store::search::explore(conn, caller, fts.as_deref(), order, page_size, offset)?;
+    Ok(SearchPage {
+        results,
+        total,
+        page,
+        page_size,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

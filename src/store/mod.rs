@@ -9,6 +9,7 @@ pub mod keys;
 pub mod memo;
 pub mod repos;
 pub mod search;
+pub mod sessions;
 pub mod settings;
 pub mod stars;
 pub mod tags;

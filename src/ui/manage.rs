@@ -1,0 +1,393 @@
+//! Site administration (`/-/admin`, site admins) and organization management
+//! (`/-/orgs/{org}`, the organization's owners and site admins). Under `/-/` so that no
+//! account name can collide with them.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::session::{CsrfForm, Posted, Visitor};
+use super::{page, see_other, signed_in, Chrome};
+use crate::core::accounts::{self, Registration};
+use crate::core::model::{Account, Team};
+use crate::core::policy::{self, Caller, Level};
+use crate::core::{grants, settings, teams};
+use crate::error::{Error, Result};
+use crate::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/-/admin").route(web::get().to(admin)))
+        .service(web::resource("/-/admin/users/{name}/active").route(web::post().to(set_active)))
+        .service(web::resource("/-/admin/users/{name}/admin").route(web::post().to(set_admin)))
+        .service(web::resource("/-/admin/orgs").route(web::post().to(create_org)))
+        .service(web::resource("/-/admin/settings").route(web::post().to(site_settings)))
+        .service(web::resource("/-/orgs/{org}").route(web::get().to(org)))
+        .service(web::resource("/-/orgs/{org}/teams").route(web::post().to(create_team)))
+        .service(web::resource("/-/orgs/{org}/grants").route(web::post().to(namespace_grant)))
+        .service(web::resource("/-/orgs/{org}/teams/{team}").route(web::get().to(team)))
+        .service(
+            web::resource("/-/orgs/{org}/teams/{team}/delete").route(web::post().to(delete_team)),
+        )
+        .service(web::resource("/-/orgs/{org}/teams/{team}/members").route(web::post().to(member)));
+}
+
+fn require_site_admin(caller: &Caller) -> Result<()> {
+    if policy::is_site_admin(Some(caller)) {
+        Ok(())
+    } else {
+        Err(Error::not_authorized())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    chrome: Chrome,
+    users: Vec<Account>,
+    orgs: Vec<Account>,
+    registration: &'static str,
+    public_api: bool,
+}
+
+/// `GET /-/admin`: users, organizations, site settings.
+pub async fn admin(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
+    let (_, caller) = signed_in!(visitor, "/-/admin");
+    require_site_admin(&caller)?;
+    let (all, mode, public_api) = state
+        .store
+        .run(|c| {
+            Ok((
+                accounts::list(c)?,
+                accounts::registration(c)?,
+                settings::public_api(c)?,
+            ))
+        })
+        .await?;
+    let (users, orgs) = all.into_iter().partition(Account::is_user);
+    let t = AdminPage {
+        chrome: Chrome::new(&visitor, "Administration"),
+        users,
+        orgs,
+        registration: mode.as_str(),
+        public_api,
+    };
+    page(&visitor, &t)
+}
+
+#[derive(Deserialize)]
+pub struct SwitchForm {
+    #[serde(default)]
+    csrf: String,
+    /// `on` or `off`.
+    value: String,
+}
+
+impl CsrfForm for SwitchForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// `POST /-/admin/users/{name}/active`: activate or deactivate a user.
+pub async fn set_active(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    Posted(visitor, form): Posted<SwitchForm>,
+) -> Result<HttpResponse> {
+    let (_, caller) = signed_in!(visitor, "/-/admin");
+    let name = path.into_inner();
+    let on = form.value == "on";
+    let account = state
+        .store
+        .run(move |c| accounts::set_active(c, Some(&caller), &name, on))
+        .await?;
+    state.auth.forget_user(account.id);
+    Ok(see_other("/-/admin"))
+}
+
+/// `POST /-/admin/users/{name}/admin`: make a user a site admin, or take it back.
+pub async fn set_admin(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    Posted(visitor, form): Posted<SwitchForm>,
+) -> Result<HttpResponse> {
+    let (_, caller) = signed_in!(visitor, "/-/admin");
+    let name = path.into_inner();
+    let on = form.value == "on";
+    let account = state
+        .store
+        .run(move |c| accounts::set_admin(c, Some(&caller), &name, on))
+        .await?;
+    state.auth.forget_user(account.id);
+    Ok(see_other("/-/admin"))
+}
+
+#[derive(Deserialize)]
+pub struct NameForm {
+    #[serde(default)]
+    csrf: String,
+    name: String,
+    #[serde(default)]
+    description: String,
+}
+
+impl CsrfForm for NameForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// `POST /-/admin/orgs`: create an organization (its `owners` team holds the creator).
+pub async fn create_org(
+    state: web::Data<AppState>,
+    Posted(visitor, form): Posted<NameForm>,
+) -> Result<HttpResponse> {
+    let (_, caller) = signed_in!(visitor, "/-/admin");
+    let name = form.name.trim().to_owned();
+    let org = state
+        .store
+        .run(move |c| accounts::create_organization(c, Some(&caller), &name))
+        .await?;
+    Ok(see_other(&format!("/-/orgs/{}", org.name)))
+}
+
+#[derive(Deserialize)]
+pub struct SiteForm {
+    #[serde(default)]
+    csrf: String,
+    registration: String,
+    public_api: String,
+}
+
+impl CsrfForm for SiteForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// `POST /-/admin/settings`: registration policy and the Public API switch.
+pub async fn site_settings(
+    state: web::Data<AppState>,
+    Posted(visitor, form): Posted<SiteForm>,
+) -> Result<HttpResponse> {
+    let (_, caller) = signed_in!(visitor, "/-/admin");
+    let mode = Registration::parse(&form.registration)
+        .ok_or_else(|| Error::bad_request("INVALID_SETTING", "unknown registration policy"))?;
+    let public_api = form.public_api == "on";
+    state
+        .store
+        .run(move |c| {
+            accounts::set_registration(c, Some(&caller), mode)?;
+            settings::change_public_api(c, Some(&caller), public_api)
+        })
+        .await?;
+    Ok(see_other("/-/admin"))
+}
+
+pub struct GrantRow {
+    pub team: String,
+    pub level: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "org.html")]
+struct OrgPage {
+    chrome: Chrome,
+    org: Account,
+    teams: Vec<Team>,
+    grants: Vec<GrantRow>,
+    levels: &'static [&'static str],
+}
+
+const LEVELS: &[&str] = &["read-only", "read-write", "admin"];
+
+/// The organization, for its owners and site admins (403 for anyone else).
+fn managed(c: &rusqlite::Connection, caller: &Caller, org: &str) -> Result<Account> {
+    let (account, facts) = teams::organization(c, Some(caller), org)?;
+    if !policy::may_manage_organization(Some(caller), &facts) {
+        return Err(Error::not_authorized());
+    }
+    Ok(account)
+}
+
+/// `GET /-/orgs/{org}`: teams and namespace grants.
+pub async fn org(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    path: web::Path<String>,
+) -> Result<HttpResponse> {
+    let org = path.into_inner();
+    let (_, caller) = signed_in!(visitor, &format!("/-/orgs/{org}"));
+    let (account, team_list, grant_list) = state
+        .store
+        .run(move |c| {
+            let account = managed(c, &caller, &org)?;
+            let team_list = teams::list(c, Some(&caller), &org)?;
+            let (_, grant_list) = grants::namespace_access(c, Some(&caller), &org)?;
+            Ok((account, team_list, grant_list))
+        })
+        .await?;
+    let t = OrgPage {
+        chrome: Chrome::new(&visitor, format!("Manage {}", account.name)),
+        org: account,
+        teams: team_list,
+        grants: grant_list
+            .into_iter()
+            .map(|(l, t)| GrantRow {
+                team: t.name,
+                level: l.as_str(),
+            })
+            .collect(),
+        levels: LEVELS,
+    };
+    page(&visitor, &t)
+}
+
+/// `POST /-/orgs/{org}/teams`: create a team.
+pub async fn create_team(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    Posted(visitor, form): Posted<NameForm>,
+) -> Result<HttpResponse> {
+    let org = path.into_inner();
+    let (_, caller) = signed_in!(visitor, &format!("/-/orgs/{org}"));
+    let back = format!("/-/orgs/{org}");
+    let name = form.name.trim().to_owned();
+    state
+        .store
+        .run(move |c| teams::create(c, Some(&caller), &org, &name, &form.description).map(|_| ()))
+        .await?;
+    Ok(see_other(&back))
+}
+
+#[derive(Deserialize)]
+pub struct GrantForm {
+    #[serde(default)]
+    csrf: String,
+    team: String,
+    /// A level, or `none` to take the grant away.
+    level: String,
+}
+
+impl CsrfForm for GrantForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// `POST /-/orgs/{org}/grants`: a team's level on the whole namespace.
+pub async fn namespace_grant(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    Posted(visitor, form): Posted<GrantForm>,
+) -> Result<HttpResponse> {
+    let org = path.into_inner();
+    let (_, caller) = signed_in!(visitor, &format!("/-/orgs/{org}"));
+    let back = format!("/-/orgs/{org}");
+    let level = match form.level.as_str() {
+        "none" => None,
+        l => Some(
+            Level::parse_grant(l)
+                .ok_or_else(|| Error::bad_request("INVALID_LEVEL", "choose an access level"))?,
+        ),
+    };
+    let team = form.team.trim().to_owned();
+    state
+        .store
+        .run(move |c| match level {
+            Some(l) => grants::grant_namespace(c, Some(&caller), &org, &team, l).map(|_| ()),
+            None => grants::revoke_namespace(c, Some(&caller), &org, &team),
+        })
+        .await?;
+    Ok(see_other(&back))
+}
+
+#[derive(Template)]
+#[template(path = "team.html")]
+struct TeamPage {
+    chrome: Chrome,
+    org: Account,
+    team: Team,
+    members: Vec<Account>,
+}
+
+/// `GET /-/orgs/{org}/teams/{team}`: a team's members.
+pub async fn team(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse> {
+    let (org, team) = path.into_inner();
+    let (_, caller) = signed_in!(visitor, &format!("/-/orgs/{org}/teams/{team}"));
+    let (account, found, members) = state
+        .store
+        .run(move |c| {
+            let account = managed(c, &caller, &org)?;
+            let found = teams::get(c, Some(&caller), &org, &team)?;
+            let members = teams::members(c, Some(&caller), &org, &team)?;
+            Ok((account, found, members))
+        })
+        .await?;
+    let t = TeamPage {
+        chrome: Chrome::new(&visitor, format!("{} · {}", account.name, found.name)),
+        org: account,
+        team: found,
+        members,
+    };
+    page(&visitor, &t)
+}
+
+/// `POST /-/orgs/{org}/teams/{team}/delete` (`owners` cannot be deleted).
+pub async fn delete_team(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    Posted(visitor, _): Posted<super::account::CsrfOnly>,
+) -> Result<HttpResponse> {
+    let (org, team) = path.into_inner();
+    let (_, caller) = signed_in!(visitor, &format!("/-/orgs/{org}"));
+    let back = format!("/-/orgs/{org}");
+    state
+        .store
+        .run(move |c| teams::delete(c, Some(&caller), &org, &team))
+        .await?;
+    Ok(see_other(&back))
+}
+
+#[derive(Deserialize)]
+pub struct MemberForm {
+    #[serde(default)]
+    csrf: String,
+    user: String,
+    /// `add` or `remove`.
+    action: String,
+}
+
+impl CsrfForm for MemberForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// `POST /-/orgs/{org}/teams/{team}/members`: add or remove a member.
+pub async fn member(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    Posted(visitor, form): Posted<MemberForm>,
+) -> Result<HttpResponse> {
+    let (org, team) = path.into_inner();
+    let back = format!("/-/orgs/{org}/teams/{team}");
+    let (_, caller) = signed_in!(visitor, &back);
+    let user = form.user.trim().to_owned();
+    let add = form.action != "remove";
+    state
+        .store
+        .run(move |c| {
+            if add {
+                teams::add_member(c, Some(&caller), &org, &team, &user).map(|_| ())
+            } else {
+                teams::remove_member(c, Some(&caller), &org, &team, &user)
+            }
+        })
+        .await?;
+    Ok(see_other(&back))
+}

@@ -1,0 +1,301 @@
+//! The web UI: server-rendered pages (askama templates compiled in) over the same core as
+//! the APIs. Plain HTML forms that work without JavaScript; small progressive scripts only.
+//!
+//! Routes: fixed paths first (`/-/...`, `/static/...`, `/login`, ...), then `/{ns}` and
+//! `/{ns}/{repo}` last, guarded so that API prefixes never reach them.
+
+pub mod account;
+pub mod manage;
+pub mod pages;
+pub mod session;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{guard, web, HttpResponse};
+use askama::Template;
+
+use crate::error::{Error, Result};
+use session::Visitor;
+
+/// Build a 303 redirect (after a form post, or to the sign-in page).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_owned()))
+        .finish()
+}
+
+/// Sign in first: pages never ask for Basic auth, they send the browser to the sign-in page.
+macro_rules! signed_in {
+    ($visitor:expr, $back:expr) => {
+        match $visitor.require($back) {
+            Ok(found) => (found.0.clone(), found.1),
+            Err(redirect) => return Ok($crate::ui::see_other(&redirect.0)),
+        }
+    };
+}
+pub(crate) use signed_in;
+
+/// What the layout (templates/base.html) shows on every page.
+pub struct Chrome {
+    pub title: String,
+    pub user: Option<String>,
+    pub is_admin: bool,
+    pub csrf: String,
+}
+
+impl Chrome {
+    pub fn new(visitor: &Visitor, title: impl Into<String>) -> Chrome {
+        Chrome {
+            title: title.into(),
+            user: visitor.user.as_ref().map(|u| u.name.clone()),
+            is_admin: visitor.is_admin(),
+            csrf: visitor.csrf.clone(),
+        }
+    }
+}
+
+/// Render a page with a status.
+pub fn page_with(status: StatusCode, visitor: &Visitor, t: &impl Template) -> Result<HttpResponse> {
+    render(status, visitor, t, false)
+}
+
+/// Render a page whose forms an anonymous visitor may post (sign in, sign up): it sets the
+/// pre-sign-in CSRF cookie when the visitor has none. Other pages set no cookie (anonymous
+/// visitors see no other form).
+pub fn form_page_with(
+    status: StatusCode,
+    visitor: &Visitor,
+    t: &impl Template,
+) -> Result<HttpResponse> {
+    render(status, visitor, t, true)
+}
+
+fn render(
+    status: StatusCode,
+    visitor: &Visitor,
+    t: &impl Template,
+    token_cookie: bool,
+) -> Result<HttpResponse> {
+    let body = t.render().map_err(Error::internal)?;
+    let mut res = HttpResponse::build(status);
+    res.content_type("text/html; charset=utf-8");
+    res.insert_header((header::CACHE_CONTROL, "no-store"));
+    if let Some(c) = visitor.new_csrf_cookie.as_ref().filter(|_| token_cookie) {
+        res.cookie(c.clone());
+    }
+    Ok(res.body(body))
+}
+
+pub fn page(visitor: &Visitor, t: &impl Template) -> Result<HttpResponse> {
+    page_with(StatusCode::OK, visitor, t)
+}
+
+#[derive(Template)]
+#[template(path = "errors/error.html")]
+struct ErrorPage<'a> {
+    chrome: Chrome,
+    status: u16,
+    heading: &'a str,
+    message: &'a str,
+}
+
+/// The HTML error page for web routes (the envelope middleware calls this for every error
+/// on a non-API path). No Basic challenge, ever.
+pub fn error_page(e: &Error) -> HttpResponse {
+    let heading = match e.status {
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::FORBIDDEN => "Not allowed",
+        StatusCode::UNAUTHORIZED => "Sign in required",
+        StatusCode::TOO_MANY_REQUESTS => "Too many attempts",
+        s if s.is_server_error() => "Something went wrong",
+        _ => "That did not work",
+    };
+    // A missing page, a private repository and a missing repository read the same.
+    let message: &str = match e.status {
+        StatusCode::NOT_FOUND => "There is nothing here, or you may not see it.",
+        _ => &e.message,
+    };
+    let t = ErrorPage {
+        chrome: Chrome {
+            title: heading.to_owned(),
+            user: None,
+            is_admin: false,
+            csrf: String::new(),
+        },
+        status: e.status.as_u16(),
+        heading,
+        message,
+    };
+    let body = t
+        .render()
+        .unwrap_or_else(|_| format!("<!doctype html><title>{}</title>", e.status.as_u16()));
+    let mut res = HttpResponse::build(e.status);
+    res.content_type("text/html; charset=utf-8");
+    res.insert_header((header::CACHE_CONTROL, "no-store"));
+    if let Some(secs) = e.retry_after {
+        res.insert_header((header::RETRY_AFTER, secs.to_string()));
+    }
+    res.body(body)
+}
+
+/// A time for people: `2026-11-22 18:30 UTC`.
+pub fn when(ms: i64) -> String {
+    use chrono::{Datelike, Timelike};
+    // Formatted by hand: listings print one per row, and strftime parsing is not free.
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
+        })
+        .unwrap_or_default()
+}
+
+pub fn when_opt(ms: Option<i64>) -> String {
+    ms.map(when).unwrap_or_else(|| "never".to_owned())
+}
+
+/// First top-level words that belong to the APIs: `/{ns}` pages never answer for them.
+const API_WORDS: &[&str] = &[
+    "api", "v1", "v2", "udr", "healthz", "metrics", "static", "-",
+];
+
+fn not_api(ctx: &guard::GuardContext<'_>) -> bool {
+    let path = ctx.head().uri.path();
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    !API_WORDS.contains(&first)
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/static/{path:.+}").route(web::get().to(crate::assets::serve)))
+        .service(web::resource("/").route(web::get().to(pages::explore)))
+        .service(
+            web::resource("/login")
+                .route(web::get().to(account::login_form))
+                .route(web::post().to(account::login)),
+        )
+        .service(web::resource("/logout").route(web::post().to(account::logout)))
+        .service(
+            web::resource("/signup")
+                .route(web::get().to(account::signup_form))
+                .route(web::post().to(account::signup)),
+        )
+        .service(
+            web::resource("/new")
+                .route(web::get().to(pages::new_form))
+                .route(web::post().to(pages::create)),
+        )
+        .service(web::resource("/settings").route(web::get().to(account::settings)))
+        .service(web::resource("/settings/password").route(web::post().to(account::password)))
+        .service(web::resource("/settings/emails").route(web::post().to(account::add_email)))
+        .service(web::resource("/settings/keys").route(web::post().to(account::create_key)))
+        .service(
+            web::resource("/settings/keys/{id}/revoke").route(web::post().to(account::revoke_key)),
+        )
+        .service(web::resource("/settings/external").route(web::post().to(account::add_external)))
+        .service(
+            web::resource("/settings/external/update")
+                .route(web::post().to(account::update_external)),
+        )
+        .service(
+            web::resource("/settings/external/remove")
+                .route(web::post().to(account::remove_external)),
+        );
+    manage::configure(cfg);
+    cfg.service(
+        web::resource("/{ns}")
+            .guard(guard::fn_guard(not_api))
+            .route(web::get().to(pages::namespace)),
+    )
+    .service(
+        web::resource("/{ns}/{repo}")
+            .guard(guard::fn_guard(not_api))
+            .route(web::get().to(pages::repository)),
+    )
+    .service(
+        web::resource("/{ns}/{repo}/star")
+            .guard(guard::fn_guard(not_api))
+            .route(web::post().to(pages::star)),
+    )
+    .service(
+        web::resource("/{ns}/{repo}/settings")
+            .guard(guard::fn_guard(not_api))
+            .route(web::get().to(pages::settings))
+            .route(web::post().to(pages::update)),
+    )
+    .service(
+        web::resource("/{ns}/{repo}/access")
+            .guard(guard::fn_guard(not_api))
+            .route(web::post().to(pages::access)),
+    )
+    .service(
+        web::resource("/{ns}/{repo}/delete")
+            .guard(guard::fn_guard(not_api))
+            .route(web::post().to(pages::delete)),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_pages_are_html_in_the_layout_and_never_challenge() {
+        let res = error_page(&Error::internal("disk on fire"));
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(res.headers().get(header::WWW_AUTHENTICATE).is_none());
+        let t = ErrorPage {
+            chrome: Chrome {
+                title: "Something went wrong".into(),
+                user: None,
+                is_admin: false,
+                csrf: String::new(),
+            },
+            status: 500,
+            heading: "Something went wrong",
+            message: "internal error",
+        };
+        let html = t.render().unwrap();
+        assert!(html.contains("<h1>Something went wrong</h1>"));
+        assert!(html.contains("internal error"));
+        assert!(!html.contains("disk on fire"));
+        assert!(html.contains("/static/css/berth.css"));
+        let res = error_page(&Error::unauthorized("authentication required"));
+        assert!(res.headers().get(header::WWW_AUTHENTICATE).is_none());
+    }
+
+    #[test]
+    fn times_read_as_utc_minutes() {
+        assert_eq!(when(0), "1970-01-01 00:00 UTC");
+        assert_eq!(when_opt(None), "never");
+    }
+
+    /// The one value a template may print unescaped is `SanitizedHtml`; no template opts
+    /// out of escaping with `|safe` (or `escape`/`e` turned off).
+    #[test]
+    fn no_template_marks_anything_safe() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let mut stack = vec![std::path::PathBuf::from(dir)];
+        let mut seen = 0;
+        while let Some(p) = stack.pop() {
+            for entry in std::fs::read_dir(&p).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+                assert!(!squeezed.contains("|safe"), "{} uses |safe", path.display());
+                assert!(!squeezed.contains("escape=\"none\""), "{}", path.display());
+                assert!(!squeezed.contains("{%autoescape"), "{}", path.display());
+                seen += 1;
+            }
+        }
+        assert!(seen > 5);
+    }
+}

@@ -1,0 +1,325 @@
+//! Who is looking at a page, and the checks every state-changing form passes.
+//!
+//! The session cookie (`berth_session`) carries a random id; the store keeps only its hash
+//! (core::sessions). API routes never look at this cookie: only the extractors here read it,
+//! and only web handlers use them.
+//!
+//! CSRF: every form that changes state carries a token and is refused (403) unless
+//! (1) the request is same-origin by `Sec-Fetch-Site` and `Origin` when the browser sends
+//! them, and (2) the token equals the session's token — or, before sign-in (the sign-in and
+//! sign-up forms), the value of the `berth_csrf` cookie that the form's page set
+//! (double submit). Nothing changes state on GET.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::http::header;
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+
+use crate::auth::secret;
+use crate::core::model::Account;
+use crate::core::policy::Caller;
+use crate::core::sessions;
+use crate::error::{Error, Result};
+use crate::AppState;
+
+pub const SESSION_COOKIE: &str = "berth_session";
+pub const CSRF_COOKIE: &str = "berth_csrf";
+
+/// The visitor of a web page: the signed-in user (if any) and the CSRF token its forms carry.
+pub struct Visitor {
+    pub user: Option<Account>,
+    pub csrf: String,
+    /// The raw session id from the cookie, when it named a live session.
+    pub session_id: Option<String>,
+    /// A pre-sign-in CSRF cookie to set with the response (first visit).
+    pub new_csrf_cookie: Option<Cookie<'static>>,
+    pub secure: bool,
+}
+
+impl Visitor {
+    pub fn caller(&self) -> Option<Caller> {
+        self.user.as_ref().map(|u| Caller {
+            user_id: u.id,
+            is_admin: u.is_admin,
+            is_active: u.is_active,
+        })
+    }
+
+    /// The signed-in user, or a redirect to the sign-in page (pages never ask for Basic).
+    pub fn require(&self, back_to: &str) -> Result<(&Account, Caller), Redirect> {
+        match (&self.user, self.caller()) {
+            (Some(u), Some(c)) => Ok((u, c)),
+            _ => Err(Redirect::to_login(back_to)),
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.is_admin)
+    }
+}
+
+/// "Sign in first": a 303 to the sign-in page that comes back to `back_to`.
+pub struct Redirect(pub String);
+
+impl Redirect {
+    pub fn to_login(back_to: &str) -> Redirect {
+        let next: String = url_encode(back_to);
+        Redirect(format!("/login?next={next}"))
+    }
+}
+
+fn url_encode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|q| q.trim_start_matches('=').to_owned())
+        .unwrap_or_default()
+}
+
+/// A cookie as Berth sets it: HttpOnly, SameSite=Lax, Path=/, Secure when configured.
+pub fn cookie(
+    name: &'static str,
+    value: String,
+    secure: bool,
+    max_age: Option<u64>,
+) -> Cookie<'static> {
+    let mut c = Cookie::build(name, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .finish();
+    if let Some(secs) = max_age {
+        c.set_max_age(CookieDuration::seconds(
+            i64::try_from(secs).unwrap_or(i64::MAX),
+        ));
+    }
+    c
+}
+
+/// A cookie that tells the browser to drop `name`.
+pub fn removal(name: &'static str, secure: bool) -> Cookie<'static> {
+    let mut c = cookie(name, String::new(), secure, None);
+    c.make_removal();
+    c
+}
+
+fn well_formed(v: &str) -> bool {
+    v.len() == sessions::SECRET_LEN && v.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+impl FromRequest for Visitor {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let session = req
+            .cookie(SESSION_COOKIE)
+            .map(|c| c.value().to_owned())
+            .filter(|v| well_formed(v));
+        let pre = req
+            .cookie(CSRF_COOKIE)
+            .map(|c| c.value().to_owned())
+            .filter(|v| well_formed(v));
+        Box::pin(async move {
+            let state = state.ok_or_else(|| Error::internal("application state missing"))?;
+            let secure = state.config.secure_cookies;
+            if let Some(id) = session {
+                let lookup = id.clone();
+                let found = state
+                    .store
+                    .run(move |c| sessions::resolve(c, &lookup))
+                    .await?;
+                if let Some((user, csrf)) = found {
+                    return Ok(Visitor {
+                        user: Some(user),
+                        csrf,
+                        session_id: Some(id),
+                        new_csrf_cookie: None,
+                        secure,
+                    });
+                }
+            }
+            let (csrf, new_csrf_cookie) = match pre {
+                Some(token) => (token, None),
+                None => {
+                    let token = secret::random_string(sessions::SECRET_LEN);
+                    let c = cookie(CSRF_COOKIE, token.clone(), secure, None);
+                    (token, Some(c))
+                }
+            };
+            Ok(Visitor {
+                user: None,
+                csrf,
+                session_id: None,
+                new_csrf_cookie,
+                secure,
+            })
+        })
+    }
+}
+
+/// A form that carries the CSRF token (field `csrf`).
+pub trait CsrfForm {
+    fn csrf(&self) -> &str;
+}
+
+/// A state-changing form, accepted only from this site: same-origin headers and the
+/// visitor's token. Extract it instead of `web::Form` in every POST handler.
+pub struct Posted<T>(pub Visitor, pub T);
+
+fn csrf_refused() -> Error {
+    Error::forbidden(
+        "CSRF_REFUSED",
+        "this form came from another site or an old page; reload the page and try again",
+    )
+}
+
+/// Whether the browser says the request comes from this site. Browsers send
+/// `Sec-Fetch-Site` and `Origin` on form posts; a client that sends neither (curl) is
+/// judged by the token alone. The origin's `host[:port]` must be the `Host` the request came
+/// with, or the configured public address (a proxy that rewrites `Host`).
+pub fn same_origin(req: &HttpRequest, public_address: Option<&str>) -> bool {
+    let headers = req.headers();
+    if let Some(site) = headers.get("sec-fetch-site") {
+        if !matches!(site.to_str(), Ok("same-origin") | Ok("none")) {
+            return false;
+        }
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let Ok(origin) = origin.to_str() else {
+            return false;
+        };
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("");
+        let origin_host = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"));
+        return origin_host.is_some_and(|o| {
+            (!host.is_empty() && o.eq_ignore_ascii_case(host))
+                || public_address.is_some_and(|p| o.eq_ignore_ascii_case(p))
+        });
+    }
+    true
+}
+
+/// Compare two tokens in time independent of where they differ.
+fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+impl<T: DeserializeOwned + CsrfForm + 'static> FromRequest for Posted<T> {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let public_address = req
+            .app_data::<web::Data<AppState>>()
+            .and_then(|s| s.config.public_address.clone());
+        let origin_ok = same_origin(req, public_address.as_deref());
+        let visitor = Visitor::from_request(req, payload);
+        let form = web::Form::<T>::from_request(req, payload);
+        Box::pin(async move {
+            if !origin_ok {
+                return Err(csrf_refused());
+            }
+            let visitor = visitor.await?;
+            let form = form
+                .await
+                .map_err(|e| {
+                    if e.as_response_error().status_code()
+                        == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
+                    {
+                        Error::payload_too_large()
+                    } else {
+                        Error::bad_request("INVALID_FORM", "the form was incomplete or malformed")
+                    }
+                })?
+                .into_inner();
+            // A visitor without any token (no cookie yet) made one up just now: never a match.
+            if visitor.new_csrf_cookie.is_some() || !same_token(form.csrf(), &visitor.csrf) {
+                return Err(csrf_refused());
+            }
+            Ok(Posted(visitor, form))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn same_origin_follows_the_browser_headers() {
+        let req = |headers: &[(&str, &str)]| {
+            let mut r = TestRequest::default().insert_header(("host", "hub.example:5000"));
+            for h in headers {
+                r = r.insert_header(*h);
+            }
+            r.to_http_request()
+        };
+        assert!(same_origin(&req(&[]), None));
+        assert!(same_origin(
+            &req(&[("origin", "http://hub.example:5000")]),
+            None
+        ));
+        assert!(same_origin(
+            &req(&[("origin", "https://HUB.example:5000")]),
+            None
+        ));
+        assert!(!same_origin(
+            &req(&[("origin", "http://hub.example:5001")]),
+            None
+        ));
+        assert!(!same_origin(
+            &req(&[("origin", "http://evil.example")]),
+            None
+        ));
+        assert!(!same_origin(&req(&[("origin", "null")]), None));
+        assert!(same_origin(
+            &req(&[("origin", "https://hub.example")]),
+            Some("hub.example")
+        ));
+        assert!(same_origin(
+            &req(&[("sec-fetch-site", "same-origin")]),
+            None
+        ));
+        assert!(!same_origin(&req(&[("sec-fetch-site", "same-site")]), None));
+        assert!(!same_origin(
+            &req(&[("sec-fetch-site", "cross-site")]),
+            None
+        ));
+        assert!(!same_origin(
+            &req(&[
+                ("sec-fetch-site", "cross-site"),
+                ("origin", "http://hub.example:5000")
+            ]),
+            None
+        ));
+    }
+
+    #[test]
+    fn tokens_compare_exactly() {
+        assert!(same_token("abc", "abc"));
+        assert!(!same_token("abc", "abd"));
+        assert!(!same_token("abc", "abcd"));
+        assert!(!same_token("", "a"));
+    }
+
+    #[test]
+    fn login_redirect_keeps_the_page() {
+        assert_eq!(
+            Redirect::to_login("/a/b?x=1").0,
+            "/login?next=%2Fa%2Fb%3Fx%3D1"
+        );
+    }
+}
