@@ -471,16 +471,6 @@ pub fn set_admin(
     })
 }
 
-/// Change the registration policy (site admins only).
-pub fn set_registration(
-    conn: &Connection,
-    caller: Option<&Caller>,
-    mode: Registration,
-) -> Result<()> {
-    require_account_admin(caller)?;
-    store::settings::set(conn, "registration", mode.as_str())
-}
-
 /// A user's emails and API keys (records only: keys are never readable again), for the
 /// user's own settings page.
 pub fn own_settings(
