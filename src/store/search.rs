@@ -20,12 +20,8 @@ pub fn search(
 ) -> Result<(Vec<Repository>, i64)> {
     let (viewer, admin) = viewer(caller);
     let Some(fts) = fts else {
-        let total: i64 = conn
-            .prepare_cached(&format!("SELECT count(*) FROM {FROM} WHERE {VISIBLE}"))?
-            .query_row(
-                named_params! {":viewer": viewer, ":viewer_admin": admin},
-                |r| r.get(0),
-            )?;
+        // Counted from the public counter and the viewer's own grants, not row by row.
+        let total = count_visible(conn, viewer, admin)?;
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM {FROM} WHERE {VISIBLE} ORDER BY r.full_path LIMIT :limit OFFSET :offset"
         ))?;
