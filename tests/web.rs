@@ -392,7 +392,7 @@ fn a_signed_in_user_stars_and_unstars() {
     let resp = bob.post("/alice/app/star", &[("action", "star")]);
     assert_eq!((resp.status, location(&resp)), (303, "/alice/app"));
     let page = bob.get("/alice/app");
-    assert!(page.body.contains("★ 1 stars"));
+    assert!(page.body.contains("★ 1 star<"));
     assert!(page.body.contains("aria-pressed=\"true\""));
     bob.post("/alice/app/star", &[("action", "unstar")]);
     assert!(bob.get("/alice/app").body.contains("★ 0 stars"));

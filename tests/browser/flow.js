@@ -110,7 +110,7 @@ async function main() {
     await page.goto(base + `/${user}/xss-demo`);
     await Promise.all([page.waitForURL(base + `/${user}/xss-demo`), page.click("#star-button")]);
     await page.waitForLoadState("load");
-    check((await page.textContent("#star-count")).includes("1 stars"), "starred");
+    check((await page.textContent("#star-count")).includes("1 star"), "starred");
     check((await page.getAttribute("#star-button", "aria-pressed")) === "true", "star toggle pressed");
 
     // Theme toggle (progressive enhancement).
