@@ -7,7 +7,12 @@
 //! on every pooled connection, whatever code made it. SQLite's hook takes a plain function,
 //! so the count is process-wide: a commit to one store also expires another store's entries,
 //! which costs a re-read, never a stale answer. Commits by other processes (the `berth admin`
-//! commands) are not seen; entries also expire after [`TTL`], which bounds that staleness.
+//! commands, none of which changes what is cached today) are not seen; entries also expire
+//! after [`TTL`], which bounds that staleness.
+//!
+//! Concurrent misses of one key take turns ([`Memo::gate`]): the first reads, the others
+//! find its result, so a burst of identical requests on a cold or expired entry costs one
+//! read, not one per request.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -19,7 +24,7 @@ use std::time::{Duration, Instant};
 use rusqlite::hooks::{CheckpointMode, Wal};
 
 /// How long an entry may live even when no commit is seen.
-pub const TTL: Duration = Duration::from_secs(2);
+pub const TTL: Duration = Duration::from_secs(30);
 
 /// Entries above which the cache is emptied.
 const LIMIT: usize = 10_000;
@@ -51,9 +56,13 @@ struct Entry {
     value: Arc<dyn Any + Send + Sync>,
 }
 
+/// One turn at reading a key.
+pub type Gate = Arc<tokio::sync::Mutex<()>>;
+
 #[derive(Default)]
 pub struct Memo {
     entries: Mutex<HashMap<String, Entry>>,
+    gates: Mutex<HashMap<String, Gate>>,
 }
 
 impl Memo {
@@ -65,6 +74,21 @@ impl Memo {
             return None;
         }
         e.value.clone().downcast::<T>().ok()
+    }
+
+    /// The gate of `key`: hold its lock while reading the key on a miss.
+    pub fn gate(&self, key: &str) -> Gate {
+        let mut gates = self.gates.lock().unwrap_or_else(|p| p.into_inner());
+        gates.entry(key.to_owned()).or_default().clone()
+    }
+
+    /// Give a gate back; the last holder removes it.
+    pub fn release(&self, key: &str, gate: Gate) {
+        let mut gates = self.gates.lock().unwrap_or_else(|p| p.into_inner());
+        // The map's reference and ours: nobody else is waiting.
+        if Arc::strong_count(&gate) <= 2 {
+            gates.remove(key);
+        }
     }
 
     /// Keep `value`, read when `seen` commits had happened.

@@ -110,11 +110,24 @@ impl Store {
         if let Some(hit) = self.memo.get::<T>(&key) {
             return Ok(hit);
         }
-        // Counted before reading: a commit during the read leaves the entry already stale.
-        let seen = memo::commits();
-        let value = std::sync::Arc::new(self.run(f).await?);
-        self.memo.put(key, seen, value.clone());
-        Ok(value)
+        let gate = self.memo.gate(&key);
+        let turn = gate.lock().await;
+        // Whoever held the gate before may have read it meanwhile.
+        let result = match self.memo.get::<T>(&key) {
+            Some(hit) => Ok(hit),
+            None => {
+                // Counted before reading: a commit during the read leaves the entry stale.
+                let seen = memo::commits();
+                self.run(f).await.map(|value| {
+                    let value = std::sync::Arc::new(value);
+                    self.memo.put(key.clone(), seen, value.clone());
+                    value
+                })
+            }
+        };
+        drop(turn);
+        self.memo.release(&key, gate);
+        result
     }
 }
 
@@ -279,6 +292,48 @@ mod tests {
             .unwrap();
         let after = read(&store);
         assert_eq!((*first, *after), (*first, *first + 1));
+    }
+
+    #[test]
+    fn concurrent_misses_of_one_key_read_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut quiet_bursts = 0;
+        for round in 0..50 {
+            let reads = std::sync::Arc::new(AtomicUsize::new(0));
+            let before = memo::commits();
+            let key = format!("burst-{round}");
+            actix_web::rt::System::new().block_on(async {
+                let burst = (0..8).map(|_| {
+                    let (store, reads, key) = (store.clone(), reads.clone(), key.clone());
+                    async move {
+                        store
+                            .cached(key, move |_| {
+                                reads.fetch_add(1, Ordering::SeqCst);
+                                std::thread::sleep(std::time::Duration::from_millis(20));
+                                Ok(1_u8)
+                            })
+                            .await
+                            .unwrap()
+                    }
+                });
+                futures_util::future::join_all(burst).await;
+            });
+            // Another test's commit may expire the entry mid-burst; judge quiet bursts only.
+            if memo::commits() == before {
+                assert_eq!(
+                    reads.load(Ordering::SeqCst),
+                    1,
+                    "eight concurrent misses, one read"
+                );
+                quiet_bursts += 1;
+                if quiet_bursts == 3 {
+                    break;
+                }
+            }
+        }
+        assert!(quiet_bursts > 0, "no burst ran without a commit elsewhere");
     }
 
     #[test]
