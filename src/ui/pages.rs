@@ -128,9 +128,13 @@ pub async fn explore(
     let page_no = parse_page(query.page.as_deref());
     let caller = visitor.caller();
     let q2 = q.clone();
-    let (found, namespaces) = state
+    let key = format!(
+        "explore|{}|{sort}|{page_no}|{q}",
+        crate::api::viewer_key(caller.as_ref())
+    );
+    let data = state
         .store
-        .run(move |c| {
+        .cached(key, move |c| {
             let found = search::explore(
                 c,
                 caller.as_ref(),
@@ -143,6 +147,7 @@ pub async fn explore(
             Ok((found, namespaces))
         })
         .await?;
+    let (found, namespaces) = &*data;
     let pages = found.num_pages();
     let t = ExplorePage {
         chrome: Chrome::new(&visitor, "Explore"),
@@ -153,10 +158,10 @@ pub async fn explore(
         searching,
         sorts: SORTS,
         total: found.total,
-        repos: found.results.into_iter().map(RepoRow::from).collect(),
+        repos: found.results.iter().cloned().map(RepoRow::from).collect(),
         page: page_no,
         pages,
-        namespaces,
+        namespaces: namespaces.clone(),
     };
     page(&visitor, &t)
 }
