@@ -128,6 +128,8 @@ pub struct Authenticator {
     cache_salt: [u8; 32],
     cache_ttl: Duration,
     throttle: Mutex<HashMap<(String, Option<IpAddr>), Failures>>,
+    /// Entries in `throttle`, so the common case (no recent failures) takes no lock.
+    throttle_len: std::sync::atomic::AtomicUsize,
     max_failures: u32,
     window: Duration,
     bcrypt_slots: Semaphore,
@@ -148,6 +150,7 @@ impl Authenticator {
             cache_salt: salt,
             cache_ttl: Duration::from_secs(cfg.credential_cache_secs),
             throttle: Mutex::new(HashMap::new()),
+            throttle_len: std::sync::atomic::AtomicUsize::new(0),
             max_failures: cfg.login_max_failures.max(1),
             window: Duration::from_secs(cfg.login_window_secs.max(1)),
             bcrypt_slots: Semaphore::new(cfg.bcrypt_concurrency.max(1)),
@@ -402,6 +405,9 @@ impl Authenticator {
     }
 
     fn check_throttle(&self, key: &(String, Option<IpAddr>)) -> Result<()> {
+        if self.throttle_len.load(Ordering::Acquire) == 0 {
+            return Ok(());
+        }
         let table = self.throttle.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(until) = table.get(key).and_then(|f| f.locked_until) {
             let now = Instant::now();
@@ -435,11 +441,16 @@ impl Authenticator {
         if f.count >= self.max_failures {
             f.locked_until = Some(now + self.window);
         }
+        self.throttle_len.store(table.len(), Ordering::Release);
     }
 
     fn clear_failures(&self, key: &(String, Option<IpAddr>)) {
+        if self.throttle_len.load(Ordering::Acquire) == 0 {
+            return;
+        }
         let mut table = self.throttle.lock().unwrap_or_else(|p| p.into_inner());
         table.remove(key);
+        self.throttle_len.store(table.len(), Ordering::Release);
     }
 
     /// Accounts currently locked out (for metrics).
