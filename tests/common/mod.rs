@@ -2,6 +2,8 @@
 //! 127.0.0.1 with a fresh store, talk to it over HTTP, and seed it.
 #![allow(dead_code)]
 
+pub mod routes;
+
 use std::net::SocketAddr;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
