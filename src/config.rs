@@ -71,6 +71,12 @@ pub struct AdminArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
+    /// Copy the store (while it serves) to FILE and its secrets key to FILE.key: one
+    /// consistent snapshot, verified, written under a temporary name and renamed into place.
+    Backup { file: PathBuf },
+    /// Restore a backup made by `backup` (FILE and FILE.key) into the data folder, which must
+    /// be empty or absent.
+    Restore { file: PathBuf },
     /// Give USER a new random password and print it.
     ResetPassword { user: String },
     /// Re-encrypt every stored registry credential under a new secrets key, in one

@@ -143,6 +143,12 @@ impl Error {
         )
     }
 
+    /// A failure of an operator command (`berth admin ...`), with its full cause: the CLI
+    /// prints it. Never answered over HTTP, where causes stay in the log.
+    pub fn operator(message: impl Into<Cow<'static, str>>) -> Self {
+        Error::new(StatusCode::INTERNAL_SERVER_ERROR, "OPERATOR", message)
+    }
+
     pub fn with_bare(mut self) -> Self {
         self.bare = true;
         self

@@ -8,6 +8,7 @@ pub mod config;
 pub mod core;
 pub mod error;
 pub mod markdown;
+pub mod ops;
 pub mod secrets;
 pub mod store;
 pub mod ui;

@@ -48,8 +48,62 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     })
 }
 
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// Progress lines on standard error: `backup: 42% (120.0 of 286.0 MiB)`.
+fn progress(verb: &'static str) -> impl Fn(u64, u64) + Sync {
+    move |done, total| {
+        let pct = (done * 100).checked_div(total).unwrap_or(100);
+        eprintln!("{verb}: {pct}% ({:.1} of {:.1} MiB)", mib(done), mib(total));
+    }
+}
+
 fn admin(args: AdminArgs) -> Result<(), String> {
     let config = Config::from_store_args(&args.store);
+    // These two read or write the data folder as files; they must not create a store.
+    match &args.command {
+        AdminCommand::Backup { file } => {
+            let report = berth::ops::backup::backup(
+                &config.data_dir,
+                file,
+                berth::ops::backup::PROGRESS_EVERY,
+                &progress("backup"),
+            )
+            .map_err(|e| e.message.to_string())?;
+            let s = &report.summary;
+            println!(
+                "backup: wrote {} ({:.1} MiB, integrity ok: {} accounts, {} repositories, {} tags, {} external repositories){}",
+                file.display(),
+                mib(report.bytes),
+                s.accounts,
+                s.repositories,
+                s.tags,
+                s.external_repositories,
+                match &report.key_file {
+                    Some(k) => format!(" and its secrets key {}", k.display()),
+                    None => String::new(),
+                }
+            );
+            return Ok(());
+        }
+        AdminCommand::Restore { file } => {
+            let s = berth::ops::backup::restore(file, &config.data_dir, &progress("restore"))
+                .map_err(|e| e.message.to_string())?;
+            println!(
+                "restore: {} restored into {} ({} accounts, {} repositories, {} tags, {} external repositories); start Berth on it",
+                file.display(),
+                config.data_dir.display(),
+                s.accounts,
+                s.repositories,
+                s.tags,
+                s.external_repositories
+            );
+            return Ok(());
+        }
+        _ => {}
+    }
     let store = berth::store::Store::open(&config.data_dir).map_err(|e| e.message.to_string())?;
     let mut conn = store.conn().map_err(|e| e.message.to_string())?;
     match args.command {
@@ -76,6 +130,7 @@ fn admin(args: AdminArgs) -> Result<(), String> {
             core::settings::set_registration(&conn, mode).map_err(|e| e.message.to_string())?;
             println!("registration is {}", mode.as_str());
         }
+        AdminCommand::Backup { .. } | AdminCommand::Restore { .. } => {}
         AdminCommand::RotateKey => {
             let keyring = berth::secrets::Keyring::open(&config.data_dir, &conn);
             let (count, key_id) = keyring

@@ -444,6 +444,11 @@ pub fn external_repository_context(namespace_id: i64, name: &str) -> Vec<u8> {
     c
 }
 
+/// The id of the key a key file's content holds, or `None` when it holds no key.
+pub fn key_id_of(text: &str) -> Option<String> {
+    SecretKey::parse(text).ok().map(|k| k.id)
+}
+
 fn warn_if_exposed(path: &Path) {
     if let Ok(meta) = fs::metadata(path) {
         if meta.permissions().mode() & 0o077 != 0 {

@@ -4,93 +4,13 @@ mod common;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{basic, Resp};
-
-const BIN: &str = env!("CARGO_BIN_EXE_berth");
-
-struct Running {
-    child: Child,
-    base: String,
-    log: PathBuf,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn get(url: &str, auth: Option<&str>) -> Option<Resp> {
-    let mut req = ureq::get(url).timeout(Duration::from_secs(60));
-    if let Some(a) = auth {
-        req = req.set("Authorization", a);
-    }
-    let resp = match req.call() {
-        Ok(r) => r,
-        Err(ureq::Error::Status(_, r)) => r,
-        Err(_) => return None,
-    };
-    let status = resp.status();
-    Some(Resp {
-        status,
-        headers: vec![],
-        body: resp.into_string().unwrap_or_default(),
-    })
-}
-
-/// Start `berth` (no subcommand: it serves) on a fresh port and wait for /healthz. The child
-/// is returned to the caller, who waits for it in [`terminate`].
-#[allow(clippy::zombie_processes)]
-fn start(data: &Path, envs: &[(&str, &str)]) -> Running {
-    let port = free_port();
-    let log = data.with_extension(format!("{port}.log"));
-    fs::create_dir_all(data.parent().unwrap()).unwrap();
-    let mut cmd = Command::new(BIN);
-    cmd.env_remove("BERTH_ADMIN_PASSWORD")
-        .env("BERTH_DATA_DIR", data)
-        .env("BERTH_LISTEN", format!("127.0.0.1:{port}"))
-        .env("BERTH_BCRYPT_COST", "4")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(fs::File::create(&log).unwrap());
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("spawn berth");
-    let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if get(&format!("{base}/healthz"), None).is_some_and(|r| r.status == 200) {
-            return Running { child, base, log };
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!(
-        "berth did not come up: {}",
-        fs::read_to_string(&log).unwrap_or_default()
-    );
-}
-
-fn terminate(mut r: Running) -> (i32, String) {
-    Command::new("kill")
-        .arg("-TERM")
-        .arg(r.child.id().to_string())
-        .status()
-        .unwrap();
-    let status = r.child.wait().unwrap();
-    (
-        status.code().unwrap_or(-1),
-        fs::read_to_string(&r.log).unwrap_or_default(),
-    )
-}
+use common::basic;
+use common::process::{free_port, get, start, terminate, BIN};
 
 fn logged_password(log: &str) -> Option<String> {
     let rest = log.split("with the random password ").nth(1)?;
@@ -327,4 +247,211 @@ fn admin_set_registration_changes_who_may_sign_up() {
         .output()
         .unwrap();
     assert!(!bad.status.success());
+}
+
+fn post_json(url: &str, auth: &str, body: &serde_json::Value) -> Option<u16> {
+    match ureq::post(url)
+        .timeout(Duration::from_secs(30))
+        .set("Authorization", auth)
+        .send_json(body.clone())
+    {
+        Ok(r) => Some(r.status()),
+        Err(ureq::Error::Status(code, _)) => Some(code),
+        Err(_) => None,
+    }
+}
+
+fn stdout_of(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "berth admin failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Names of the repositories `GET /api/v0/repositories/admin` lists on `base`.
+fn dtr_repo_names(base: &str, auth: &str) -> std::collections::BTreeSet<String> {
+    let r = get(
+        &format!("{base}/api/v0/repositories/admin?limit=1000000"),
+        Some(auth),
+    )
+    .unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    v["repositories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn backup_of_a_live_store_under_writes_restores_every_acknowledged_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let run = start(&data, &[("BERTH_ADMIN_PASSWORD", "admin-password")]);
+    let auth = basic("admin", "admin-password");
+    let base = run.base.clone();
+    // A stored registry credential: the backup must carry the key that opens it.
+    let cloud = post_json(
+        &format!("{base}/api/repo/v1/repository/"),
+        &auth,
+        &serde_json::json!({"name": "registry.local/admin/app", "username": "robot", "password": "s3cret-pw"}),
+    );
+    assert_eq!(cloud, Some(201));
+
+    // A writer creates repositories without pause while backups are taken.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let writer = {
+        let (stop, acked, base, auth) = (stop.clone(), acked.clone(), base.clone(), auth.clone());
+        std::thread::spawn(move || {
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let name = format!("repo-{i}");
+                let body = serde_json::json!({"name": name, "shortDescription": "x", "visibility": "public"});
+                if post_json(&format!("{base}/api/v0/repositories/admin"), &auth, &body)
+                    == Some(201)
+                {
+                    acked.lock().unwrap().push(name);
+                }
+                i += 1;
+            }
+        })
+    };
+    let backup = dir.path().join("backups").join("berth.db");
+    fs::create_dir_all(backup.parent().unwrap()).unwrap();
+    let mut rounds = Vec::new();
+    for _ in 0..3 {
+        std::thread::sleep(Duration::from_millis(300));
+        let before: Vec<String> = acked.lock().unwrap().clone();
+        let out = stdout_of(&common::process::admin(
+            &data,
+            &["backup", backup.to_str().unwrap()],
+        ));
+        assert!(out.contains("integrity ok"), "{out}");
+        assert!(
+            out.contains("berth.db.key"),
+            "the key is written beside: {out}"
+        );
+        rounds.push((before, fs::read(&backup).unwrap()));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+    assert!(
+        acked.lock().unwrap().len() > rounds[0].0.len(),
+        "writes went on during the backups"
+    );
+    // Only the backup and its key: no temporary file left beside them.
+    let mut left: Vec<String> = fs::read_dir(backup.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["berth.db", "berth.db.key"]);
+    assert_eq!(
+        fs::metadata(&backup).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(terminate(run).0, 0);
+
+    // Each backup restores into an empty folder, and holds every write acknowledged before
+    // it began.
+    for (n, (before, bytes)) in rounds.iter().enumerate() {
+        let file = dir.path().join(format!("round-{n}.db"));
+        fs::write(&file, bytes).unwrap();
+        fs::copy(
+            backup.with_extension("db.key"),
+            dir.path().join(format!("round-{n}.db.key")),
+        )
+        .unwrap();
+        let restored = dir.path().join(format!("restored-{n}"));
+        let out = stdout_of(&common::process::admin(
+            &restored,
+            &["restore", file.to_str().unwrap()],
+        ));
+        assert!(out.contains("restored into"), "{out}");
+        let run = start(&restored, &[]);
+        let names = dtr_repo_names(&run.base, &auth);
+        let missing: Vec<_> = before.iter().filter(|n| !names.contains(*n)).collect();
+        assert!(missing.is_empty(), "round {n} lost {missing:?}");
+        let c = get(
+            &format!(
+                "{}/api/repo/v1/repository/registry.local/admin/app/",
+                run.base
+            ),
+            Some(&auth),
+        )
+        .unwrap();
+        assert_eq!(c.status, 200, "{}", c.body);
+        assert_eq!(terminate(run).0, 0);
+        // The restored key opens the restored credentials: rotation decrypts every one.
+        let rotated = stdout_of(&common::process::admin(&restored, &["rotate-key"]));
+        assert!(rotated.starts_with("re-encrypted 1 secret"), "{rotated}");
+    }
+}
+
+#[test]
+fn restore_refuses_a_used_folder_a_missing_key_and_a_damaged_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let run = start(&data, &[("BERTH_ADMIN_PASSWORD", "admin-password")]);
+    let auth = basic("admin", "admin-password");
+    let cloud = post_json(
+        &format!("{}/api/repo/v1/repository/", run.base),
+        &auth,
+        &serde_json::json!({"name": "registry.local/admin/app", "username": "robot", "password": "s3cret-pw"}),
+    );
+    assert_eq!(cloud, Some(201));
+    assert_eq!(terminate(run).0, 0);
+    let file = dir.path().join("b.db");
+    stdout_of(&common::process::admin(
+        &data,
+        &["backup", file.to_str().unwrap()],
+    ));
+    let fails = |target: &Path, file: &Path, why: &str| {
+        let out = common::process::admin(target, &["restore", file.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!out.status.success() && err.contains(why), "{why}: {err}");
+    };
+    // Into the live folder: refused, and the folder is untouched.
+    let before = fs::read(data.join("berth.db")).unwrap();
+    fails(&data, &file, "is not empty");
+    assert_eq!(fs::read(data.join("berth.db")).unwrap(), before);
+    // Without its key, credentials could never be opened again.
+    let keyless = dir.path().join("keyless.db");
+    fs::copy(&file, &keyless).unwrap();
+    fails(&dir.path().join("r1"), &keyless, "is missing");
+    // With another store's key.
+    fs::write(
+        dir.path().join("keyless.db.key"),
+        format!("{}\n", "ab".repeat(32)),
+    )
+    .unwrap();
+    fails(&dir.path().join("r2"), &keyless, "sealed with key");
+    // A damaged copy.
+    let mut bytes = fs::read(&file).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid..mid + 4096].fill(0x5a);
+    let damaged = dir.path().join("damaged.db");
+    fs::write(&damaged, &bytes).unwrap();
+    fs::copy(
+        dir.path().join("b.db.key"),
+        dir.path().join("damaged.db.key"),
+    )
+    .unwrap();
+    fails(&dir.path().join("r3"), &damaged, "");
+    for r in ["r1", "r2", "r3"] {
+        let p = dir.path().join(r);
+        assert!(
+            !p.exists() || fs::read_dir(&p).unwrap().next().is_none(),
+            "a refused restore wrote into {r}"
+        );
+    }
+    // Backing up a folder that holds no store creates nothing.
+    let out = common::process::admin(&dir.path().join("nothing"), &["backup", "x.db"]);
+    assert!(!out.status.success());
+    assert!(!dir.path().join("nothing").exists());
 }

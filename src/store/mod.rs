@@ -2,6 +2,7 @@
 //! every connection, an ordered embedded migration runner, and one file per aggregate.
 
 pub mod accounts;
+pub mod backup;
 pub mod catalog;
 pub mod external;
 pub mod grants;

@@ -1,0 +1,3 @@
+//! Operations: what an operator runs and watches — backups, metrics, the access log.
+
+pub mod backup;
