@@ -59,6 +59,10 @@ pub struct ServeArgs {
     /// How long a web UI session lasts after sign-in (seconds).
     #[arg(long, env = "BERTH_SESSION_SECS", default_value_t = 7 * 24 * 3600)]
     pub session_secs: u64,
+    /// Serve Prometheus metrics at http://ADDR/metrics, on this separate listener only
+    /// (e.g. 127.0.0.1:9100). Off by default; never on the public listener.
+    #[arg(long, env = "BERTH_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Args)]

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{from_fn, Logger, NormalizePath};
+use actix_web::middleware::{from_fn, NormalizePath};
 use actix_web::{error::JsonPayloadError, web, App, HttpResponse};
 
 use crate::config::Config;
@@ -36,6 +36,8 @@ pub struct AppState {
     pub auth: auth::Authenticator,
     /// The key that seals stored registry credentials (Cloud external repositories).
     pub secrets: Arc<Keyring>,
+    /// What `/metrics` reports (on the metrics listener only).
+    pub metrics: ops::metrics::Metrics,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
             store,
             auth,
             secrets,
+            metrics: ops::metrics::Metrics::new()?,
         })
     }
 
@@ -126,9 +129,43 @@ pub fn app(
         )
         .wrap(from_fn(error::envelope))
         .wrap(NormalizePath::trim())
-        .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+        .wrap(from_fn(ops::access::observe))
         .configure(configure)
         .default_service(web::to(not_found))
+}
+
+/// The metrics listener's application: `GET /metrics` and nothing else. It shares the
+/// state (and so the counters) of the application [`app`] serves.
+pub fn metrics_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .service(web::resource("/metrics").route(web::get().to(metrics)))
+        .default_service(web::to(|| async {
+            HttpResponse::NotFound()
+                .content_type("text/plain; charset=utf-8")
+                .body("only /metrics is served here\n")
+        }))
+}
+
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    match state.metrics.render(&state) {
+        Ok(text) => HttpResponse::Ok()
+            .content_type(ops::metrics::CONTENT_TYPE)
+            .body(text),
+        Err(_) => HttpResponse::InternalServerError()
+            .content_type("text/plain; charset=utf-8")
+            .body("metrics unavailable\n"),
+    }
 }
 
 /// Every route, dialect by dialect.

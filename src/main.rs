@@ -35,14 +35,33 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     actix_web::rt::System::new().block_on(async move {
-        let server = HttpServer::new(move || berth::app(state.clone()))
+        let app_state = state.clone();
+        let server = HttpServer::new(move || berth::app(app_state.clone()))
             .workers(workers)
             .shutdown_timeout(30)
             .bind(args.listen)
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
         log::info!("Berth listening on http://{}", args.listen);
         // SIGINT and SIGTERM stop accepting, let in-flight requests finish, and return Ok.
-        server.run().await.map_err(|e| e.to_string())?;
+        let main = server.run();
+        let Some(metrics_addr) = args.metrics_listen else {
+            main.await.map_err(|e| e.to_string())?;
+            log::info!("Berth stopped");
+            return Ok(());
+        };
+        let metrics = HttpServer::new(move || berth::metrics_app(state.clone()))
+            .workers(1)
+            .shutdown_timeout(1)
+            .bind(metrics_addr)
+            .map_err(|e| format!("cannot listen on {metrics_addr}: {e}"))?
+            .run();
+        log::info!("metrics on http://{metrics_addr}/metrics");
+        let metrics_handle = metrics.handle();
+        let metrics = actix_web::rt::spawn(metrics);
+        let served = main.await;
+        metrics_handle.stop(true).await;
+        let _ = metrics.await;
+        served.map_err(|e| e.to_string())?;
         log::info!("Berth stopped");
         Ok(())
     })

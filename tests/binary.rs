@@ -455,3 +455,137 @@ fn restore_refuses_a_used_folder_a_missing_key_and_a_damaged_file() {
     assert!(!out.status.success());
     assert!(!dir.path().join("nothing").exists());
 }
+
+/// The `berth::access` lines of a log, parsed.
+fn access_lines(log: &str) -> Vec<serde_json::Value> {
+    log.lines()
+        .filter_map(|l| l.split_once("berth::access] "))
+        .map(|(_, json)| serde_json::from_str(json).expect("an access line is one JSON object"))
+        .collect()
+}
+
+#[test]
+fn every_request_gets_one_access_line_with_its_caller_and_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = start(
+        &dir.path().join("data"),
+        &[("BERTH_ADMIN_PASSWORD", "admin-password-xyz")],
+    );
+    let base = run.base.clone();
+    let auth = basic("admin", "admin-password-xyz");
+    assert_eq!(
+        get(&format!("{base}/api/v0/repositories/admin"), Some(&auth))
+            .unwrap()
+            .status,
+        200
+    );
+    // An API key from the Alauda token login, then used as the Basic password.
+    let token: serde_json::Value = ureq::post(&format!("{base}/v1/generate-api-token"))
+        .send_json(serde_json::json!({"username": "admin", "password": "admin-password-xyz"}))
+        .unwrap()
+        .into_json()
+        .unwrap();
+    let key = token["token"].as_str().unwrap().to_owned();
+    let with_key = basic("admin", &key);
+    assert_eq!(
+        get(&format!("{base}/v1/users"), Some(&with_key))
+            .unwrap()
+            .status,
+        200
+    );
+    // A wrong password, an anonymous miss, a stored credential, a query string.
+    let wrong = basic("admin", "wrong-password-qqq");
+    assert_eq!(
+        get(&format!("{base}/v1/users"), Some(&wrong))
+            .unwrap()
+            .status,
+        401
+    );
+    assert_eq!(
+        get(&format!("{base}/api/v0/repositories/nobody/x"), None)
+            .unwrap()
+            .status,
+        401
+    );
+    let cloud = post_json(
+        &format!("{base}/api/repo/v1/repository/"),
+        &auth,
+        &serde_json::json!({"name": "registry.local/admin/app", "username": "robot", "password": "cloud-secret-www"}),
+    );
+    assert_eq!(cloud, Some(201));
+    assert_eq!(
+        get(&format!("{base}/v1/search?q=needle-in-query"), None)
+            .unwrap()
+            .status,
+        200
+    );
+    let (code, log) = terminate(run);
+    assert_eq!(code, 0);
+
+    // One line per request, besides the start-up polls of /healthz.
+    let lines: Vec<_> = access_lines(&log)
+        .into_iter()
+        .filter(|l| l["path"] != "/healthz")
+        .collect();
+    assert_eq!(lines.len(), 7, "{log}");
+    let line = |path: &str, status: u64| {
+        lines
+            .iter()
+            .find(|l| l["path"] == path && l["status"] == status)
+            .unwrap_or_else(|| panic!("no line for {path} {status}:\n{log}"))
+            .clone()
+    };
+    let dtr = line("/api/v0/repositories/admin", 200);
+    assert_eq!(dtr["method"], "GET");
+    assert_eq!(dtr["route"], "/api/v0/repositories/{namespace}");
+    assert_eq!(dtr["dialect"], "dtr");
+    assert_eq!(
+        (&dtr["caller"], &dtr["via"]),
+        (&serde_json::json!("admin"), &serde_json::json!("password"))
+    );
+    assert_eq!(dtr["peer"], "127.0.0.1");
+    assert!(dtr["ms"].as_f64().unwrap() >= 0.0);
+    let keyed = lines
+        .iter()
+        .find(|l| l["path"] == "/v1/users" && l["status"] == 200)
+        .unwrap();
+    assert_eq!(
+        (&keyed["caller"], &keyed["via"]),
+        (&serde_json::json!("admin"), &serde_json::json!("apikey"))
+    );
+    assert_eq!(line("/v1/users", 401)["caller"], serde_json::Value::Null);
+    let miss = line("/api/v0/repositories/nobody/x", 401);
+    assert_eq!(
+        (&miss["caller"], &miss["dialect"]),
+        (&serde_json::Value::Null, &serde_json::json!("dtr"))
+    );
+    assert_eq!(line("/v1/search", 200)["dialect"], "index");
+    // The path as the client sent it (before the trailing slash is trimmed for routing).
+    let added = line("/api/repo/v1/repository/", 201);
+    assert_eq!(
+        (&added["dialect"], &added["route"]),
+        (
+            &serde_json::json!("cloud"),
+            &serde_json::json!("/api/repo/v1/repository")
+        )
+    );
+    let login = line("/v1/generate-api-token", 200);
+    assert_eq!(
+        (&login["caller"], &login["via"]),
+        (&serde_json::json!("admin"), &serde_json::json!("password"))
+    );
+
+    // No secret anywhere in the log: passwords, the API key, Basic headers, stored
+    // credentials, query strings.
+    for secret in [
+        "admin-password-xyz",
+        key.as_str(),
+        "wrong-password-qqq",
+        "cloud-secret-www",
+        auth.trim_start_matches("Basic "),
+        with_key.trim_start_matches("Basic "),
+        "needle-in-query",
+    ] {
+        assert!(!log.contains(secret), "{secret} is in the log:\n{log}");
+    }
+}

@@ -1731,7 +1731,7 @@ fn a_known_password_appears_in_no_file_log_or_response() {
     assert_not_in_data_dir(&dir, &passwords);
     let log_text = fs::read(&log_path).unwrap();
     assert!(String::from_utf8_lossy(&log_text)
-        .contains("\"PATCH /api/repo/v1/admin/repository/registry.local/team/app/ HTTP/1.1\" 200"));
+        .contains(r#"{"method":"PATCH","path":"/api/repo/v1/admin/repository/registry.local/team/app/","route":"/api/repo/v1/{ns}/repository/{name:.+}","dialect":"cloud","status":200,"#));
     assert_nowhere("the log", &log_text, &all);
     assert_nowhere("the responses", responses.as_bytes(), &all);
 

@@ -14,6 +14,7 @@
 //! | `.../{a}/images`, `.../{a}/auth` | Index library sub-resources |
 //! | `.../{a}/{b}/images`, `.../auth`, `.../tags/{t}`, `.../star` | Index |
 
+use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
@@ -21,6 +22,7 @@ use super::{alauda, index};
 use crate::auth::extract::MaybeUser;
 use crate::core::names::LIBRARY;
 use crate::error::{Error, Result};
+use crate::ops::access::note_served_by;
 use crate::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -115,9 +117,13 @@ async fn put_repository(
     let (ns, name) = p.into_inner();
     match put_body(&body)? {
         PutBody::Images(images) => {
+            note_served_by(&req, INDEX);
             index::repos::create_and_push(state, req, who, ns, name, images).await
         }
-        PutBody::Update(fields) => alauda::repos::update(state, who, ns, name, fields).await,
+        PutBody::Update(fields) => {
+            note_served_by(&req, ALAUDA);
+            alauda::repos::update(state, who, ns, name, fields).await
+        }
     }
 }
 
@@ -155,10 +161,13 @@ async fn delete_repository(
 ) -> Result<HttpResponse> {
     let (ns, name) = p.into_inner();
     if index::token::wanted(&req) {
+        note_served_by(&req, INDEX);
         index::repos::delete_as_index(state, req, who, ns, name).await
     } else if who.has_access_token() {
+        note_served_by(&req, INDEX);
         index::repos::delete_as_registry(state, who, ns, name).await
     } else {
+        note_served_by(&req, ALAUDA);
         alauda::repos::delete(state, who, ns, name).await
     }
 }
@@ -181,13 +190,34 @@ async fn delete_library(
 /// `GET /v1/repositories/{a}/{b}/tags`: `{tag: id}` for an Index access token, else the Alauda list.
 async fn get_tags(
     state: web::Data<AppState>,
+    req: HttpRequest,
     who: MaybeUser,
     p: web::Path<(String, String)>,
 ) -> Result<HttpResponse> {
     let (ns, name) = p.into_inner();
     if who.has_access_token() {
+        note_served_by(&req, INDEX);
         index::tags::list(state, who, ns, name).await
     } else {
+        note_served_by(&req, ALAUDA);
         alauda::repos::tags(state, who, ns, name).await
     }
+}
+
+const INDEX: &str = "index";
+const ALAUDA: &str = "alauda";
+
+/// Which dialect serves `method` on `route` (a pattern of the table above), for metrics and
+/// the access log; `None` where the request decides (the handler notes it then).
+pub fn dialect_of(method: &Method, route: &str) -> Option<&'static str> {
+    let shared = ["/v1/repositories/{a}/{b}", "/v1/repositories/{a}/{b}/tags"];
+    if shared.contains(&route) && (*method != Method::GET || route.ends_with("/tags")) {
+        return None;
+    }
+    let alauda = route.starts_with("/v1/generate-api-token")
+        || route.starts_with("/v1/auth/")
+        || route.starts_with("/v1/regions/")
+        || (route == "/v1/repositories/{a}" && matches!(*method, Method::GET | Method::POST))
+        || (route == "/v1/repositories/{a}/{b}" && *method == Method::GET);
+    Some(if alauda { ALAUDA } else { INDEX })
 }

@@ -11,6 +11,7 @@ use super::Principal;
 use crate::core::policy::Caller;
 use crate::core::tokens::Access;
 use crate::error::Error;
+use crate::ops::access::note_caller;
 use crate::AppState;
 
 /// The caller, if it sent credentials; bad credentials are an error, not anonymity.
@@ -56,12 +57,16 @@ impl FromRequest for MaybeUser {
             .get(AUTHORIZATION)
             .map(|v| v.as_bytes().to_vec());
         let ip = req.peer_addr().map(|a| a.ip());
+        let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| Error::internal("application state missing"))?;
             let principal = state
                 .auth
                 .authenticate(&state.store, header.as_deref(), ip)
                 .await?;
+            if let Some(p) = &principal {
+                note_caller(&req, &p.user.name, p.via.label());
+            }
             Ok(MaybeUser(principal))
         })
     }

@@ -43,6 +43,18 @@ pub enum Via {
     Session,
 }
 
+impl Via {
+    /// How the caller proved who it is, for the access log.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Via::Password => "password",
+            Via::ApiKey { .. } => "apikey",
+            Via::AccessToken(_) => "token",
+            Via::Session => "session",
+        }
+    }
+}
+
 /// An authenticated, active user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
@@ -140,6 +152,12 @@ pub struct Authenticator {
     pub bcrypt_runs: AtomicU64,
     /// bcrypt verifications waiting for a slot right now.
     pub bcrypt_waiting: AtomicU64,
+    /// How many bcrypt verifications may run at once.
+    bcrypt_concurrency: usize,
+    /// Logins refused for a wrong password or an unknown account (metrics).
+    pub login_failures: AtomicU64,
+    /// Logins refused because their account and address were throttled (metrics).
+    pub throttled_refusals: AtomicU64,
 }
 
 impl Authenticator {
@@ -161,6 +179,9 @@ impl Authenticator {
             )?,
             bcrypt_runs: AtomicU64::new(0),
             bcrypt_waiting: AtomicU64::new(0),
+            bcrypt_concurrency: cfg.bcrypt_concurrency.max(1),
+            login_failures: AtomicU64::new(0),
+            throttled_refusals: AtomicU64::new(0),
         })
     }
 
@@ -412,6 +433,7 @@ impl Authenticator {
         if let Some(until) = table.get(key).and_then(|f| f.locked_until) {
             let now = Instant::now();
             if until > now {
+                self.throttled_refusals.fetch_add(1, Ordering::Relaxed);
                 return Err(Error::too_many_attempts((until - now).as_secs() + 1));
             }
         }
@@ -419,6 +441,7 @@ impl Authenticator {
     }
 
     fn record_failure(&self, key: (String, Option<IpAddr>)) {
+        self.login_failures.fetch_add(1, Ordering::Relaxed);
         let mut table = self.throttle.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         if table.len() >= TABLE_LIMIT {
@@ -451,6 +474,12 @@ impl Authenticator {
         let mut table = self.throttle.lock().unwrap_or_else(|p| p.into_inner());
         table.remove(key);
         self.throttle_len.store(table.len(), Ordering::Release);
+    }
+
+    /// bcrypt verifications running now (for metrics).
+    pub fn bcrypt_running(&self) -> usize {
+        self.bcrypt_concurrency
+            .saturating_sub(self.bcrypt_slots.available_permits())
     }
 
     /// Accounts currently locked out (for metrics).

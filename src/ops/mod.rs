@@ -1,3 +1,5 @@
 //! Operations: what an operator runs and watches — backups, metrics, the access log.
 
+pub mod access;
 pub mod backup;
+pub mod metrics;

@@ -40,6 +40,14 @@ const PRAGMAS: &str = "PRAGMA foreign_keys = ON;
      PRAGMA busy_timeout = 5000;
      PRAGMA synchronous = FULL;";
 
+/// Connections open, idle and allowed in the store's pool.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolState {
+    pub connections: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 #[derive(Clone)]
 pub struct Store {
     pool: Pool<SqliteConnectionManager>,
@@ -73,6 +81,16 @@ impl Store {
         let mut conn = store.conn()?;
         migrate(&mut conn)?;
         Ok(store)
+    }
+
+    /// How the connection pool is used right now (for metrics).
+    pub fn pool_state(&self) -> PoolState {
+        let s = self.pool.state();
+        PoolState {
+            connections: s.connections,
+            idle: s.idle_connections,
+            max: self.pool.max_size(),
+        }
     }
 
     pub fn path(&self) -> &Path {

@@ -112,6 +112,7 @@ pub async fn login(
     });
     match result {
         Ok(principal) => {
+            crate::ops::access::note_caller(&req, &principal.user.name, "password");
             signed_in_response(&state, principal.user.id, visitor.session_id.clone(), &next).await
         }
         Err(e) if e.status.is_client_error() => {

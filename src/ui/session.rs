@@ -123,6 +123,7 @@ impl FromRequest for Visitor {
             .cookie(CSRF_COOKIE)
             .map(|c| c.value().to_owned())
             .filter(|v| well_formed(v));
+        let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| Error::internal("application state missing"))?;
             let secure = state.config.secure_cookies;
@@ -133,6 +134,7 @@ impl FromRequest for Visitor {
                     .run(move |c| sessions::resolve(c, &lookup))
                     .await?;
                 if let Some((user, csrf)) = found {
+                    crate::ops::access::note_caller(&req, &user.name, "session");
                     return Ok(Visitor {
                         user: Some(user),
                         csrf,

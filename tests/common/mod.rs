@@ -26,6 +26,8 @@ pub const PASSWORD: &str = "password-123";
 
 pub struct TestApp {
     pub base: String,
+    /// The metrics listener (`--metrics-listen`): `{metrics_base}/metrics`.
+    pub metrics_base: String,
     pub addr: SocketAddr,
     pub state: web::Data<AppState>,
     handle: ServerHandle,
@@ -48,6 +50,7 @@ impl TestApp {
         let state = web::Data::new(AppState::open(cfg).expect("open app state"));
         let (tx, rx) = mpsc::channel();
         let st = state.clone();
+        let st_metrics = state.clone();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 let server = HttpServer::new(move || berth::app(st.clone()))
@@ -58,15 +61,29 @@ impl TestApp {
                     .expect("bind");
                 let addr = server.addrs()[0];
                 let server = server.run();
-                tx.send((addr, server.handle())).expect("send addr");
+                let st = st_metrics;
+                let metrics = HttpServer::new(move || berth::metrics_app(st.clone()))
+                    .workers(1)
+                    .disable_signals()
+                    .shutdown_timeout(1)
+                    .bind("127.0.0.1:0")
+                    .expect("bind metrics");
+                let metrics_addr = metrics.addrs()[0];
+                let metrics = metrics.run();
+                let metrics_handle = metrics.handle();
+                actix_web::rt::spawn(metrics);
+                tx.send((addr, metrics_addr, server.handle()))
+                    .expect("send addr");
                 let _ = server.await;
+                metrics_handle.stop(false).await;
             })
         });
-        let (addr, handle) = rx
+        let (addr, metrics_addr, handle) = rx
             .recv_timeout(Duration::from_secs(30))
             .expect("server start");
         TestApp {
             base: format!("http://{addr}"),
+            metrics_base: format!("http://{metrics_addr}"),
             addr,
             state,
             handle,

@@ -41,6 +41,9 @@ use Dialect::*;
 
 pub const ROUTES: &[Route] = &[
     r("GET", "/healthz", Generic),
+    // Declared by `berth::metrics_app`, served on the metrics listener only: the public
+    // listener answers it 404.
+    r("GET", "/metrics", Generic),
     // DTR 1.3 (/api/v0)
     r("GET", "/api/v0/accounts", Dtr),
     r("POST", "/api/v0/accounts", Dtr),

@@ -34,6 +34,7 @@ pub async fn generate_api_token(
         .auth
         .login(&state.store, username, password, ip)
         .await?;
+    crate::ops::access::note_caller(&req, &principal.user.name, principal.via.label());
     let user_id = principal.user.id;
     let key = state
         .store
