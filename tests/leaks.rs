@@ -12,10 +12,11 @@
 //!    organizations, and the web forms that only administrators get.
 //! 2. **Private = missing.** Each private thing has a missing twin whose name has the same
 //!    length. For a caller who may not read it, the answer about the private one must equal
-//!    the answer about the missing one (status, every header but `Date`, body), once the
-//!    twin's name is replaced by the private name (random values such as CSRF tokens and
-//!    token signatures are masked on both sides).
-//! 3. **Writes.** The store is read before and after every request; whatever changed must be
+//!    the answer about the missing one (status, every header but `Date` and `Connection`,
+//!    body), once the twin's name is replaced by the private name (random values such as
+//!    CSRF tokens and token signatures are masked on both sides).
+//! 3. **Writes.** The store is read again after every request that committed anything
+//!    (SQLite's `data_version`, watched on a connection of its own); whatever changed must be
 //!    something that caller may change (its own keys, sessions, emails, stars and pull counts
 //!    of what it may read, read tokens for what it may read, new inactive sign-ups).
 //!
@@ -38,7 +39,16 @@
 //! - an inactive user (who, while active, had grants, a namespace with a private repository
 //!   and an external repository, an API key, an access token and a web session): nothing.
 //!
-//! `cargo test --test leaks -- --nocapture` prints `leaks: N probes, M leaks` and the figures.
+//! Before the callers, a site admin sends every GET of the same route and target (unchecked),
+//! so that an answer cached for the wrong viewer (the JSON listings and Explore go through the
+//! commit-invalidated cache) would be a privileged one and show up as a leak. Positive
+//! controls: every marker that some caller may see must have reached that caller at least
+//! once, or the probes did not reach the content and the absence of leaks would mean nothing.
+//!
+//! `cargo test --test leaks -- --nocapture` prints `leaks: N probes, M leaks` and the figures;
+//! `LEAKS_DUMP=file` also writes every probe with its status to `file`.
+//! Leak lines start with `MARKER`, `LISTING`, `PRIVATE≠MISSING`, `WRITE`, `INACTIVE`,
+//! `CONTROL` or `5XX`, followed by the request, the target and the caller.
 
 mod common;
 
