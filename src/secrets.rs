@@ -110,7 +110,7 @@ impl SecretKey {
         Ok(SecretKey::from_bytes(bytes))
     }
 
-    fn file_content(&self) -> Zeroizing<String> {
+    pub(crate) fn file_content(&self) -> Zeroizing<String> {
         Zeroizing::new(format!("{}\n", hex::encode(self.bytes.as_slice())))
     }
 

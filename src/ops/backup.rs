@@ -323,3 +323,63 @@ fn copy_private(from: &Path, to: &Path, progress: Progress<'_>) -> Result<()> {
     progress(done, total);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    fn store_with_data(dir: &Path) -> PathBuf {
+        let data = dir.join("data");
+        let store = crate::store::Store::open(&data).unwrap();
+        let mut conn = store.conn().unwrap();
+        crate::core::accounts::bootstrap(&mut conn, Some("a-long-password"), 4).unwrap();
+        data
+    }
+
+    #[test]
+    fn progress_is_reported_while_copying_and_ends_at_the_total() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = store_with_data(dir.path());
+        let seen = Mutex::new(Vec::new());
+        let record = |done: u64, total: u64| seen.lock().unwrap().push((done, total));
+        let target = dir.path().join("b.db");
+        let written = backup(&data, &target, Duration::from_millis(1), &record).unwrap();
+        let seen = seen.into_inner().unwrap();
+        assert_eq!(seen.last(), Some(&(written.bytes, written.bytes)));
+        assert!(seen.iter().all(|(d, t)| d <= t), "{seen:?}");
+        assert_eq!(written.summary.accounts, 2);
+        // No secrets stored yet, and no key file: nothing to copy.
+        assert!(written.key_file.is_none());
+        let restored = dir.path().join("restored");
+        let summary = restore(&target, &restored, &|_, _| {}).unwrap();
+        assert_eq!(summary, written.summary);
+        assert!(restored.join(DB_FILE).is_file());
+    }
+
+    #[test]
+    fn the_key_must_match_the_ids_the_copied_credentials_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = secrets::SecretKey::generate();
+        let other = secrets::SecretKey::generate();
+        let text = |k: &secrets::SecretKey| k.file_content().to_string();
+        // No key file and no sealed credential: nothing to copy.
+        assert_eq!(matching_key(dir.path(), &[]).unwrap(), None);
+        // Sealed credentials but no key file.
+        let ids = [key.id().to_owned()];
+        let e = matching_key(dir.path(), &ids).unwrap_err();
+        assert!(e.message.contains("is missing"), "{}", e.message);
+        // The wrong key.
+        fs::write(dir.path().join(KEY_FILE), text(&other)).unwrap();
+        let e = matching_key(dir.path(), &ids).unwrap_err();
+        assert!(e.message.contains("does not match"), "{}", e.message);
+        // A rotation that committed but has not renamed its `.new` key yet.
+        fs::write(dir.path().join(NEW_KEY_FILE), text(&key)).unwrap();
+        assert_eq!(matching_key(dir.path(), &ids).unwrap(), Some(text(&key)));
+        // The current key.
+        fs::write(dir.path().join(KEY_FILE), text(&key)).unwrap();
+        fs::remove_file(dir.path().join(NEW_KEY_FILE)).unwrap();
+        assert_eq!(matching_key(dir.path(), &ids).unwrap(), Some(text(&key)));
+    }
+}
