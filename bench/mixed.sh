@@ -21,11 +21,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-if ! command -v wrk >/dev/null 2>&1; then
-  echo "installing wrk (Debian package)" >&2
-  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null
-  else sudo apt-get update -qq && sudo apt-get install -y -qq wrk >/dev/null; fi
-fi
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+need_wrk
 
 cargo build --release --quiet --bin berth --example seed
 bin=target/release/berth
@@ -38,13 +36,7 @@ bench_auth="Basic $(printf 'bench:bench-password' | base64 -w0)"
 admin_auth="Basic $(printf 'admin:bench-admin-pw' | base64 -w0)"
 
 # A fresh copy of the seeded store each run, so writes of earlier runs do not pile up.
-seeded="$out/data-10000"
-stamp=$(sha256sum schema.sql | cut -c1-16)
-if [ "$(cat "$seeded.schema" 2>/dev/null)" != "$stamp" ]; then
-  rm -rf "$seeded"
-  target/release/examples/seed "$seeded" 10000 >/dev/null
-  echo "$stamp" >"$seeded.schema"
-fi
+seeded=$(seeded_store 10000)
 data="$out/mixed-data"
 rm -rf "$data"
 cp -a "$seeded" "$data"

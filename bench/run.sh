@@ -20,15 +20,12 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-if ! command -v wrk >/dev/null 2>&1; then
-  echo "installing wrk (Debian package)" >&2
-  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null
-  else sudo apt-get update -qq && sudo apt-get install -y -qq wrk >/dev/null; fi
-fi
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+need_wrk
 
 cargo build --release --quiet --bin berth --example seed
 bin=target/release/berth
-seed=target/release/examples/seed
 out=bench/out
 mkdir -p "$out"
 port=5099
@@ -89,15 +86,9 @@ to_ms() { # wrk latency like 1.23ms / 850.00us / 1.02s
 }
 
 run_profile() { # repos
-  local repos=$1 data="$out/data-$1"
+  local repos=$1 data
   # A store seeded under another schema is stale: seed it again.
-  local stamp
-  stamp=$(sha256sum schema.sql | cut -c1-16)
-  if [ "$(cat "$data.schema" 2>/dev/null)" != "$stamp" ]; then
-    rm -rf "$data"
-    "$seed" "$data" "$repos" >/dev/null
-    echo "$stamp" >"$data.schema"
-  fi
+  data=$(seeded_store "$repos")
   start_server "$data"
   # Warm the credential cache and the page cache.
   curl -fsS -H "$bench_auth" "$base/v1/users" >/dev/null

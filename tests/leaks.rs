@@ -399,27 +399,15 @@ impl Http {
             Some(b) => req.send_string(b),
             None => req.call(),
         };
-        let resp = match result {
-            Ok(r) => r,
-            Err(ureq::Error::Status(_, r)) => r,
-            Err(e) => panic!("{method} {path}: {e}"),
-        };
-        let status = resp.status();
-        let headers = resp
-            .headers_names()
-            .into_iter()
-            .flat_map(|n| {
-                resp.all(&n)
-                    .into_iter()
-                    .map(|v| (n.to_lowercase(), v.to_owned()))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        let body = resp.into_string().expect("read body");
+        let resp = common::read(result, &format!("{method} {path}"));
         Seen {
-            status,
-            headers,
-            body,
+            status: resp.status,
+            headers: resp
+                .headers
+                .into_iter()
+                .map(|(n, v)| (n.to_lowercase(), v))
+                .collect(),
+            body: resp.body,
         }
     }
 }

@@ -255,28 +255,33 @@ impl Req {
             Some(b) => req.send_string(b),
             None => req.call(),
         };
-        let resp = match result {
-            Ok(r) => r,
-            Err(ureq::Error::Status(_, r)) => r,
-            Err(e) => panic!("{} {}: {e}", self.method, self.url),
-        };
-        let status = resp.status();
-        let headers = resp
-            .headers_names()
-            .into_iter()
-            .flat_map(|n| {
-                resp.all(&n)
-                    .into_iter()
-                    .map(|v| (n.clone(), v.to_owned()))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        let body = resp.into_string().expect("read body");
-        Resp {
-            status,
-            headers,
-            body,
-        }
+        read(result, &format!("{} {}", self.method, self.url))
+    }
+}
+
+/// A ureq result as a [`Resp`], whatever its status; `what` names the request if it failed.
+pub fn read(result: Result<ureq::Response, ureq::Error>, what: &str) -> Resp {
+    let resp = match result {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{what}: {e}"),
+    };
+    let status = resp.status();
+    let headers = resp
+        .headers_names()
+        .into_iter()
+        .flat_map(|n| {
+            resp.all(&n)
+                .into_iter()
+                .map(|v| (n.clone(), v.to_owned()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let body = resp.into_string().expect("read body");
+    Resp {
+        status,
+        headers,
+        body,
     }
 }
 
