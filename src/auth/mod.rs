@@ -249,7 +249,7 @@ impl Authenticator {
         ip: Option<IpAddr>,
         keys: bool,
     ) -> Result<Principal> {
-        let throttle_key = (name.to_lowercase(), ip);
+        let throttle_key = (throttle_name(&name), ip);
         self.check_throttle(&throttle_key)?;
         if keys && secret::looks_like_api_key(&secret) {
             if let Some(p) = self
@@ -493,6 +493,14 @@ impl Authenticator {
     }
 }
 
+/// The name failures are counted under: lower-cased and cut to one character more than the
+/// longest account name. Names that long belong to no account, and the throttle table keeps
+/// every name that failed in the window: uncut, each hostile name (up to a request head,
+/// 128 KiB) would be kept whole.
+fn throttle_name(name: &str) -> String {
+    name.chars().take(65).collect::<String>().to_lowercase()
+}
+
 fn bad_credentials() -> Error {
     Error::unauthorized("invalid username or password")
 }
@@ -630,6 +638,18 @@ mod tests {
         // ... so what the login read must not be remembered.
         a.remember(key, principal(1), seen);
         assert_eq!(a.cached(&key), None);
+    }
+
+    #[test]
+    fn failures_are_counted_under_a_bounded_name() {
+        assert_eq!(throttle_name("Alice"), "alice");
+        let longest = "a".repeat(64);
+        assert_eq!(throttle_name(&longest), longest);
+        assert_eq!(throttle_name(&"B".repeat(100_000)), "b".repeat(65));
+        let a = authenticator();
+        a.record_failure((throttle_name(&"x".repeat(100_000)), None));
+        let table = a.throttle.lock().unwrap();
+        assert!(table.keys().all(|(name, _)| name.len() <= 65 * 4));
     }
 
     #[test]

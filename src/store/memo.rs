@@ -29,6 +29,12 @@ pub const TTL: Duration = Duration::from_secs(30);
 /// Entries above which the cache is emptied.
 const LIMIT: usize = 10_000;
 
+/// Longest key kept. Keys carry request input (search terms, folders, names, the `Host`
+/// header), which may be as long as a request head (128 KiB); a count limit alone would let
+/// 10,000 such keys and their answers (search echoes its term) hold gigabytes. Reads under
+/// longer keys are simply not cached.
+pub const KEY_MAX: usize = 1024;
+
 /// Pages in the WAL above which a commit checkpoints (SQLite's own auto-checkpoint default,
 /// which a WAL hook replaces).
 const CHECKPOINT_PAGES: c_int = 1000;

@@ -120,12 +120,15 @@ impl Store {
 impl Store {
     /// `f`'s result, read through the commit-invalidated cache (see [`memo`]): `key` must
     /// name everything the result depends on (the operation, its arguments, the caller).
-    /// Errors are not kept.
+    /// Errors are not kept, nor results under keys longer than [`memo::KEY_MAX`].
     pub async fn cached<T, F>(&self, key: String, f: F) -> Result<std::sync::Arc<T>>
     where
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
         T: Send + Sync + 'static,
     {
+        if key.len() > memo::KEY_MAX {
+            return self.run(f).await.map(std::sync::Arc::new);
+        }
         if let Some(hit) = self.memo.get::<T>(&key) {
             return Ok(hit);
         }
@@ -270,6 +273,19 @@ mod tests {
             .query_row("PRAGMA busy_timeout", [], |r| r.get(0))
             .unwrap();
         assert_eq!((fk, mode.as_str(), busy), (1, "wal", 5000));
+    }
+
+    #[test]
+    fn reads_under_overlong_keys_are_not_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let key = format!("search|{}", "q".repeat(memo::KEY_MAX));
+        let (first, again) = actix_web::rt::System::new().block_on(async move {
+            let first = store.cached(key.clone(), |_| Ok(1)).await.unwrap();
+            let again = store.cached(key, |_| Ok(1)).await.unwrap();
+            (first, again)
+        });
+        assert!(!std::sync::Arc::ptr_eq(&first, &again));
     }
 
     #[test]
