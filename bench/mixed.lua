@@ -61,12 +61,15 @@ function request()
   local kind = deck[(counter % #deck) + 1]
   local uniq = string.format("mx%d-%d", tid, counter)
   local word = words[(counter % #words) + 1]
+  -- Listings read the seeded namespaces of other users (their public repositories), so the
+  -- writes, which all land in the bench user's namespace, do not grow what is listed.
+  local ns = string.format("u%05d", (counter % 20) + 1)
   if kind == "dtr-list" then
-    return wrk.format("GET", "/api/v0/repositories/bench", h(bench_auth))
+    return wrk.format("GET", "/api/v0/repositories/" .. ns, h(bench_auth))
   elseif kind == "dtr-get" then
     return wrk.format("GET", "/api/v0/repositories/bench/" .. repo, h(bench_auth))
   elseif kind == "alauda-list" then
-    return wrk.format("GET", "/v1/repositories/bench?page_size=50", h(bench_auth))
+    return wrk.format("GET", "/v1/repositories/" .. ns .. "?page_size=50", h(bench_auth))
   elseif kind == "alauda-get" then
     return wrk.format("GET", "/v1/repositories/bench/" .. repo, h(bench_auth))
   elseif kind == "index-users" then
@@ -74,7 +77,7 @@ function request()
   elseif kind == "cloud-list" then
     return wrk.format("GET", "/api/repo/v1/bench/repository/", h(bench_auth))
   elseif kind == "registryui-list" then
-    return wrk.format("GET", "/udr/v1api/repositories?folder=bench&take=50", h(bench_auth))
+    return wrk.format("GET", "/udr/v1api/repositories?folder=" .. ns .. "&take=50", h(bench_auth))
   elseif kind == "web-explore" then
     return wrk.format("GET", "/?page=1")
   elseif kind == "web-repo" then

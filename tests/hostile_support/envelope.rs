@@ -33,26 +33,15 @@ impl Envelope {
                 merged.push(c);
             }
         }
-        let under = |prefix: &str| {
-            merged
-                .strip_prefix(prefix)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-        };
-        if under("/api/v0") {
-            Envelope::Dtr
-        } else if under("/api/repo/v1") {
-            Envelope::Cloud
-        } else if under("/udr/v1api") {
-            Envelope::RegistryUi
-        } else if under("/v1") {
-            Envelope::V1
-        } else if ["/api", "/v2", "/udr", "/healthz", "/metrics"]
-            .iter()
-            .any(|p| under(p))
-        {
-            Envelope::Generic
-        } else {
-            Envelope::Web
+        // The server's own prefix rule; the sweep checks it against the route table's
+        // dialect for every declared route.
+        match berth::error::Dialect::for_path(&merged) {
+            berth::error::Dialect::Dtr => Envelope::Dtr,
+            berth::error::Dialect::Cloud => Envelope::Cloud,
+            berth::error::Dialect::RegistryUi => Envelope::RegistryUi,
+            berth::error::Dialect::V1 => Envelope::V1,
+            berth::error::Dialect::Generic => Envelope::Generic,
+            berth::error::Dialect::Web => Envelope::Web,
         }
     }
 }
