@@ -27,6 +27,11 @@
 //! stored password), the server is restarted and every repository, tag and external repository
 //! of the model is read back through the APIs.
 //!
+//! A second test kills the first start at the n-th call of every system call that writes,
+//! syncs, links or removes a file (fault injection with `strace`, which it needs), for every
+//! n the start makes, and requires the next start to come up sound, with the site admin and a
+//! secrets key that seals and opens a password. (It found a key file left empty by a kill.)
+//!
 //! `BERTH_CRASH_KILLS` (default 6) and `BERTH_CRASH_SEED` (default: random, printed) size and
 //! repeat a run; `bench/crash.sh` runs a long one against a release build.
 //! `BERTH_CRASH_SABOTAGE=drop` deletes an acknowledged repository behind the server's back
@@ -2051,4 +2056,150 @@ fn read_back(base: &str, clients: &Clients, t: &mut Tally) -> usize {
         }
     }
     served
+}
+
+// ---------------------------------------------------------------- the first start, step by step
+
+/// `strace` (it injects the kill at an exact system call), from `STRACE` or the PATH.
+fn strace() -> String {
+    let strace = std::env::var("STRACE").unwrap_or_else(|_| "strace".to_owned());
+    let works = Command::new(&strace)
+        .args(["-qq", "-o", "/dev/null", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        works,
+        "this test needs a working strace ({strace}; apt-get install -y strace, or STRACE=/path) \
+         that may trace its children"
+    );
+    strace
+}
+
+/// The pid of the one child of `parent` (the program strace runs).
+fn child_of(parent: u32) -> Option<u32> {
+    fs::read_to_string(format!("/proc/{parent}/task/{parent}/children"))
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// The first start (migration, site admin, key file) killed at the n-th call of each system
+/// call that writes, syncs, links or removes a file: every time, the next start must come
+/// up with a sound store, the site admin, and a key that seals and opens a password.
+#[test]
+fn a_first_start_killed_at_any_write_or_sync_starts_again_and_seals_passwords() {
+    let strace = strace();
+    // Sets of system calls (strace counts each system call of a set separately and kills at
+    // the first to reach n), and the step: pwrite64 is SQLite writing pages, every 16th will do.
+    let plan = [
+        ("write", 1),
+        ("fsync,fdatasync", 1),
+        ("ftruncate", 1),
+        ("unlink,unlinkat", 1),
+        ("link,linkat,rename,renameat,renameat2", 1),
+        ("pwrite64", 16),
+    ];
+    let mut killed_at = Vec::new();
+    for (syscall, step) in plan {
+        let mut n = 1;
+        loop {
+            let dir = tempfile::tempdir().unwrap();
+            let data = dir.path().join("data");
+            let port = free_port();
+            let base = format!("http://127.0.0.1:{port}");
+            let mut traced = Command::new(&strace)
+                .args(["-f", "-qq", "-o", "/dev/null", "-e"])
+                .arg(format!("trace={syscall}"))
+                .arg("-e")
+                .arg(format!("inject={syscall}:signal=KILL:when={n}"))
+                .arg(BIN)
+                .env("BERTH_DATA_DIR", &data)
+                .env("BERTH_LISTEN", format!("127.0.0.1:{port}"))
+                .env("BERTH_BCRYPT_COST", "4")
+                .env("BERTH_ADMIN_PASSWORD", ADMIN_PASSWORD)
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn strace");
+            // Killed during the start, or up: then the n-th call comes later, and this
+            // system call is done.
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let killed = loop {
+                if traced.try_wait().unwrap().is_some() {
+                    break true;
+                }
+                if let Outcome::Answer { status: 200, .. } =
+                    call("GET", &format!("{base}/healthz"), &[], None)
+                {
+                    break false;
+                }
+                assert!(Instant::now() < deadline, "the traced start hangs");
+                std::thread::sleep(Duration::from_millis(10));
+            };
+            if !killed {
+                if let Some(pid) = child_of(traced.id()) {
+                    let _ = Command::new("kill")
+                        .args(["-KILL", &pid.to_string()])
+                        .status();
+                }
+                traced.wait().unwrap();
+                break;
+            }
+            killed_at.push(format!(
+                "{}#{n}",
+                syscall.split(',').next().unwrap_or(syscall)
+            ));
+            let when = format!("the first start killed at {syscall} #{n}");
+            if data.join("berth.db").exists() {
+                let conn = snapshot(&data, dir.path());
+                let problems = whole_store_checks(&conn);
+                assert!(problems.is_empty(), "after {when}: {problems:?}");
+            }
+            let logs = dir.path().join("logs");
+            fs::create_dir_all(&logs).unwrap();
+            let mut server = spawn(&data, &logs, 0);
+            wait_up(&mut server);
+            let admin = vec![basic(ADMIN, ADMIN_PASSWORD)];
+            let (status, body) = must("GET", &format!("{}/v1/users", server.base), &admin, None);
+            assert_eq!((status, body.as_str()), (200, "\"OK\""), "after {when}");
+            let mut headers = admin.clone();
+            headers.push(json_ct());
+            let (status, body) = must(
+                "POST",
+                &format!("{}/api/repo/v1/repository/", server.base),
+                &headers,
+                Some(
+                    &json!({"name": "r.io/x", "username": "u", "password": "sealed-pw"})
+                        .to_string(),
+                ),
+            );
+            assert_eq!(status, 201, "after {when}, storing a password: {body}");
+            sigkill(server);
+            let conn = snapshot(&data, dir.path());
+            let keyring = berth::secrets::Keyring::open(&data, &conn);
+            let admin_id = berth::store::accounts::by_name(&conn, ADMIN)
+                .unwrap()
+                .unwrap()
+                .id;
+            let x = berth::store::external::by_name(&conn, admin_id, "r.io/x")
+                .unwrap()
+                .unwrap();
+            let (_, password) = berth::core::external::credentials(&conn, &keyring, &x)
+                .unwrap_or_else(|e| panic!("after {when}: {}", e.message));
+            assert_eq!(password.expose(), "sealed-pw", "after {when}");
+            n += step;
+        }
+    }
+    eprintln!(
+        "crash: the first start was killed at {} system calls and started again every time: {}",
+        killed_at.len(),
+        killed_at.join(" ")
+    );
+    // The sweep reached the writes of the start (SQLite pages, the key file, syncs).
+    assert!(killed_at.iter().any(|k| k.starts_with("pwrite64")));
+    assert!(killed_at.iter().any(|k| k.starts_with("fsync")));
+    assert!(killed_at.iter().any(|k| k.starts_with("write")));
 }
