@@ -1760,6 +1760,7 @@ fn sigkill_at_random_moments_loses_no_acknowledged_write_and_leaves_no_half_writ
     let mut starts = 0;
     let mut t = Tally::default();
     let mut kills_done = 0;
+    let mut start_up_kills = 0;
 
     // The very first start, killed early (bootstrap, key file, migration), must start again.
     let first = spawn(&data, &logs, starts);
@@ -1767,6 +1768,7 @@ fn sigkill_at_random_moments_loses_no_acknowledged_write_and_leaves_no_half_writ
     std::thread::sleep(Duration::from_millis(rng.random_range(0..150)));
     sigkill(first);
     kills_done += 1;
+    start_up_kills += 1;
 
     let mut server = spawn(&data, &logs, starts);
     starts += 1;
@@ -1841,6 +1843,7 @@ fn sigkill_at_random_moments_loses_no_acknowledged_write_and_leaves_no_half_writ
             std::thread::sleep(Duration::from_millis(rng.random_range(0..120)));
             sigkill(early);
             kills_done += 1;
+            start_up_kills += 1;
             clients.check(
                 &data,
                 dir.path(),
@@ -1899,6 +1902,7 @@ fn sigkill_at_random_moments_loses_no_acknowledged_write_and_leaves_no_half_writ
 
     // A last start: everything the model holds is served through the APIs.
     let mut server = spawn(&data, &logs, starts);
+    starts += 1;
     wait_up(&mut server);
     let served = read_back(&server.base, &clients, &mut t);
     Command::new("kill")
@@ -1932,7 +1936,8 @@ fn sigkill_at_random_moments_loses_no_acknowledged_write_and_leaves_no_half_writ
     }
     eprintln!(
         "crash: per client acknowledged/uncertain: {}; of the uncertain, {refused} refused at connect \
-         and {present} found committed; {served} rows read back through the APIs; {starts} starts; seed {seed}",
+         and {present} found committed; {served} rows read back through the APIs; {starts} starts, \
+         {start_up_kills} of the kills during start-up; seed {seed}",
         per_client.join(", ")
     );
     eprintln!(
