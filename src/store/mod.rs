@@ -208,17 +208,31 @@ pub fn create_private_file(path: &Path) -> Result<()> {
     fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(io)
 }
 
-/// Write `bytes` to a new owner-only file at `path`, durably, refusing to overwrite.
+/// Write `bytes` to a new owner-only file at `path`, durably, refusing to overwrite. The file
+/// appears whole or not at all: it is written and synced as `path.tmp` (replacing one a crash
+/// left) and then linked into place, so a crash never leaves a short `path` behind.
 pub fn write_new_private_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let io = |e: std::io::Error| Error::internal(format_args!("writing {}: {e}", path.display()));
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    match fs::remove_file(&tmp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+        _ => {}
+    }
     let mut f = fs::OpenOptions::new()
         .create_new(true)
         .write(true)
         .mode(0o600)
-        .open(path)
+        .open(&tmp)
         .map_err(io)?;
     f.write_all(bytes).map_err(io)?;
-    f.sync_all().map_err(io)
+    f.sync_all().map_err(io)?;
+    drop(f);
+    // Unlike a rename, a link fails when `path` exists.
+    let linked = fs::hard_link(&tmp, path).map_err(io);
+    let _ = fs::remove_file(&tmp);
+    linked
 }
 
 pub fn is_unique_violation(e: &rusqlite::Error) -> bool {
