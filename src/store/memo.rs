@@ -12,7 +12,9 @@
 //!
 //! Concurrent misses of one key take turns ([`Memo::gate`]): the first reads, the others
 //! find its result, so a burst of identical requests on a cold or expired entry costs one
-//! read, not one per request.
+//! read, not one per request. A waiter accepts any result read after it arrived, even if a
+//! commit has happened since: under steady writes, insisting on the newest count would make
+//! every waiter read again, one after another.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -72,11 +74,15 @@ pub struct Memo {
 }
 
 impl Memo {
-    /// The value kept under `key`, if no commit happened since it was read.
-    pub fn get<T: Any + Send + Sync>(&self, key: &str) -> Option<Arc<T>> {
+    /// The value kept under `key`, if it was read after at least `since` commits: for a
+    /// request that arrived when `since` commits had happened, such a value is as fresh as
+    /// one it would read itself (it reflects every write acknowledged before the request
+    /// came). A newly arrived request passes the current count, so any later commit makes
+    /// the entry stale for it.
+    pub fn get<T: Any + Send + Sync>(&self, key: &str, since: u64) -> Option<Arc<T>> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         let e = entries.get(key)?;
-        if e.commits != commits() || e.at.elapsed() > TTL {
+        if e.commits < since || e.at.elapsed() > TTL {
             return None;
         }
         e.value.clone().downcast::<T>().ok()

@@ -129,13 +129,16 @@ impl Store {
         if key.len() > memo::KEY_MAX {
             return self.run(f).await.map(std::sync::Arc::new);
         }
-        if let Some(hit) = self.memo.get::<T>(&key) {
+        // Every commit this request could have seen (its caller's acknowledged writes
+        // included) is counted by now.
+        let arrived = memo::commits();
+        if let Some(hit) = self.memo.get::<T>(&key, arrived) {
             return Ok(hit);
         }
         let gate = self.memo.gate(&key);
         let turn = gate.lock().await;
-        // Whoever held the gate before may have read it meanwhile.
-        let result = match self.memo.get::<T>(&key) {
+        // Whoever held the gate before may have read it meanwhile, after this request came.
+        let result = match self.memo.get::<T>(&key, arrived) {
             Some(hit) => Ok(hit),
             None => {
                 // Counted before reading: a commit during the read leaves the entry stale.
@@ -383,6 +386,53 @@ mod tests {
             }
         }
         assert!(quiet_bursts > 0, "no burst ran without a commit elsewhere");
+    }
+
+    #[test]
+    fn waiters_take_a_read_made_after_they_came_even_if_a_commit_followed() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut judged = 0;
+        for round in 0..50 {
+            let reads = std::sync::Arc::new(AtomicUsize::new(0));
+            let before = memo::commits();
+            let key = format!("busy-{round}");
+            actix_web::rt::System::new().block_on(async {
+                let burst = (0..8).map(|i| {
+                    let (store, reads, key) = (store.clone(), reads.clone(), key.clone());
+                    async move {
+                        store
+                            .cached(key, move |c| {
+                                let n = reads.fetch_add(1, Ordering::SeqCst);
+                                std::thread::sleep(std::time::Duration::from_millis(20));
+                                // A write lands while the burst waits for this read.
+                                c.execute(
+                                    "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, 'v')",
+                                    [format!("busy-{round}-{i}-{n}")],
+                                )?;
+                                Ok(1_u8)
+                            })
+                            .await
+                            .unwrap()
+                    }
+                });
+                futures_util::future::join_all(burst).await;
+            });
+            let reads = reads.load(Ordering::SeqCst);
+            // Judge bursts in which only their own reads committed (other tests commit too).
+            if memo::commits() - before == reads as u64 {
+                assert_eq!(
+                    reads, 1,
+                    "the waiters took the first read, made after they came"
+                );
+                judged += 1;
+                if judged == 3 {
+                    break;
+                }
+            }
+        }
+        assert!(judged > 0, "no burst ran without a commit elsewhere");
     }
 
     #[test]
