@@ -9,10 +9,10 @@ need_wrk() {
 }
 
 # Seed bench/out/data-REPOS with target/release/examples/seed unless it was seeded under the
-# current schema.sql; prints its path.
+# current schema.sql and seed.rs; prints its path.
 seeded_store() { # repos
   local data="bench/out/data-$1" stamp
-  stamp=$(sha256sum schema.sql | cut -c1-16)
+  stamp=$(cat schema.sql bench/seed.rs | sha256sum | cut -c1-16)
   if [ "$(cat "$data.schema" 2>/dev/null)" != "$stamp" ]; then
     rm -rf "$data"
     target/release/examples/seed "$data" "$1" >/dev/null

@@ -12,7 +12,7 @@ local words = {"app", "web", "api", "db", "cache", "proxy", "worker", "queue", "
 
 -- kind, weight (per 1000 requests): 67% reads of every dialect and the web UI, 20% searches
 -- (a quarter of them miss the read cache), 12.8% writes through every dialect, 0.2% logins
--- (a bcrypt verification each: the bench user's hash has cost 12).
+-- (seeded users in turn, hashes of cost 12).
 local deck_spec = {
   {"dtr-list", 100}, {"dtr-get", 100}, {"alauda-list", 80}, {"alauda-get", 80},
   {"index-users", 70}, {"cloud-list", 60}, {"registryui-list", 80}, {"web-explore", 50},
@@ -104,8 +104,11 @@ function request()
   elseif kind == "registryui-create" then
     return wrk.format("POST", "/udr/v1api/project/create?repository=bench/r" .. uniq .. "&title=t&isPublic=true", h(admin_auth))
   elseif kind == "alauda-login" then
+    -- A different seeded user each time: a credential not yet verified, so a real bcrypt
+    -- (cost 12) verification, as when people sign in.
+    local user = string.format("u%05d", (tid * 5000 + counter) % 199 + 1)
     return wrk.format("POST", "/v1/generate-api-token", json,
-      '{"username":"bench","password":"bench-password"}')
+      '{"username":"' .. user .. '","password":"other-password"}')
   end
 end
 
