@@ -91,9 +91,14 @@ pub async fn observe(
     let started = Instant::now();
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let _in_flight = state.as_ref().map(|s| s.metrics.start());
-    // What an error (no response, so no request) would still need to log.
     let method = method_label(req.method());
-    let path = req.path().to_owned();
+    // The path as the client sent it (routing trims a final `/`), for the log only.
+    let logging = log::log_enabled!(target: "berth::access", log::Level::Info);
+    let path = if logging {
+        req.path().to_owned()
+    } else {
+        String::new()
+    };
     let result = next.call(req).await;
     let took = started.elapsed();
     let Ok(res) = &result else {
@@ -108,16 +113,17 @@ pub async fn observe(
     // no page.
     let route = req
         .match_pattern()
-        .filter(|r| !r.starts_with("/{ns}") || Dialect::for_path(&path) == Dialect::Web);
+        .filter(|r| !r.starts_with("/{ns}") || Dialect::for_path(req.path()) == Dialect::Web);
     let dialect = dialect_label(req, route.as_deref());
-    let status = res.status().as_u16();
+    let status = res.status();
     let route_label = route.as_deref().unwrap_or("unmatched");
     if let Some(state) = &state {
         state
             .metrics
-            .observe(dialect, method, route_label, status, took);
+            .observe(dialect, method, route_label, status.as_str(), took);
     }
-    if log::log_enabled!(target: "berth::access", log::Level::Info) {
+    let status = status.as_u16();
+    if logging {
         let caller = req.extensions().get::<CallerNote>().cloned();
         let agent = req
             .headers()

@@ -151,10 +151,9 @@ impl Metrics {
     }
 
     /// Count one answered request.
-    pub fn observe(&self, dialect: &str, method: &str, route: &str, status: u16, took: Duration) {
-        let code = status.to_string();
+    pub fn observe(&self, dialect: &str, method: &str, route: &str, status: &str, took: Duration) {
         self.requests
-            .with_label_values(&[dialect, method, route, &code])
+            .with_label_values(&[dialect, method, route, status])
             .inc();
         self.duration
             .with_label_values(&[dialect, route])
@@ -234,21 +233,21 @@ mod tests {
             "dtr",
             "GET",
             "/api/v0/accounts",
-            200,
+            "200",
             Duration::from_millis(3),
         );
         m.observe(
             "dtr",
             "GET",
             "/api/v0/accounts",
-            200,
+            "200",
             Duration::from_millis(30),
         );
         m.observe(
             "dtr",
             "GET",
             "/api/v0/accounts",
-            404,
+            "404",
             Duration::from_millis(1),
         );
         let mut out = Vec::new();
