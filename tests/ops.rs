@@ -231,3 +231,28 @@ fn bcrypt_work_and_login_throttling_are_reported() {
     let last = scrape(&app);
     assert_eq!(value(&last, "berth_login_throttled_total", &[]), Some(2.0));
 }
+
+#[test]
+fn escaped_paths_count_under_the_route_that_answered() {
+    let app = TestApp::start();
+    app.user("alice");
+    let r = app
+        .get("/%61pi/v0/repositories/alice")
+        .as_user("alice")
+        .send();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let text = scrape(&app);
+    assert_eq!(
+        value(
+            &text,
+            "berth_http_requests_total",
+            &[
+                ("dialect", "dtr"),
+                ("route", "/api/v0/repositories/{namespace}"),
+                ("status", "200")
+            ]
+        ),
+        Some(1.0),
+        "{text}"
+    );
+}

@@ -56,7 +56,7 @@ fn dialect_label(req: &HttpRequest, route: Option<&str>) -> &'static str {
     if let Some(ServedBy(d)) = req.extensions().get::<ServedBy>() {
         return d;
     }
-    match Dialect::for_path(req.path()) {
+    match Dialect::for_path(req.match_info().as_str()) {
         Dialect::Dtr => "dtr",
         Dialect::Cloud => "cloud",
         Dialect::RegistryUi => "registryui",
@@ -111,9 +111,9 @@ pub async fn observe(
     let req = res.request();
     // `match_pattern` ignores guards: an API path the web UI's `/{ns}` patterns refused is
     // no page.
-    let route = req
-        .match_pattern()
-        .filter(|r| !r.starts_with("/{ns}") || Dialect::for_path(req.path()) == Dialect::Web);
+    let route = req.match_pattern().filter(|r| {
+        !r.starts_with("/{ns}") || Dialect::for_path(req.match_info().as_str()) == Dialect::Web
+    });
     let dialect = dialect_label(req, route.as_deref());
     let status = res.status();
     let route_label = route.as_deref().unwrap_or("unmatched");
