@@ -199,7 +199,32 @@ async fn fuzz_one(dialect: Dialect, data: &[u8]) {
         (h.call)(probe.request())
     }
     .await;
+    if trace() {
+        let auth = probe
+            .headers
+            .iter()
+            .find(|(k, _)| k == "authorization")
+            .map_or("-".to_owned(), |(_, v)| {
+                String::from_utf8_lossy(v.as_bytes())
+                    .chars()
+                    .take(24)
+                    .collect()
+            });
+        eprintln!(
+            "{} {} {} [{auth}]",
+            answer.status,
+            probe.method,
+            clip(&probe.uri)
+        );
+    }
     check(&probe, &answer);
+}
+
+/// `BERTH_FUZZ_TRACE=1`: one line per request (status, method, URI) on stderr, to see what
+/// a corpus reaches: `... fuzz run <target> <corpus> -- -runs=0 2>&1 | grep '^[0-9]'`.
+fn trace() -> bool {
+    static TRACE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *TRACE.get_or_init(|| std::env::var_os("BERTH_FUZZ_TRACE").is_some_and(|v| v != "0"))
 }
 
 async fn build() -> Harness {
@@ -462,6 +487,42 @@ const VALUES: &[&str] = &[
     "\0",
 ];
 
+/// A namespace and one of its seeded repositories, so that the parameters of one request
+/// name things that exist together (or, for the last, do not exist).
+const SCENES: &[(&str, &str)] = &[
+    ("acme", "app"),
+    ("alice", "pub"),
+    ("library", "ubuntu"),
+    ("admin", "nosuch"),
+];
+
+/// A value that fits the parameter's name in the seeded store.
+fn hint(
+    u: &mut Unstructured<'_>,
+    dialect: Dialect,
+    param: &str,
+    (ns, repo): (&str, &str),
+) -> String {
+    let options: &[&str] = match param {
+        "name" if dialect == Dialect::Cloud => &[
+            "registry.local/user1/image1",
+            "registry.local/user1/image1/",
+            "ubuntu",
+            "localhost:5000/a/b",
+            "registry.local",
+        ],
+        "host" => &["registry.local", "registry-1.docker.io", "localhost:5000"],
+        "team" => &["devs", "owners"],
+        "user" | "username" | "member" | "name" => &["alice", "bob", "admin", "acme"],
+        "reponame" | "repo" | "b" => &[repo],
+        "tag" => &["latest", "nosuch"],
+        "path" => &["css/berth.css", "js/berth.js", "js/theme.js", "nosuch.css"],
+        "id" => &["1", "2", "3"],
+        _ => &[ns],
+    };
+    pick(u, options).to_string()
+}
+
 const QUERY_KEYS: &[&str] = &[
     "q",
     "n",
@@ -572,7 +633,7 @@ pub struct Probe {
     method: Method,
     uri: String,
     headers: Vec<(HeaderName, HeaderValue)>,
-    body: Vec<u8>,
+    body: Bytes,
     peer: SocketAddr,
     /// The route it was made from (for the failure message).
     route: &'static Route,
@@ -664,7 +725,10 @@ fn encode(s: &str, how: Encoding) -> String {
         if keep {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
         }
     }
     out
@@ -675,6 +739,41 @@ fn encoding(u: &mut Unstructured<'_>) -> Encoding {
         0..=4 => Encoding::Careful,
         5 | 6 => Encoding::Raw,
         _ => Encoding::Everything,
+    }
+}
+
+/// A value that makes sense for a body field of that name in the seeded store (`scene` is
+/// the request's namespace and repository), so that whole bodies get past validation often
+/// enough to reach the handlers' logic.
+fn typical(u: &mut Unstructured<'_>, key: &str, (ns, repo): (&str, &str)) -> Value {
+    let text = |u: &mut Unstructured<'_>, options: &[&str]| Value::from(*pick(u, options));
+    match key {
+        "isActive" | "isAdmin" | "is_public" | "isPublic" => {
+            Value::Bool(u.arbitrary().unwrap_or(true))
+        }
+        "type" => text(u, &["user", "organization", "managed"]),
+        "password" | "oldPassword" | "newPassword" | "old_password" | "new_password" => {
+            text(u, &[PASSWORD, ADMIN_PASSWORD, "password-456", "short"])
+        }
+        "name" | "repo_name" | "confirm" => text(u, &[repo, "new0", "new1", "new-2", "team3"]),
+        "namespace" | "ns" => Value::from(ns),
+        "username" | "user" | "grantee" => text(u, &["alice", "bob", "admin", "devs", "new0"]),
+        "email" => text(u, &["new@example.com", "alice@example.com", "x@y"]),
+        "accessLevel" | "level" => text(u, &["read-only", "read-write", "admin", "none"]),
+        "visibility" => text(u, &["public", "private"]),
+        "team" => text(u, &["devs", "owners"]),
+        "id" => Value::from(IMAGE),
+        "checksum" => Value::from("sha256:00"),
+        "Tag" | "tagName" => text(u, &["latest", "v1"]),
+        "repository" => Value::from(format!("{ns}/{repo}")),
+        "action" => text(u, &["star", "unstar", "add", "remove", "preview", "save"]),
+        "value" | "public_api" => text(u, &["on", "off"]),
+        "registration" => text(u, &["open", "approval", "closed"]),
+        "next" => text(
+            u,
+            &["/", "/settings", "//evil.example", "https://evil.example/"],
+        ),
+        _ => text(u, &["text", "# Title\n\n*text* <b>b</b>", ""]),
     }
 }
 
@@ -692,15 +791,29 @@ fn json_value(u: &mut Unstructured<'_>, depth: u8) -> Value {
             let n = small(u, 4);
             Value::Array((0..n).map(|_| json_value(u, depth - 1)).collect())
         }
-        _ if depth > 0 => json_object(u, depth - 1),
+        _ if depth > 0 => json_object(u, depth - 1, ("acme", "app")),
         _ => Value::String(value(u)),
     }
 }
 
-fn json_object(u: &mut Unstructured<'_>, depth: u8) -> Value {
-    let n = small(u, 6);
+/// An object: half the time most fields a handler may read with [`typical`] values (or
+/// anything), then a few fields of any name and value.
+fn json_object(u: &mut Unstructured<'_>, depth: u8, scene: (&str, &str)) -> Value {
     let mut map = Map::new();
-    for _ in 0..n {
+    if small(u, 1) == 0 {
+        for key in JSON_KEYS {
+            match small(u, 7) {
+                0..=3 => {}
+                4..=6 => {
+                    map.insert(key.to_string(), typical(u, key, scene));
+                }
+                _ => {
+                    map.insert(key.to_string(), json_value(u, depth));
+                }
+            }
+        }
+    }
+    for _ in 0..small(u, 3) {
         let key = if small(u, 7) == 0 {
             String::arbitrary(u).unwrap_or_default()
         } else {
@@ -709,6 +822,14 @@ fn json_object(u: &mut Unstructured<'_>, depth: u8) -> Value {
         map.insert(key, json_value(u, depth));
     }
     Value::Object(map)
+}
+
+fn form_value(v: Value) -> String {
+    match v {
+        Value::String(s) => s,
+        Value::Bool(true) => "on".to_owned(),
+        other => other.to_string(),
+    }
 }
 
 impl Probe {
@@ -730,8 +851,13 @@ impl Probe {
             Method::from_bytes(m.as_bytes()).ok()?
         };
 
-        let mut path = route.fill(|_| {
-            let v = value(u);
+        let scene = *pick(u, SCENES);
+        let mut path = route.fill(|param| {
+            let v = if small(u, 1) == 0 {
+                hint(u, dialect, param, scene)
+            } else {
+                value(u)
+            };
             let how = encoding(u);
             encode(&v, how)
         });
@@ -772,18 +898,19 @@ impl Probe {
             Some(())
         };
         let mut peer = CLIENT;
-        match small(u, 9) {
+        // Credentials, weighted towards ones that get past authentication.
+        match small(u, 15) {
             0 | 1 => {}
-            2 => header("authorization", basic(ADMIN, ADMIN_PASSWORD).as_bytes())?,
-            3 => header("authorization", basic("alice", PASSWORD).as_bytes())?,
-            4 => header("authorization", basic("bob", PASSWORD).as_bytes())?,
-            5 => header("authorization", basic("alice", &fx.alice_key).as_bytes())?,
-            6 => header(
+            2..=5 => header("authorization", basic(ADMIN, ADMIN_PASSWORD).as_bytes())?,
+            6..=8 => header("authorization", basic("alice", PASSWORD).as_bytes())?,
+            9 => header("authorization", basic("bob", PASSWORD).as_bytes())?,
+            10 => header("authorization", basic("alice", &fx.alice_key).as_bytes())?,
+            11 => header(
                 "authorization",
                 format!("Token {}", fx.alice_key).as_bytes(),
             )?,
-            7 => header("authorization", fx.index_token.as_bytes())?,
-            8 => {
+            12 => header("authorization", fx.index_token.as_bytes())?,
+            13 => {
                 peer = STRANGER;
                 let user = pick(u, VALUES).to_string();
                 header("authorization", basic(&user, &value(u)).as_bytes())?
@@ -842,9 +969,9 @@ impl Probe {
                     json_value(u, 3)
                 } else if small(u, 3) == 0 {
                     let n = small(u, 3);
-                    Value::Array((0..n).map(|_| json_object(u, 1)).collect())
+                    Value::Array((0..n).map(|_| json_object(u, 1, scene)).collect())
                 } else {
-                    json_object(u, 2)
+                    json_object(u, 2, scene)
                 };
                 if small(u, 3) > 0 {
                     header("content-type", b"application/json")?;
@@ -856,7 +983,18 @@ impl Probe {
                 if let Some(token) = csrf.filter(|_| small(u, 3) > 0) {
                     pairs.push(("csrf".into(), token));
                 }
-                for _ in 0..small(u, 5) {
+                if small(u, 1) == 0 {
+                    for key in FORM_KEYS {
+                        match small(u, 7) {
+                            0..=3 => {}
+                            4..=6 => {
+                                pairs.push((key.to_string(), form_value(typical(u, key, scene))))
+                            }
+                            _ => pairs.push((key.to_string(), value(u))),
+                        }
+                    }
+                }
+                for _ in 0..small(u, 3) {
                     let key = if small(u, 7) == 0 {
                         String::arbitrary(u).unwrap_or_default()
                     } else {
@@ -890,7 +1028,7 @@ impl Probe {
             method,
             uri,
             headers,
-            body,
+            body: body.into(),
             peer: peer.parse().ok()?,
             route,
         })
