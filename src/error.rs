@@ -290,7 +290,10 @@ pub async fn envelope(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> std::result::Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let dialect = Dialect::for_path(req.path());
+    // The path as the router reads it: escaped letters decoded (`/%61pi/v0/accounts` is
+    // served by the DTR route `/api/v0/accounts`), slashes normalized. The raw path would
+    // give that route's errors another dialect's envelope.
+    let dialect = Dialect::for_path(req.match_info().as_str());
     let res = match next.call(req).await {
         Ok(res) => res,
         Err(err) => {
@@ -356,6 +359,49 @@ mod tests {
         assert_eq!(Dialect::for_path("/"), Dialect::Web);
         assert_eq!(Dialect::for_path("/admin/app"), Dialect::Web);
         assert_eq!(Dialect::for_path("/-/admin"), Dialect::Web);
+    }
+
+    /// Found by the `web` fuzz target (`POST /%75%64%72//star` answered an HTML page).
+    #[actix_web::test]
+    async fn escaped_letters_in_a_prefix_get_the_envelope_of_the_route_that_answers() {
+        use actix_web::dev::Service;
+        use actix_web::middleware::{from_fn, NormalizePath};
+        use actix_web::{test as actix_test, web, App};
+
+        let app = actix_test::init_service(
+            App::new()
+                .wrap(from_fn(envelope))
+                .wrap(NormalizePath::trim())
+                .route(
+                    "/api/v0/accounts",
+                    web::get().to(|| async {
+                        Err::<HttpResponse, _>(Error::unauthorized("authentication required"))
+                    }),
+                ),
+        )
+        .await;
+        for uri in [
+            "/api/v0/accounts",
+            "/%61pi/v0/accounts",
+            "/%61%70%69//v0/accounts/",
+        ] {
+            let req = actix_test::TestRequest::get().uri(uri).to_request();
+            let res = match app.call(req).await {
+                Ok(res) => res.into_parts().1.map_into_boxed_body(),
+                Err(err) => err.error_response(),
+            };
+            assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{uri}");
+            assert!(
+                res.headers().contains_key(header::WWW_AUTHENTICATE),
+                "{uri}"
+            );
+            let body = actix_web::body::to_bytes(res.into_body()).await.unwrap();
+            assert_eq!(
+                serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+                json!({"errors": [{"code": "NOT_AUTHENTICATED", "message": "authentication required"}]}),
+                "{uri}"
+            );
+        }
     }
 
     #[test]
