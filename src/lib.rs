@@ -73,29 +73,6 @@ impl AppState {
             metrics: ops::metrics::Metrics::new()?,
         })
     }
-
-    /// Give a user a new password (validated, hashed off the executor), end its sessions and
-    /// forget its remembered credentials, so the old password fails at once.
-    pub async fn set_password(&self, user_id: i64, new_password: &str) -> Result<()> {
-        core::names::validate_password(new_password)?;
-        let hash = self.auth.bcrypt_hash(new_password.to_owned()).await?;
-        let result = self
-            .store
-            .run(move |c| accounts::set_password(c, user_id, &hash))
-            .await;
-        self.auth.forget_user(user_id);
-        result
-    }
-
-    /// Revoke one of a user's API keys and forget the user's remembered credentials.
-    pub async fn revoke_api_key(&self, user_id: i64, key_id: i64) -> Result<bool> {
-        let removed = self
-            .store
-            .run(move |c| store::keys::delete_api_key(c, user_id, key_id))
-            .await;
-        self.auth.forget_user(user_id);
-        removed
-    }
 }
 
 /// The whole application: middleware, extractor limits and every route.

@@ -165,6 +165,67 @@ fn reset_password_prints_a_new_password_that_replaces_the_old() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no such account"));
 }
 
+/// Issue 12, finding 8: `berth admin reset-password` on a running server ends the user's
+/// Index access tokens and web sessions at once, and the server forgets the old password
+/// it had remembered within a second or so (the credential epoch), not when the cache expires.
+#[test]
+fn reset_password_on_a_running_server_revokes_tokens_and_the_remembered_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let run = start(&data, &[("BERTH_ADMIN_PASSWORD", "old-password")]);
+    let old = basic("admin", "old-password");
+    let users = format!("{}/v1/users", run.base);
+    assert_eq!(get(&users, Some(&old)).unwrap().status, 200); // now remembered
+                                                              // A write token, as `docker push` gets one.
+    let pushed = ureq::put(&format!("{}/v1/repositories/admin/app/", run.base))
+        .set("Authorization", &old)
+        .set("X-Docker-Token", "true")
+        .send_json(serde_json::json!([]))
+        .expect("create-and-push");
+    let token = pushed
+        .header("x-docker-token")
+        .expect("a write token")
+        .to_owned();
+    let auth =
+        |token: &str| match ureq::put(&format!("{}/v1/repositories/admin/app/auth", run.base))
+            .set("Authorization", &format!("Token {token}"))
+            .call()
+        {
+            Ok(r) => r.status(),
+            Err(ureq::Error::Status(code, _)) => code,
+            Err(e) => panic!("{e}"),
+        };
+
+    let out = Command::new(BIN)
+        .args(["admin", "reset-password", "admin"])
+        .env("BERTH_DATA_DIR", &data)
+        .env("BERTH_BCRYPT_COST", "4")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let new_password = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+
+    assert_eq!(auth(&token), 403, "the token outlived the reset");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut status = 200;
+    while Instant::now() < deadline && status == 200 {
+        std::thread::sleep(Duration::from_millis(200));
+        status = get(&users, Some(&old)).unwrap().status;
+    }
+    assert_eq!(status, 401, "the old password still works after the reset");
+    assert_eq!(
+        get(&users, Some(&basic("admin", &new_password)))
+            .unwrap()
+            .status,
+        200
+    );
+    assert_eq!(terminate(run).0, 0);
+}
+
 #[test]
 fn subcommand_serve_takes_flags() {
     let dir = tempfile::tempdir().unwrap();

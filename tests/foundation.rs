@@ -156,11 +156,14 @@ fn a_thousand_requests_with_one_credential_run_bcrypt_at_most_once() {
 #[test]
 fn a_password_change_makes_the_old_password_fail_at_once() {
     let app = TestApp::start();
-    let u = app.user("mover");
+    app.user("mover");
     assert_eq!(app.get("/v1/users").as_user("mover").send().status, 200); // now cached
-    actix_web::rt::System::new()
-        .block_on(app.state.set_password(u.id, "brand-new-password"))
-        .unwrap();
+    let r = app
+        .post("/api/v0/accounts/mover/changePassword")
+        .admin()
+        .json(&json!({"newPassword": "brand-new-password"}))
+        .send();
+    assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(app.get("/v1/users").as_user("mover").send().status, 401);
     assert_eq!(
         app.get("/v1/users")
@@ -209,7 +212,11 @@ fn api_keys_work_as_basic_secret_and_as_token() {
     );
     // A revoked key stops working at once.
     let removed = actix_web::rt::System::new()
-        .block_on(app.state.revoke_api_key(u.id, record.id))
+        .block_on(
+            app.state
+                .auth
+                .revoke_api_key(&app.state.store, u.id, record.id),
+        )
         .unwrap();
     assert!(removed);
     assert_eq!(
@@ -371,12 +378,26 @@ fn index_registration_follows_the_site_setting() {
         r.sj(),
         (403, json!({"error": "registration is closed on this site"}))
     );
-    // An existing name still gets the exact "exists" string, so old clients fall back to a login.
-    let existing = json!({"username": "opener", "password": "toto4242", "email": "other@x.io"});
-    assert_eq!(
-        app.post("/v1/users").json(&existing).send().sj(),
-        (400, json!("Username or email already exists"))
-    );
+    // Closed means one answer for taken and free names and emails alike: nothing tells a
+    // stranger who has an account here (issue 12, finding 7).
+    let taken_name = json!({"username": "opener", "password": "toto4242", "email": "other@x.io"});
+    let taken_email = json!({"username": "fresh", "password": "toto4242", "email": "opener@x.io"});
+    for body in [&taken_name, &taken_email] {
+        let r = app.post("/v1/users").json(body).send();
+        assert_eq!(
+            r.sj(),
+            (403, json!({"error": "registration is closed on this site"}))
+        );
+        assert_eq!(
+            r.stable_headers(),
+            app.post("/v1/users")
+                .json(
+                    &json!({"username": "closer", "password": "toto4242", "email": "closer@x.io"})
+                )
+                .send()
+                .stable_headers()
+        );
+    }
     // Site admins may still create users.
     assert_eq!(
         app.post("/v1/users")

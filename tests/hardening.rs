@@ -42,7 +42,7 @@ fn an_api_key_cannot_change_its_users_password_on_the_index() {
     let body = json!({"password": "taken-over-pw"});
     let expected = (
         403,
-        json!({"error": "changing your password needs your current password as the credential, not an API key"}),
+        json!({"error": "changing a password needs the password itself as the credential, not an API key or token"}),
     );
     assert_eq!(
         app.put("/v1/users/alice")
@@ -172,12 +172,11 @@ fn a_password_change_ends_the_users_access_tokens() {
 fn the_dtr_old_password_check_is_throttled() {
     let app = TestApp::start_with(|c| c.login_max_failures = 3);
     app.user("alice");
-    let key = api_key(&app, "alice");
     let guess = json!({"oldPassword": "a-wrong-guess", "newPassword": "whatever-new"});
     for _ in 0..3 {
         let r = app
             .post("/api/v0/accounts/alice/changePassword")
-            .basic("alice", &key)
+            .as_user("alice")
             .json(&guess)
             .send();
         assert_eq!(
@@ -191,11 +190,159 @@ fn the_dtr_old_password_check_is_throttled() {
     let right = json!({"oldPassword": PASSWORD, "newPassword": "whatever-new"});
     let r = app
         .post("/api/v0/accounts/alice/changePassword")
-        .basic("alice", &key)
+        .as_user("alice")
         .json(&right)
         .send();
     assert_eq!(r.status, 429, "{}", r.body);
     assert!(r.header("retry-after").is_some());
+}
+
+/// Issue 12, finding 2: a key (or token) never changes a password, whoever's key it is and
+/// whoever's password, on every dialect that changes passwords.
+#[test]
+fn no_key_changes_a_password_not_even_an_admins() {
+    let app = TestApp::start();
+    app.user("alice");
+    let admin_key = api_key(&app, ADMIN);
+    let alice_key = api_key(&app, "alice");
+    let denied = |r: Resp, envelope: serde_json::Value| {
+        assert_eq!(r.sj(), (403, envelope));
+    };
+    let dtr_denied = json!({"errors": [{"code": "PASSWORD_REQUIRED", "message": "changing a password needs the password itself as the credential, not an API key or token"}]});
+    let index_denied = json!({"error": "changing a password needs the password itself as the credential, not an API key or token"});
+    for (user, key, target) in [
+        (ADMIN, &admin_key, ADMIN),
+        (ADMIN, &admin_key, "alice"),
+        ("alice", &alice_key, "alice"),
+    ] {
+        let dtr = format!("/api/v0/accounts/{target}/changePassword");
+        let body = json!({"oldPassword": if target == ADMIN { ADMIN_PASSWORD } else { PASSWORD }, "newPassword": "taken-over-pw"});
+        denied(
+            app.post(&dtr).basic(user, key).json(&body).send(),
+            dtr_denied.clone(),
+        );
+        denied(
+            app.post(&dtr)
+                .header("Authorization", &format!("Token {key}"))
+                .json(&body)
+                .send(),
+            dtr_denied.clone(),
+        );
+        let index = format!("/v1/users/{target}/");
+        let body = json!({"password": "taken-over-pw"});
+        denied(
+            app.put(&index).basic(user, key).json(&body).send(),
+            index_denied.clone(),
+        );
+        denied(
+            app.put(&index)
+                .header("Authorization", &format!("Token {key}"))
+                .json(&body)
+                .send(),
+            index_denied.clone(),
+        );
+    }
+    // Nothing changed: the old passwords work, the new one does not.
+    assert_eq!(app.get("/v1/users").admin().send().status, 200);
+    assert_eq!(app.get("/v1/users").as_user("alice").send().status, 200);
+    for user in [ADMIN, "alice"] {
+        let r = app.get("/v1/users").basic(user, "taken-over-pw").send();
+        assert_eq!(r.status, 401, "{user}");
+    }
+    // The admin's password itself still changes another user's password.
+    let r = app
+        .post("/api/v0/accounts/alice/changePassword")
+        .admin()
+        .json(&json!({"newPassword": "set-by-the-admin"}))
+        .send();
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        app.get("/v1/users")
+            .basic("alice", "set-by-the-admin")
+            .send()
+            .status,
+        200
+    );
+}
+
+/// Issue 12, finding 8: a password reset, a password change and a deactivation end every
+/// web session and Index access token of the account (API keys stay: the user revokes them).
+#[test]
+fn a_password_change_or_deactivation_ends_tokens_and_sessions() {
+    let app = TestApp::start();
+    app.user("alice");
+    let key = api_key(&app, "alice");
+    // A change through the DTR, then a deactivation through the DTR.
+    let token = push_with_token(&app);
+    let r = app
+        .post("/api/v0/accounts/alice/changePassword")
+        .admin()
+        .json(&json!({"newPassword": "a-fresh-password"}))
+        .send();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .put("/v1/repositories/alice/app/auth")
+        .header("Authorization", &format!("Token {token}"))
+        .send();
+    assert_eq!(
+        r.sj(),
+        (
+            403,
+            json!({"error": "invalid, expired or foreign access token"})
+        ),
+        "a token from before the change still works"
+    );
+    assert_eq!(app.get("/v1/users").basic("alice", &key).send().status, 200);
+
+    let r = app
+        .post("/api/v0/accounts/alice/changePassword")
+        .admin()
+        .json(&json!({"newPassword": PASSWORD}))
+        .send();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let token = push_with_token(&app);
+    let r = app.put("/api/v0/accounts/alice/deactivate").admin().send();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let tokens: i64 = app
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM access_tokens t JOIN accounts a ON a.id = t.user_id WHERE a.name = 'alice'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tokens, 0, "deactivation left access tokens");
+    let r = app.put("/api/v0/accounts/alice/activate").admin().send();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .put("/v1/repositories/alice/app/auth")
+        .header("Authorization", &format!("Token {token}"))
+        .send();
+    assert_eq!(
+        r.sj(),
+        (
+            403,
+            json!({"error": "invalid, expired or foreign access token"})
+        ),
+        "a token from before the deactivation works"
+    );
+}
+
+/// Issue 12: concurrent first requests with one new credential wait for one bcrypt.
+#[test]
+fn concurrent_first_requests_with_one_credential_run_bcrypt_once() {
+    let app = TestApp::start();
+    app.user("crowd");
+    let before = app.bcrypt_runs();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..24)
+            .map(|_| s.spawn(|| app.get("/v1/users").as_user("crowd").send().status))
+            .collect();
+        for h in handles {
+            assert_eq!(h.join().unwrap(), 200);
+        }
+    });
+    assert_eq!(app.bcrypt_runs() - before, 1);
 }
 
 #[test]

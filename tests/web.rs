@@ -1229,6 +1229,43 @@ fn settings_add_an_email() {
     assert_eq!(resp.status, 400);
 }
 
+/// Issue 12, finding 4: the current password on the settings page is checked like every
+/// other password, under the login throttle: guesses beyond the limit are refused before
+/// the password is looked at, the right one included.
+#[test]
+fn settings_password_guesses_are_throttled_like_logins() {
+    let app = TestApp::start();
+    app.user("alice");
+    let mut b = Browser::new(&app);
+    b.sign_in("alice", PASSWORD);
+    b.get("/settings");
+    let guess = |b: &mut Browser, old: &str| {
+        b.post(
+            "/settings/password",
+            &[("old_password", old), ("new_password", "brand-new-pass")],
+        )
+    };
+    for i in 0..12 {
+        let resp = guess(&mut b, &format!("wrong-guess-{i}"));
+        assert!(
+            resp.status == 400 || resp.status == 429,
+            "guess {i}: {}",
+            resp.status
+        );
+    }
+    let resp = guess(&mut b, PASSWORD);
+    assert_eq!(
+        resp.status, 429,
+        "the right password got through the throttle"
+    );
+    assert!(resp.body.contains("too many failed login attempts"));
+    // Nothing changed: the old password is still the password.
+    let (_, hash) = berth::store::accounts::user_with_hash(&app.conn(), "alice")
+        .unwrap()
+        .unwrap();
+    assert!(bcrypt::verify(PASSWORD, &hash).unwrap());
+}
+
 #[test]
 fn settings_change_the_password_and_end_other_sessions() {
     let app = TestApp::start();

@@ -10,6 +10,7 @@
 //! logins are throttled per account and client address, and a throttled attempt is refused
 //! before the password is looked at, so the answer says nothing about it.
 
+pub mod changes;
 pub mod credentials;
 pub mod extract;
 pub mod secret;
@@ -25,7 +26,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::Config;
 use crate::core::model::Account;
-use crate::core::policy::Caller;
+use crate::core::policy::{Caller, Proof};
 use crate::core::tokens::Access;
 use crate::error::{Error, Result};
 use crate::store::{self, keys::AccessToken, Store};
@@ -96,10 +97,13 @@ impl Principal {
         }
     }
 
-    /// Whether this request proved the user's password itself (not a key, token or
-    /// session): what a password change without the old password requires.
-    pub fn proved_password(&self) -> bool {
-        self.via == Via::Password
+    /// What this request proved, as far as changing a password cares.
+    pub fn proof(&self) -> Proof {
+        match self.via {
+            Via::Password => Proof::Password,
+            Via::Session => Proof::Session,
+            Via::ApiKey { .. } | Via::AccessToken(_) => Proof::Key,
+        }
     }
 
     /// The access token this principal came with, if any.
@@ -107,6 +111,32 @@ impl Principal {
         match &self.via {
             Via::AccessToken(token) => Some(token),
             _ => None,
+        }
+    }
+}
+
+/// A place in the queue of one credential's verification; leaving it (even when the request
+/// is dropped half-way) removes the queue once nobody else is in it.
+struct GateTicket<'a> {
+    auth: &'a Authenticator,
+    key: [u8; 32],
+    gate: Gate,
+}
+
+impl<'a> GateTicket<'a> {
+    fn take(auth: &'a Authenticator, key: [u8; 32]) -> Self {
+        let mut gates = auth.gates.lock().unwrap_or_else(|p| p.into_inner());
+        let gate = gates.entry(key).or_default().clone();
+        GateTicket { auth, key, gate }
+    }
+}
+
+impl Drop for GateTicket<'_> {
+    fn drop(&mut self) {
+        let mut gates = self.auth.gates.lock().unwrap_or_else(|p| p.into_inner());
+        // The map's reference and ours: nobody else is waiting.
+        if std::sync::Arc::strong_count(&self.gate) <= 2 {
+            gates.remove(&self.key);
         }
     }
 }
@@ -135,10 +165,25 @@ struct Failures {
 /// Entries above which the credential cache and the throttle table are pruned.
 const TABLE_LIMIT: usize = 50_000;
 
+/// How often a running server looks at the store's credential epoch, so a change made by
+/// another process (`berth admin reset-password`) empties the credential cache within this
+/// time rather than when entries expire.
+pub const EPOCH_POLL: Duration = Duration::from_secs(1);
+
+/// One turn at verifying a credential (see [`Authenticator::gate`]).
+type Gate = std::sync::Arc<tokio::sync::Mutex<()>>;
+
 pub struct Authenticator {
     cache: Mutex<Cache>,
     cache_salt: [u8; 32],
     cache_ttl: Duration,
+    /// Verifications under way, by cache key: concurrent first requests with the same
+    /// credential wait for one bcrypt instead of running one each.
+    gates: Mutex<HashMap<[u8; 32], Gate>>,
+    /// The credential epoch last read from the store, and when (ms since `started`).
+    epoch: Mutex<Option<i64>>,
+    epoch_checked_ms: AtomicU64,
+    started: Instant,
     throttle: Mutex<HashMap<(String, Option<IpAddr>), Failures>>,
     /// Entries in `throttle`, so the common case (no recent failures) takes no lock.
     throttle_len: std::sync::atomic::AtomicUsize,
@@ -167,6 +212,10 @@ impl Authenticator {
             cache: Mutex::new(Cache::default()),
             cache_salt: salt,
             cache_ttl: Duration::from_secs(cfg.credential_cache_secs),
+            gates: Mutex::new(HashMap::new()),
+            epoch: Mutex::new(None),
+            epoch_checked_ms: AtomicU64::new(0),
+            started: Instant::now(),
             throttle: Mutex::new(HashMap::new()),
             throttle_len: std::sync::atomic::AtomicUsize::new(0),
             max_failures: cfg.login_max_failures.max(1),
@@ -262,10 +311,31 @@ impl Authenticator {
             }
         }
         let key = self.cache_key(&name, &secret);
-        let forgets = self.forgets();
+        self.watch_epoch(store).await?;
         if let Some(principal) = self.cached(&key) {
             return active(principal);
         }
+        // One verification per credential at a time: whoever waited finds the result.
+        let gate = GateTicket::take(self, key);
+        let _turn = gate.gate.lock().await;
+        self.verify(store, name, secret, key, &throttle_key).await
+    }
+
+    /// The cache-miss half of [`Authenticator::check`], run by one request per credential.
+    async fn verify(
+        &self,
+        store: &Store,
+        name: String,
+        secret: String,
+        key: [u8; 32],
+        throttle_key: &(String, Option<IpAddr>),
+    ) -> Result<Principal> {
+        if let Some(principal) = self.cached(&key) {
+            return active(principal);
+        }
+        // A throttle may have started while this request waited its turn.
+        self.check_throttle(throttle_key)?;
+        let forgets = self.forgets();
         let found = store
             .run({
                 let name = name.clone();
@@ -281,7 +351,7 @@ impl Authenticator {
         };
         match found {
             Some((user, _)) if verified => {
-                self.clear_failures(&throttle_key);
+                self.clear_failures(throttle_key);
                 let principal = Principal {
                     user,
                     via: Via::Password,
@@ -292,10 +362,41 @@ impl Authenticator {
                 active(principal)
             }
             _ => {
-                self.record_failure(throttle_key);
+                self.record_failure(throttle_key.clone());
                 Err(bad_credentials())
             }
         }
+    }
+
+    /// At most once per [`EPOCH_POLL`], read the store's credential epoch; when another
+    /// process (or this one) revoked credentials since the last look, forget everything.
+    async fn watch_epoch(&self, store: &Store) -> Result<()> {
+        let now = self.started.elapsed().as_millis() as u64;
+        let last = self.epoch_checked_ms.load(Ordering::Acquire);
+        let due = last == 0 || now.saturating_sub(last) >= EPOCH_POLL.as_millis() as u64;
+        // One request looks; the others go on with what is remembered.
+        if !due
+            || self
+                .epoch_checked_ms
+                .compare_exchange(last, now.max(1), Ordering::AcqRel, Ordering::Acquire)
+                .is_err()
+        {
+            return Ok(());
+        }
+        let epoch = store.run(|c| store::settings::credential_epoch(c)).await?;
+        let mut seen = self.epoch.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.is_some_and(|e| e != epoch) {
+            self.forget_all();
+        }
+        *seen = Some(epoch);
+        Ok(())
+    }
+
+    /// Forget every remembered credential (the credential epoch moved).
+    pub fn forget_all(&self) {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.forgets += 1;
+        cache.entries.clear();
     }
 
     /// An API key, optionally required to belong to the user named `name`.

@@ -63,54 +63,52 @@ pub fn hash_password(password: &str, cost: u32) -> Result<String> {
     bcrypt::hash(password, cost).map_err(|e| Error::internal(format_args!("bcrypt: {e}")))
 }
 
-/// Give a user a new random password, end its sessions, and return the password.
+/// Give a user a new random password (`berth admin reset-password`), end its web sessions
+/// and Index access tokens, and return the password. A running server forgets the old one
+/// within [`crate::auth::EPOCH_POLL`] (the credential epoch this bumps).
 pub fn reset_password(conn: &mut Connection, name: &str, bcrypt_cost: u32) -> Result<String> {
     let user = store::accounts::by_name(conn, name)?
         .filter(Account::is_user)
         .ok_or_else(Error::no_such_account)?;
     let password = secret::random_password();
     let hash = hash_password(&password, bcrypt_cost)?;
-    store::write(conn, |tx| {
-        store::accounts::set_password_hash(tx, user.id, &hash)?;
-        store::keys::delete_sessions_of(tx, user.id)?;
-        Ok(())
-    })?;
+    set_password(conn, user.id, &hash, None)?;
     Ok(password)
 }
 
-/// Set a new, validated password hash for a user and end its web sessions and Index access
-/// tokens. The caller empties the credential cache for the user.
-pub fn set_password(conn: &mut Connection, user_id: i64, new_hash: &str) -> Result<()> {
-    store::write(conn, |tx| replace_password(tx, user_id, new_hash))
+/// Set a new, validated password hash for a user (and add `email`, for the Index profile
+/// update), ending its web sessions and Index access tokens, in one transaction. An email of
+/// another account is a 400 `EMAIL_TAKEN` and changes nothing. Called through
+/// [`crate::auth::Authenticator::change_password`] (which also empties the credential cache)
+/// or by the offline reset above.
+pub fn set_password(
+    conn: &mut Connection,
+    user_id: i64,
+    new_hash: &str,
+    email: Option<&str>,
+) -> Result<()> {
+    store::write(conn, |tx| {
+        if let Some(email) = email {
+            store::accounts::add_email(tx, user_id, email).map_err(email_taken)?;
+        }
+        replace_password(tx, user_id, new_hash)
+    })
 }
 
 fn replace_password(tx: &Connection, user_id: i64, new_hash: &str) -> Result<()> {
     if !store::accounts::set_password_hash(tx, user_id, new_hash)? {
         return Err(Error::no_such_account());
     }
-    store::keys::delete_sessions_of(tx, user_id)?;
-    store::keys::delete_access_tokens_of(tx, user_id)?;
-    Ok(())
+    end_logins(tx, user_id)
 }
 
-/// The Index profile update: add an email and/or replace the password, in one transaction
-/// (both validated, the password already hashed). An email of another account is a 400
-/// `EMAIL_TAKEN`. The caller empties the credential cache when the password changed.
-pub fn update_profile(
-    conn: &mut Connection,
-    user_id: i64,
-    email: Option<&str>,
-    password_hash: Option<&str>,
-) -> Result<()> {
-    store::write(conn, |tx| {
-        if let Some(email) = email {
-            store::accounts::add_email(tx, user_id, email).map_err(email_taken)?;
-        }
-        if let Some(hash) = password_hash {
-            replace_password(tx, user_id, hash)?;
-        }
-        Ok(())
-    })
+/// End every web session and Index access token of a user, and tell running servers to
+/// forget what they remember of its credentials: what a password change, a reset and a
+/// deactivation must revoke. API keys stay: they are the user's to revoke.
+fn end_logins(tx: &Connection, user_id: i64) -> Result<()> {
+    store::keys::delete_sessions_of(tx, user_id)?;
+    store::keys::delete_access_tokens_of(tx, user_id)?;
+    store::settings::bump_credential_epoch(tx)
 }
 
 fn email_taken(e: Error) -> Error {
@@ -210,15 +208,8 @@ pub fn check_registration(
     name: &str,
     email: Option<&str>,
 ) -> Result<bool> {
-    // "Exists" comes first, even when registration is closed: old Index clients take that
-    // answer as their cue to log in instead, so existing users must always get it.
-    let taken = match email {
-        Some(e) => store::accounts::name_or_email_taken(conn, name, e)?,
-        None => store::accounts::by_name(conn, name)?.is_some(),
-    };
-    if taken {
-        return Err(store::accounts::account_exists());
-    }
+    // With registration closed, a stranger gets one answer whether or not the name or email
+    // is taken: anything else would tell who has an account here.
     let by_admin = policy::is_site_admin(caller);
     let mode = registration(conn)?;
     if mode == Registration::Closed && !by_admin {
@@ -226,6 +217,15 @@ pub fn check_registration(
             "REGISTRATION_CLOSED",
             "registration is closed on this site",
         ));
+    }
+    // Otherwise "exists" comes next: old Index clients take that answer as their cue to log
+    // in instead, so existing users must get it.
+    let taken = match email {
+        Some(e) => store::accounts::name_or_email_taken(conn, name, e)?,
+        None => store::accounts::by_name(conn, name)?.is_some(),
+    };
+    if taken {
+        return Err(store::accounts::account_exists());
     }
     Ok(by_admin || mode == Registration::Open)
 }
@@ -352,6 +352,9 @@ pub fn set_active(
             return Err(last_admin());
         }
         store::accounts::set_active(tx, account.id, active)?;
+        if !active {
+            end_logins(tx, account.id)?;
+        }
         store::accounts::by_id(tx, account.id)?.ok_or_else(Error::no_such_account)
     })
 }
@@ -372,24 +375,47 @@ pub fn organizations_of(
     store::accounts::organizations_of(conn, account.id)
 }
 
-/// Who a password change is for, and the stored hash the caller's old password must match
-/// (`None` when a site admin needs no old password). 404 for no such user, 403 for a caller
-/// who is neither that user nor a site admin.
+/// Who a password change is for, and whether the caller must prove the account's current
+/// password. 404 for no such user, 403 `NOT_AUTHORIZED` for a caller who is neither that
+/// user nor a site admin, 403 `PASSWORD_REQUIRED` when the request's credential was a key or
+/// a token (policy::password_change).
 pub fn password_change_target(
     conn: &Connection,
     caller: Option<&Caller>,
+    proof: policy::Proof,
     name: &str,
-) -> Result<(Account, Option<String>)> {
-    let (account, hash) = match store::accounts::user_with_hash(conn, name)? {
-        Some(found) => found,
-        None if store::accounts::by_name(conn, name)?.is_some() => return Err(not_a_user()),
+) -> Result<(Account, bool)> {
+    let account = match store::accounts::by_name(conn, name)? {
+        Some(a) if a.is_user() => a,
+        Some(_) => return Err(not_a_user()),
         None => return Err(Error::no_such_account()),
     };
-    match policy::password_change(caller, account.id) {
+    match policy::password_change(caller, account.id, proof) {
         policy::PasswordChange::Refused => Err(Error::not_authorized()),
-        policy::PasswordChange::WithOldPassword => Ok((account, Some(hash))),
-        policy::PasswordChange::WithoutOldPassword => Ok((account, None)),
+        policy::PasswordChange::NeedsPassword => Err(password_required()),
+        policy::PasswordChange::WithOldPassword => Ok((account, true)),
+        policy::PasswordChange::WithoutOldPassword => Ok((account, false)),
     }
+}
+
+pub fn password_required() -> Error {
+    Error::forbidden(
+        "PASSWORD_REQUIRED",
+        "changing a password needs the password itself as the credential, not an API key or token",
+    )
+}
+
+/// The current password was asked for and not given.
+pub fn old_password_missing() -> Error {
+    Error::bad_request("INVALID_OLD_PASSWORD", "oldPassword is required")
+}
+
+/// The current password given was not the account's.
+pub fn old_password_wrong() -> Error {
+    Error::bad_request(
+        "INVALID_OLD_PASSWORD",
+        "oldPassword is not the current password",
+    )
 }
 
 /// A user account the caller may change (`PUT /v1/users/{name}`): itself, or any user for a
@@ -481,13 +507,4 @@ pub fn own_settings(
         store::accounts::emails(conn, user_id)?,
         store::keys::api_keys_of(conn, user_id)?,
     ))
-}
-
-/// The stored password hash of a user, to check the current password before a change the
-/// user makes itself (the web UI asks for it even from site admins).
-pub fn own_password_hash(conn: &Connection, user: &Account) -> Result<String> {
-    store::accounts::user_with_hash(conn, &user.name)?
-        .filter(|(a, _)| a.id == user.id)
-        .map(|(_, hash)| hash)
-        .ok_or_else(Error::no_such_account)
 }

@@ -228,21 +228,39 @@ pub fn may_administer_accounts(caller: Option<&Caller>) -> bool {
     is_site_admin(caller)
 }
 
+/// What a request proved about its caller, as far as changing a password cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proof {
+    /// The account's password itself (Basic with the password).
+    Password,
+    /// A web session, started by a password sign-in.
+    Session,
+    /// An API key or an Index access token: it stands for the user in API calls, but a
+    /// stolen one must not become a takeover, so it never changes a password.
+    Key,
+}
+
 /// What a password change for an account requires of the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PasswordChange {
     Refused,
+    /// Allowed to this caller, but not with the credential it used (a key or a token).
+    NeedsPassword,
     /// The user itself: it proves the old password again.
     WithOldPassword,
     /// A site admin: no old password needed.
     WithoutOldPassword,
 }
 
-pub fn password_change(caller: Option<&Caller>, account_id: i64) -> PasswordChange {
-    match active(caller) {
+pub fn password_change(caller: Option<&Caller>, account_id: i64, proof: Proof) -> PasswordChange {
+    let allowed = match active(caller) {
         Some(c) if c.is_admin => PasswordChange::WithoutOldPassword,
         Some(c) if c.user_id == account_id => PasswordChange::WithOldPassword,
-        _ => PasswordChange::Refused,
+        _ => return PasswordChange::Refused,
+    };
+    match proof {
+        Proof::Key => PasswordChange::NeedsPassword,
+        Proof::Password | Proof::Session => allowed,
     }
 }
 
@@ -754,27 +772,53 @@ mod tests {
             ..admin()
         })));
         assert!(!may_administer_accounts(None));
+        for proof in [Proof::Password, Proof::Session] {
+            assert_eq!(
+                password_change(Some(&user(OWNER)), OWNER, proof),
+                PasswordChange::WithOldPassword
+            );
+            assert_eq!(
+                password_change(Some(&user(OTHER)), OWNER, proof),
+                PasswordChange::Refused
+            );
+            assert_eq!(
+                password_change(Some(&admin()), OWNER, proof),
+                PasswordChange::WithoutOldPassword
+            );
+            assert_eq!(
+                password_change(Some(&admin()), admin().user_id, proof),
+                PasswordChange::WithoutOldPassword
+            );
+            assert_eq!(
+                password_change(Some(&inactive(OWNER)), OWNER, proof),
+                PasswordChange::Refused
+            );
+            assert_eq!(password_change(None, OWNER, proof), PasswordChange::Refused);
+        }
+    }
+
+    #[test]
+    fn a_key_or_token_changes_no_password() {
+        // Not even a site admin's key, for any account: a stolen key is not a takeover.
+        for (caller, target) in [
+            (user(OWNER), OWNER),
+            (admin(), OWNER),
+            (admin(), admin().user_id),
+        ] {
+            assert_eq!(
+                password_change(Some(&caller), target, Proof::Key),
+                PasswordChange::NeedsPassword
+            );
+        }
+        // Whoever could not change it at all is refused as before.
         assert_eq!(
-            password_change(Some(&user(OWNER)), OWNER),
-            PasswordChange::WithOldPassword
-        );
-        assert_eq!(
-            password_change(Some(&user(OTHER)), OWNER),
+            password_change(Some(&user(OTHER)), OWNER, Proof::Key),
             PasswordChange::Refused
         );
         assert_eq!(
-            password_change(Some(&admin()), OWNER),
-            PasswordChange::WithoutOldPassword
-        );
-        assert_eq!(
-            password_change(Some(&admin()), admin().user_id),
-            PasswordChange::WithoutOldPassword
-        );
-        assert_eq!(
-            password_change(Some(&inactive(OWNER)), OWNER),
+            password_change(None, OWNER, Proof::Key),
             PasswordChange::Refused
         );
-        assert_eq!(password_change(None, OWNER), PasswordChange::Refused);
     }
 
     #[test]

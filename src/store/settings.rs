@@ -19,3 +19,23 @@ pub fn set(conn: &Connection, key: &str, value: &str) -> Result<()> {
     .execute(params![key, value])?;
     Ok(())
 }
+
+/// The credential epoch: bumped in the transaction of every change that revokes
+/// credentials (a password change or reset, a deactivation), by this process or another, so
+/// a running server can tell that what it remembers of credentials may be stale.
+pub fn credential_epoch(conn: &Connection) -> Result<i64> {
+    Ok(get(conn, CREDENTIAL_EPOCH)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
+pub fn bump_credential_epoch(conn: &Connection) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO settings (key, value) VALUES (?1, '1')
+         ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+    )?
+    .execute([CREDENTIAL_EPOCH])?;
+    Ok(())
+}
+
+const CREDENTIAL_EPOCH: &str = "credential_epoch";

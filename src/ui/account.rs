@@ -8,6 +8,8 @@ use serde::Deserialize;
 
 use super::session::{cookie, removal, CsrfForm, Posted, Visitor, SESSION_COOKIE};
 use super::{form_page_with, page, page_with, see_other, signed_in, when, when_opt, Chrome};
+use crate::auth::changes::OldPassword;
+use crate::auth::{Principal, Via};
 use crate::core::accounts::{self, Registration};
 use crate::core::model::Account;
 use crate::core::policy::Caller;
@@ -438,27 +440,40 @@ impl CsrfForm for PasswordForm {
     }
 }
 
-/// `POST /settings/password`: the old password, then the new one. Every session of the
-/// user ends (AppState::set_password); this browser gets a fresh one.
+/// `POST /settings/password`: the old password, then the new one. The change is the one
+/// every dialect makes (Authenticator::change_password: the current password is checked as
+/// a login, throttle included); every session of the user ends, and this browser gets a
+/// fresh one.
 pub async fn password(
     state: web::Data<AppState>,
+    req: HttpRequest,
     Posted(visitor, form): Posted<PasswordForm>,
 ) -> Result<HttpResponse> {
     let (user, caller) = signed_in!(visitor, "/settings");
-    let me = user.clone();
-    let hash = state
-        .store
-        .run(move |c| accounts::own_password_hash(c, &me))
-        .await?;
-    let ok = state.auth.bcrypt_verify(form.old_password, hash).await?;
-    if !ok {
-        let e = Error::bad_request("WRONG_PASSWORD", "the current password is not right");
-        return refused(&state, &visitor, user, caller, None, e).await;
+    let by = Principal {
+        user: user.clone(),
+        via: Via::Session,
+    };
+    let changed = state
+        .auth
+        .change_password(
+            &state.store,
+            &by,
+            req.peer_addr().map(|a| a.ip()),
+            user.name.clone(),
+            OldPassword::Given(form.old_password),
+            form.new_password,
+            None,
+        )
+        .await;
+    match changed {
+        Ok(_) => signed_in_response(&state, user.id, None, "/settings?done=password").await,
+        Err(e) if e.code == "INVALID_OLD_PASSWORD" => {
+            let e = Error::bad_request("WRONG_PASSWORD", "the current password is not right");
+            refused(&state, &visitor, user, caller, None, e).await
+        }
+        Err(e) => refused(&state, &visitor, user, caller, None, e).await,
     }
-    if let Err(e) = state.set_password(user.id, &form.new_password).await {
-        return refused(&state, &visitor, user, caller, None, e).await;
-    }
-    signed_in_response(&state, user.id, None, "/settings?done=password").await
 }
 
 #[derive(Deserialize)]
@@ -539,7 +554,10 @@ pub async fn revoke_key(
     let key_id: i64 = path
         .parse()
         .map_err(|_| Error::not_found("NOT_FOUND", "not found"))?;
-    state.revoke_api_key(user.id, key_id).await?;
+    state
+        .auth
+        .revoke_api_key(&state.store, user.id, key_id)
+        .await?;
     Ok(see_other("/settings?done=revoked"))
 }
 

@@ -97,11 +97,10 @@ pub async fn set_active(
     let (_, caller) = signed_in!(visitor, "/-/admin");
     let name = path.into_inner();
     let on = form.value == "on";
-    let account = state
-        .store
-        .run(move |c| accounts::set_active(c, Some(&caller), &name, on))
+    state
+        .auth
+        .set_active(&state.store, Some(caller), name, on)
         .await?;
-    state.auth.forget_user(account.id);
     Ok(see_other("/-/admin"))
 }
 
@@ -114,11 +113,10 @@ pub async fn set_admin(
     let (_, caller) = signed_in!(visitor, "/-/admin");
     let name = path.into_inner();
     let on = form.value == "on";
-    let account = state
-        .store
-        .run(move |c| accounts::set_admin(c, Some(&caller), &name, on))
+    state
+        .auth
+        .set_admin(&state.store, Some(caller), name, on)
         .await?;
-    state.auth.forget_user(account.id);
     Ok(see_other("/-/admin"))
 }
 

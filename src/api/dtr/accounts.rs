@@ -6,8 +6,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::dto::{self, AccountDto};
+use crate::auth::changes::OldPassword;
 use crate::auth::extract::{MaybeUser, User};
-use crate::core::{accounts, names};
+use crate::core::accounts;
 use crate::error::{Error, Result};
 use crate::AppState;
 
@@ -91,14 +92,10 @@ pub async fn delete(
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
     let name = path.into_inner();
-    let caller = user.caller();
-    let deleted = state
-        .store
-        .run(move |c| accounts::delete(c, Some(&caller), &name))
+    state
+        .auth
+        .delete_account(&state.store, Some(user.caller()), name)
         .await?;
-    if let Some(account) = deleted {
-        state.auth.forget_user(account.id);
-    }
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -118,35 +115,27 @@ pub async fn change_password(
     path: web::Path<String>,
     body: crate::api::JsonObject<PasswordChange>,
 ) -> Result<HttpResponse> {
-    let name = path.into_inner();
-    let caller = user.caller();
     let PasswordChange {
         old_password,
         new_password,
     } = body.into_inner();
-    let (account, old_hash) = state
-        .store
-        .run(move |c| accounts::password_change_target(c, Some(&caller), &name))
+    let old = match old_password {
+        Some(old) => OldPassword::Given(old),
+        None => OldPassword::Missing,
+    };
+    let ip = req.peer_addr().map(|a| a.ip());
+    let account = state
+        .auth
+        .change_password(
+            &state.store,
+            &user.0,
+            ip,
+            path.into_inner(),
+            old,
+            new_password,
+            None,
+        )
         .await?;
-    names::validate_password(&new_password)?;
-    if old_hash.is_some() {
-        let old = old_password
-            .ok_or_else(|| Error::bad_request("INVALID_OLD_PASSWORD", "oldPassword is required"))?;
-        // Checked as a login (same throttle), so a stolen API key cannot guess it freely.
-        let ip = req.peer_addr().map(|a| a.ip());
-        state
-            .auth
-            .login(&state.store, account.name.clone(), old, ip)
-            .await
-            .map_err(|e| match e.status.as_u16() {
-                401 => Error::bad_request(
-                    "INVALID_OLD_PASSWORD",
-                    "oldPassword is not the current password",
-                ),
-                _ => e,
-            })?;
-    }
-    state.set_password(account.id, &new_password).await?;
     Ok(HttpResponse::Ok().json(AccountDto::from(&account)))
 }
 
@@ -156,15 +145,10 @@ async fn set_active(
     name: String,
     active: bool,
 ) -> Result<HttpResponse> {
-    let caller = user.caller();
     let account = state
-        .store
-        .run(move |c| accounts::set_active(c, Some(&caller), &name, active))
+        .auth
+        .set_active(&state.store, Some(user.caller()), name, active)
         .await?;
-    if !active {
-        // Remembered credentials must not outlive the deactivation.
-        state.auth.forget_user(account.id);
-    }
     Ok(HttpResponse::Ok().json(AccountDto::from(&account)))
 }
 

@@ -3,6 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use crate::auth::changes::OldPassword;
 use crate::auth::extract::{MaybeUser, User};
 use crate::core::accounts;
 use crate::error::{Error, Result};
@@ -76,6 +77,7 @@ pub struct ProfileUpdate {
 /// changes.
 pub async fn update(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     who: User,
     name: web::Path<String>,
     body: web::Json<serde_json::Map<String, serde_json::Value>>,
@@ -94,39 +96,40 @@ pub async fn update(
         crate::core::names::validate_password(password)?;
     }
     let caller = who.caller();
-    let proved_password = who.0.proved_password();
     let name = name.into_inner();
-    let changes_password = password.is_some();
-    let (account, needs_old_password) = state
+    let account = state
         .store
-        .run(move |c| {
-            let account = accounts::user_to_manage(c, Some(&caller), &name)?;
-            let needs_old = changes_password
-                && accounts::password_change_target(c, Some(&caller), &name)?
-                    .1
-                    .is_some();
-            Ok((account, needs_old))
+        .run({
+            let name = name.clone();
+            move |c| accounts::user_to_manage(c, Some(&caller), &name)
         })
         .await?;
-    // A user changing its own password proves the old one; here, where the body has no
-    // old password, the credential itself must have been the password, not a key.
-    if needs_old_password && !proved_password {
-        return Err(Error::forbidden(
-            "PASSWORD_REQUIRED",
-            "changing your password needs your current password as the credential, not an API key",
-        ));
-    }
-    let hash = match password {
-        Some(p) => Some(state.auth.bcrypt_hash(p).await?),
-        None => None,
-    };
-    let changed_password = hash.is_some();
-    state
-        .store
-        .run(move |c| accounts::update_profile(c, account.id, email.as_deref(), hash.as_deref()))
-        .await?;
-    if changed_password {
-        state.auth.forget_user(account.id);
+    // The body has no old password: the credential must have been it. An email sent with
+    // the password is added in the same transaction.
+    match password {
+        Some(password) => {
+            let ip = req.peer_addr().map(|a| a.ip());
+            state
+                .auth
+                .change_password(
+                    &state.store,
+                    &who.0,
+                    ip,
+                    name,
+                    OldPassword::FromCredential,
+                    password,
+                    email,
+                )
+                .await?;
+        }
+        None => {
+            if let Some(email) = email {
+                state
+                    .store
+                    .run(move |c| accounts::add_email(c, account.id, &email))
+                    .await?;
+            }
+        }
     }
     Ok(HttpResponse::NoContent().finish())
 }
