@@ -787,6 +787,14 @@ fn signup_with_closed_registration_is_403_but_admins_may_create_users() {
     assert_eq!(r.status, 200);
     // An admin's user starts active.
     assert_eq!(r.json()["isActive"], true);
+    // A taken name gets the very same answer as a free one: closed tells nobody who exists.
+    let taken = app.post("/api/v0/accounts").json(&body).send();
+    let free = app
+        .post("/api/v0/accounts")
+        .json(&json!({"type": "user", "name": "zed", "password": "watchThinkFruitNeighbor"}))
+        .send();
+    assert_eq!(taken.sj(), free.sj());
+    assert_eq!(taken.stable_headers(), free.stable_headers());
 }
 
 #[test]
