@@ -1,6 +1,6 @@
 //! Account operations: bootstrap, passwords, lookups.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction};
 
 use crate::auth::secret;
 use crate::core::model::Account;
@@ -95,7 +95,7 @@ pub fn set_password(
     })
 }
 
-fn replace_password(tx: &Connection, user_id: i64, new_hash: &str) -> Result<()> {
+fn replace_password(tx: &Transaction, user_id: i64, new_hash: &str) -> Result<()> {
     if !store::accounts::set_password_hash(tx, user_id, new_hash)? {
         return Err(Error::no_such_account());
     }
@@ -105,7 +105,7 @@ fn replace_password(tx: &Connection, user_id: i64, new_hash: &str) -> Result<()>
 /// End every web session and Index access token of a user, and tell running servers to
 /// forget what they remember of its credentials: what a password change, a reset and a
 /// deactivation must revoke. API keys stay: they are the user's to revoke.
-fn end_logins(tx: &Connection, user_id: i64) -> Result<()> {
+fn end_logins(tx: &Transaction, user_id: i64) -> Result<()> {
     store::keys::delete_sessions_of(tx, user_id)?;
     store::keys::delete_access_tokens_of(tx, user_id)?;
     store::settings::bump_credential_epoch(tx)

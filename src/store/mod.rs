@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use r2d2::{Pool, PooledConnection};
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, ErrorCode, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
 
 use crate::error::{Error, Result};
 
@@ -156,8 +156,10 @@ impl Store {
     }
 }
 
-/// Run `f` inside one `BEGIN IMMEDIATE` transaction: all of it commits, or none of it.
-pub fn write<T>(conn: &mut Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+/// Run `f` inside one `BEGIN IMMEDIATE` transaction: all of it commits, or none of it. A
+/// function whose statements must commit together takes the `&Transaction` it is given, so
+/// its signature says it cannot be called outside one.
+pub fn write<T>(conn: &mut Connection, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let out = f(&tx)?;
     tx.commit()?;
