@@ -2,8 +2,9 @@
 //! forms ([`crate::ui::session`]) and the APIs' write guard ([`crate::api::guard`]) both
 //! apply, and the headers every response carries ([`security_headers`]).
 
-use actix_web::body::{EitherBody, MessageBody};
+use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 
@@ -57,14 +58,22 @@ pub const REFERRER_POLICY: &str = "same-origin";
 pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let http_req = req.request().clone();
-    // An error that left a middleware unanswered is answered here, with the headers too.
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let mut res = match next.call(req).await {
-        Ok(res) => res.map_into_left_body(),
-        Err(err) => ServiceResponse::from_err(err, http_req).map_into_right_body(),
+        Ok(res) => res,
+        // An error that left a middleware unanswered: its answer gets the headers too. (The
+        // request cannot be kept aside for this: routing needs it unshared.)
+        Err(err) => {
+            let mut answer = err.error_response();
+            add_headers(answer.headers_mut());
+            return Err(InternalError::from_response(err, answer).into());
+        }
     };
-    let headers = res.headers_mut();
+    add_headers(res.headers_mut());
+    Ok(res)
+}
+
+fn add_headers(headers: &mut HeaderMap) {
     for (name, value) in [
         (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -72,7 +81,6 @@ pub async fn security_headers(
     ] {
         set_default(headers, name, value);
     }
-    Ok(res)
 }
 
 fn set_default(headers: &mut HeaderMap, name: HeaderName, value: &'static str) {
