@@ -8,10 +8,12 @@
 //!    ([`crate::browser::same_origin`]); clients that are not browsers send neither header.
 //! 2. A write whose `Content-Type` is one a form can send without a CORS preflight
 //!    (`text/plain`, `application/x-www-form-urlencoded`, `multipart/form-data`, whatever
-//!    their parameters) is refused with 415 `UNSUPPORTED_MEDIA_TYPE` — except on the routes
-//!    whose documented body *is* a form ([`FORM_ROUTES`]). Every other API route takes JSON
-//!    or no body; JSON is still read without a `Content-Type` (clients that send none), or
-//!    with any other type (`application/octet-stream`, `application/json`, ...).
+//!    their parameters) is refused with 415 `UNSUPPORTED_MEDIA_TYPE` — except that the
+//!    routes whose documented body *is* a form ([`FORM_ROUTES`]) take
+//!    `application/x-www-form-urlencoded`. Every other API route takes JSON or no body (none
+//!    takes binary: Berth keeps no image layers); JSON is still read without a
+//!    `Content-Type` (clients that send none), or with any other type
+//!    (`application/octet-stream`, `application/json`, ...).
 //!
 //! Both answers leave in the envelope of the path's dialect (the envelope middleware wraps
 //! this one). Web pages are not guarded here: their forms have their own CSRF check
@@ -26,21 +28,19 @@ use actix_web::web;
 use crate::error::{Dialect, Error};
 use crate::AppState;
 
-/// API routes (method, path as routed) whose body is an HTML-form body by the contract: the
+/// API routes (method, path as routed) whose body is a urlencoded form by the contract: the
 /// RegistryUI list, which the seed's own example posts with `curl -d ""`, and
-/// `project/create`, which reads its parameters from the query or a form body. Rule 1 still
-/// applies to them.
+/// `project/create`, which reads its parameters from the query or a form body. `text/plain`
+/// and `multipart/form-data` are still refused there, and rule 1 applies to them.
 pub const FORM_ROUTES: &[(&str, &str)] = &[
     ("POST", "/udr/v1api/repositories"),
     ("POST", "/udr/v1api/project/create"),
 ];
 
 /// The body types a page can make a browser send to any site without asking first.
-const FORM_TYPES: &[&str] = &[
-    "text/plain",
-    "application/x-www-form-urlencoded",
-    "multipart/form-data",
-];
+const FORM_TYPES: &[&str] = &["text/plain", URLENCODED, "multipart/form-data"];
+
+const URLENCODED: &str = "application/x-www-form-urlencoded";
 
 /// Middleware (registered in `app()` inside the envelope, which renders the refusals):
 /// the two rules above.
@@ -72,7 +72,13 @@ fn check(req: &ServiceRequest) -> Result<(), Error> {
     let takes_form = FORM_ROUTES
         .iter()
         .any(|(m, p)| req.method().as_str() == *m && path == *p);
-    if !takes_form && sends_form_body(req.headers()) {
+    let refused = |essence: &[u8]| {
+        FORM_TYPES
+            .iter()
+            .filter(|t| !(takes_form && **t == URLENCODED))
+            .any(|t| essence.eq_ignore_ascii_case(t.as_bytes()))
+    };
+    if content_types(req.headers()).any(refused) {
         return Err(Error::unsupported_media_type());
     }
     Ok(())
@@ -82,18 +88,14 @@ fn is_write(method: &Method) -> bool {
     ![Method::GET, Method::HEAD, Method::OPTIONS, Method::TRACE].contains(method)
 }
 
-/// Whether any `Content-Type` header names a form body type (case and parameters aside).
-fn sends_form_body(headers: &header::HeaderMap) -> bool {
-    headers.get_all(header::CONTENT_TYPE).any(|v| {
-        let essence = v
-            .as_bytes()
+/// The media type of each `Content-Type` header, parameters and surrounding space cut.
+fn content_types(headers: &header::HeaderMap) -> impl Iterator<Item = &[u8]> {
+    headers.get_all(header::CONTENT_TYPE).map(|v| {
+        v.as_bytes()
             .split(|&b| b == b';')
             .next()
-            .unwrap_or_default();
-        let essence = essence.trim_ascii();
-        FORM_TYPES
-            .iter()
-            .any(|t| essence.eq_ignore_ascii_case(t.as_bytes()))
+            .unwrap_or_default()
+            .trim_ascii()
     })
 }
 
@@ -178,14 +180,16 @@ mod tests {
             refused(Method::POST, "/udr/v1api/project/create", &form),
             None
         );
-        assert_eq!(
-            refused(
-                Method::POST,
-                "/udr/v1api/repositories",
-                &[("content-type", "text/plain")]
-            ),
-            None
-        );
+        for ct in ["text/plain", "multipart/form-data; boundary=x"] {
+            assert_eq!(
+                refused(
+                    Method::POST,
+                    "/udr/v1api/repositories",
+                    &[("content-type", ct)]
+                ),
+                Some("UNSUPPORTED_MEDIA_TYPE")
+            );
+        }
     }
 
     #[test]
