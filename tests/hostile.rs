@@ -1184,7 +1184,7 @@ fn browser_form_bodies_and_cross_site_writes_are_refused_on_every_api_route() {
                 types.push("application/x-www-form-urlencoded");
             }
             for ct in types {
-                probes.push((typed(ct, &body), 415, format!("{ct}")));
+                probes.push((typed(ct, &body), 415, ct.to_string()));
             }
             let (ct, sent) = if form_route(route) {
                 (
