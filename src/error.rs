@@ -133,6 +133,24 @@ impl Error {
         )
     }
 
+    /// A body type a browser form can send (`text/plain`, `application/x-www-form-urlencoded`,
+    /// `multipart/form-data`) on an API route that takes JSON (see `api::guard`).
+    pub fn unsupported_media_type() -> Self {
+        Error::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "this route takes a JSON body: send it as Content-Type: application/json",
+        )
+    }
+
+    /// A write that a browser says comes from another site's page (see `api::guard`).
+    pub fn cross_site_request() -> Self {
+        Error::forbidden(
+            "CROSS_SITE_REQUEST",
+            "a page of another site may not change anything here",
+        )
+    }
+
     /// An internal failure: the cause goes to the log, the client sees "internal error".
     pub fn internal(cause: impl fmt::Display) -> Self {
         log::error!("internal error: {cause}");

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod browser;
 pub mod config;
 pub mod core;
 pub mod error;
@@ -104,7 +105,9 @@ pub fn app(
             web::PathConfig::default()
                 .error_handler(|_, _| Error::not_found("NOT_FOUND", "not found").into()),
         )
+        .wrap(from_fn(api::guard::browser_writes))
         .wrap(from_fn(error::envelope))
+        .wrap(from_fn(browser::security_headers))
         .wrap(NormalizePath::trim())
         .wrap(from_fn(ops::access::observe))
         .configure(configure)

@@ -117,3 +117,207 @@ fn a_browser_signs_in_creates_stars_uses_a_key_and_signs_out_with_no_script_inje
         .expect("count sessions");
     assert_eq!(sessions, 0, "signing out ended the session");
 }
+
+/// The pages of the attacker's site (issue 12, finding 1): each posts to Berth by itself as
+/// soon as it loads. `berth` is Berth's base URL.
+fn attacker_pages(berth: &str) -> Vec<(&'static str, String)> {
+    // A text/plain form sends `name=value\r\n`: with the JSON split at `=`, the body reads as
+    // JSON (`{"...","pad":"="}`), which Berth parsed before issue 12.
+    let form = |enctype: &str, action: &str, fields: &[(&str, &str)]| {
+        let inputs: String = fields
+            .iter()
+            .map(|(n, v)| format!("<input type=hidden name='{n}' value='{v}'>"))
+            .collect();
+        format!(
+            "<!doctype html><title>win a prize</title><form method=POST enctype=\"{enctype}\" \
+             action=\"{berth}{action}\">{inputs}</form><script>document.forms[0].submit()</script>"
+        )
+    };
+    let json_split = |json: &str| {
+        let cut = json.len() - 1;
+        (format!("{},\"pad\":\"", &json[..cut]), "\"}".to_owned())
+    };
+    let org = |name: &str| json_split(&format!(r#"{{"type":"organization","name":"{name}"}}"#));
+    let password = json_split(r#"{"newPassword":"attacker-pass-1"}"#);
+    let plain_org = org("evilorg");
+    let url_org = org("evilurl");
+    let multi_org = org("evilmulti");
+    let fetches = format!(
+        r#"<!doctype html><title>loading</title><script>
+const t = (path, type, body) => fetch("{berth}" + path, {{method: "POST", mode: "no-cors",
+  credentials: "include", headers: {{"Content-Type": type}}, body}}).catch(() => {{}});
+Promise.all([
+  t("/api/v0/accounts", "text/plain", JSON.stringify({{type: "organization", name: "evilfetch"}})),
+  t("/api/v0/repositories/admin", "application/x-www-form-urlencoded",
+    JSON.stringify({{name: "evil-fetch", visibility: "public"}})),
+  t("/api/v0/accounts/victim/changePassword", "multipart/form-data; boundary=x",
+    JSON.stringify({{newPassword: "attacker-pass-2"}})),
+  t("/udr/v1api/project/create?repository=admin/evil-fetch-project", "application/x-www-form-urlencoded", ""),
+]).then(() => {{ document.title = "done"; }});
+</script>"#
+    );
+    vec![
+        (
+            "/plain-org",
+            form(
+                "text/plain",
+                "/api/v0/accounts",
+                &[(&plain_org.0, &plain_org.1)],
+            ),
+        ),
+        (
+            "/plain-password",
+            form(
+                "text/plain",
+                "/api/v0/accounts/victim/changePassword",
+                &[(&password.0, &password.1)],
+            ),
+        ),
+        (
+            "/urlencoded-project",
+            form(
+                "application/x-www-form-urlencoded",
+                "/udr/v1api/project/create",
+                &[("repository", "admin/evil-project"), ("isPublic", "true")],
+            ),
+        ),
+        (
+            "/urlencoded-org",
+            form(
+                "application/x-www-form-urlencoded",
+                "/api/v0/accounts",
+                &[(&url_org.0, &url_org.1)],
+            ),
+        ),
+        (
+            "/multipart-org",
+            form(
+                "multipart/form-data",
+                "/api/v0/accounts",
+                &[(&multi_org.0, &multi_org.1)],
+            ),
+        ),
+        ("/fetch", fetches),
+    ]
+}
+
+/// A tiny HTTP server for the attacker's pages on `ip` (a free port); answers until the
+/// test process ends. Returns its base URL.
+fn serve_attacker(ip: [u8; 4], pages: Vec<(&'static str, String)>) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind((std::net::Ipv4Addr::from(ip), 0))
+        .expect("bind the attacker's address (any 127.x.y.z is loopback on Linux)");
+    let addr = listener.local_addr().expect("attacker address");
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(match stream.try_clone() {
+                Ok(s) => s,
+                Err(_) => continue,
+            });
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            let path = line.split(' ').nth(1).unwrap_or("/").to_owned();
+            // Skip the headers.
+            loop {
+                let mut h = String::new();
+                match reader.read_line(&mut h) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) if h == "\r\n" || h == "\n" => break,
+                    Ok(_) => {}
+                }
+            }
+            let (status, body) = match pages.iter().find(|(p, _)| *p == path) {
+                Some((_, html)) => ("200 OK", html.clone()),
+                None => ("404 Not Found", String::new()),
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// Issue 12, findings 1 and 3, in the browser: pages of another site (127.0.0.2) and of
+/// another port of this host (same-site, another origin) make a browser that saved the site
+/// admin's credentials post to Berth's APIs — text/plain forms whose body reads as JSON
+/// (create an organization, set a user's password), urlencoded and multipart forms, no-cors
+/// fetches — and nothing changes. Then signing in with hostile `next` targets lands on
+/// Berth's `/`, with no content security policy violation on the way.
+#[test]
+fn pages_of_other_sites_cannot_change_anything_and_sign_in_stays_on_the_site() {
+    let chromium = chromium();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let modules = node_modules(&root);
+    let app = TestApp::start();
+    app.user("victim");
+    app.user("alice");
+    let pages = attacker_pages(&app.base);
+    let paths: Vec<&str> = pages.iter().map(|(p, _)| *p).collect();
+    let paths = paths.join(" ");
+    let cross_site = serve_attacker([127, 0, 0, 2], pages.clone());
+    let same_site = serve_attacker([127, 0, 0, 1], pages);
+    let out = Command::new("node")
+        .arg(root.join("tests/browser/attack.js"))
+        .env("NODE_PATH", &modules)
+        .env("BERTH_URL", &app.base)
+        .env("BERTH_USER", common::ADMIN)
+        .env("BERTH_PASSWORD", common::ADMIN_PASSWORD)
+        .env("SIGNIN_USER", "alice")
+        .env("SIGNIN_PASSWORD", PASSWORD)
+        .env("ATTACKERS", format!("{cross_site} {same_site}"))
+        .env("PAGES", &paths)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stdout.lines().last().unwrap_or("");
+    let report: serde_json::Value = serde_json::from_str(last).unwrap_or_else(|_| {
+        panic!("no report from the attack\nstdout: {stdout}\nstderr: {stderr}")
+    });
+    // Over HTTP: nothing the pages asked for happened.
+    for org in ["evilorg", "evilurl", "evilmulti", "evilfetch"] {
+        let r = app.get(&format!("/api/v0/accounts/{org}")).admin().send();
+        assert_eq!(
+            r.status, 404,
+            "the organization {org} was created\n{report:#}"
+        );
+    }
+    for repo in ["evil-project", "evil-fetch", "evil-fetch-project"] {
+        let r = app
+            .get(&format!("/api/v0/repositories/admin/{repo}"))
+            .admin()
+            .send();
+        assert_eq!(
+            r.status, 404,
+            "the repository admin/{repo} was created\n{report:#}"
+        );
+    }
+    assert_eq!(
+        app.get("/v1/users").as_user("victim").send().status,
+        200,
+        "the victim's password was changed\n{report:#}"
+    );
+    for stolen in ["attacker-pass-1", "attacker-pass-2"] {
+        assert_eq!(
+            app.get("/v1/users").basic("victim", stolen).send().status,
+            401
+        );
+    }
+    assert_eq!(report["ok"], true, "{report:#}\nstderr: {stderr}");
+    // Every write that reached Berth was refused as cross-site, before any credential check.
+    let writes: Vec<&serde_json::Value> = report["answers"]
+        .as_array()
+        .map(|a| a.iter().filter(|x| x["method"] == "POST").collect())
+        .unwrap_or_default();
+    assert!(writes.len() >= 2 * 9, "{report:#}");
+    for w in writes {
+        assert_eq!(w["status"], 403, "{w}");
+    }
+}

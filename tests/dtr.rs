@@ -214,11 +214,21 @@ fn seed_curl_commands_replay_as_written() {
         .send();
     assert_eq!(r.status, 201);
     assert_eq!(r.json()["visibility"], "private");
-    // curl --data without a Content-Type header sends a form type; the JSON is still read.
+    // curl --data without a Content-Type header sends a form type, which a browser form can
+    // send to any site too: refused (issue 12), and nothing changes.
     let r = app
         .patch("/api/v0/repositories/engineering/public-app")
         .admin()
         .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(r#"{"shortDescription":"slightly out of date"}"#)
+        .send();
+    assert_eq!(r.status, 415);
+    assert_eq!(r.json()["errors"][0]["code"], "UNSUPPORTED_MEDIA_TYPE");
+    // The seed's line, with its header (wrapped in the seed) as meant.
+    let r = app
+        .patch("/api/v0/repositories/engineering/public-app")
+        .admin()
+        .header("Content-type", "application/json")
         .body(r#"{"shortDescription":"slightly out of date"}"#)
         .send();
     let mut want = repo_v(&public);

@@ -1139,6 +1139,141 @@ fn hostile_input_gets_4xx_in_the_envelope_and_the_server_stays_up() {
     );
 }
 
+/// Issue 12, finding 1, over every API write route: as the site admin (so that nothing but
+/// the browser rules stands in the way), a body type a form can send (`text/plain`,
+/// multipart, and urlencoded where the route takes JSON) is 415, and a write marked as
+/// cross-site (`Origin` of another site, `Sec-Fetch-Site: cross-site` or `same-site`) is 403,
+/// each in the path's envelope; and the store is byte for byte what it was.
+#[test]
+fn browser_form_bodies_and_cross_site_writes_are_refused_on_every_api_route() {
+    let server = Server::start();
+    let creds = seed(&server);
+    let before = store_snapshot(&server);
+    // A JSON object a route of any dialect could take (unknown fields aside).
+    let body = json!({
+        "type": "organization", "name": "evil", "repo_name": "evil", "namespace": "alice",
+        "newPassword": "evil-password-1", "oldPassword": common::PASSWORD,
+        "username": "evil", "password": "evil-password-1", "email": "evil@example.com",
+        "accessLevel": "admin", "shortDescription": "defaced", "visibility": "public",
+        "description": "defaced", "is_public": true, "isPublic": "true",
+    })
+    .to_string();
+    let form_route = |r: &Route| {
+        berth::api::guard::FORM_ROUTES
+            .iter()
+            .any(|(m, p)| *m == r.method && *p == r.path)
+    };
+    let mut probes: Vec<(Request, u16, String)> = Vec::new();
+    for route in ROUTES.iter().filter(|r| {
+        !matches!(r.method, "GET" | "HEAD") && !matches!(r.dialect, Dialect::Web | Dialect::Generic)
+    }) {
+        for alt in [false, true] {
+            let target = fill(route, &creds, alt, None);
+            let admin = |req: Request| req.header("Authorization", creds.basic.clone());
+            let typed = |ct: &str, body: &str| {
+                admin(Request::new(route.method, target.clone()))
+                    .header("Content-Type", ct.to_owned())
+                    .body(Body::bytes(body.to_owned()))
+            };
+            let mut types = vec![
+                "text/plain",
+                "text/plain;charset=UTF-8",
+                "multipart/form-data; boundary=----x",
+            ];
+            if !form_route(route) {
+                types.push("application/x-www-form-urlencoded");
+            }
+            for ct in types {
+                probes.push((typed(ct, &body), 415, ct.to_string()));
+            }
+            let (ct, sent) = if form_route(route) {
+                (
+                    "application/x-www-form-urlencoded",
+                    "repository=alice/evil&isPublic=true",
+                )
+            } else {
+                ("application/json", body.as_str())
+            };
+            for marks in [
+                &[("Origin", "http://evil.example")][..],
+                &[("Origin", "null")],
+                &[("Sec-Fetch-Site", "cross-site")],
+                &[("Sec-Fetch-Site", "same-site")],
+            ] {
+                let mut req = typed(ct, sent);
+                for (k, v) in marks {
+                    req = req.header(k, v.to_string());
+                }
+                probes.push((req, 403, format!("{marks:?}")));
+            }
+        }
+    }
+    let mut client = Client::new(server.addr);
+    let mut wrong = Vec::new();
+    for (req, status, what) in &probes {
+        let a = match client.send(req) {
+            Ok(a) => a,
+            Err(e) => {
+                wrong.push(format!("{} {} {what}: {e}", req.method, req.target));
+                client = Client::new(server.addr);
+                continue;
+            }
+        };
+        let envelope = Envelope::of_target(&req.target);
+        let judged = judge(envelope, false, &a);
+        if a.status != *status || judged != Ok(Verdict::Enveloped) {
+            wrong.push(format!(
+                "{} {} {what}: {} {judged:?} {}",
+                req.method,
+                req.target,
+                a.status,
+                clip(&String::from_utf8_lossy(&a.body))
+            ));
+        }
+    }
+    assert!(probes.len() > 400, "{} probes", probes.len());
+    assert!(
+        wrong.is_empty(),
+        "{} of {} wrong:\n{}",
+        wrong.len(),
+        probes.len(),
+        wrong.join("\n")
+    );
+    assert_eq!(
+        before,
+        store_snapshot(&server),
+        "a refused request changed the store"
+    );
+}
+
+/// Every row of every table of the server's store, as text, table by table.
+fn store_snapshot(server: &Server) -> BTreeMap<String, Vec<String>> {
+    let conn = rusqlite::Connection::open(server.data_dir().join("berth.db")).expect("open store");
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("list tables");
+    let mut out = BTreeMap::new();
+    for t in tables {
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM \"{t}\""))
+            .expect("select");
+        let n = stmt.column_count();
+        let mut rows: Vec<String> = stmt
+            .query_map([], |r| {
+                (0..n)
+                    .map(|i| r.get_ref(i).map(|v| format!("{v:?}")))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(|v| v.join("|"))
+            })
+            .and_then(|rows| rows.collect())
+            .expect("rows");
+        rows.sort();
+        out.insert(t, rows);
+    }
+    out
+}
+
 /// The admin's Basic credentials and web session still work.
 fn still_admin(server: &Server, creds: &Creds) -> bool {
     let mut c = Client::new(server.addr);

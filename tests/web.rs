@@ -826,6 +826,130 @@ fn open_redirects_after_sign_in_are_refused() {
     assert_eq!(location(&resp), "/");
 }
 
+/// Issue 12, finding 3: `next=/%09/evil.example/` answered `303 Location: /\t/evil.example/`
+/// (Chromium drops the tab and goes to `//evil.example/`) and `next=/%0a` a 500. A target
+/// that is not a plain path on this site goes to `/`, on the form page, after signing in, and
+/// for a visitor already signed in.
+#[test]
+fn hostile_sign_in_targets_go_to_the_front_page() {
+    const HOSTILE: &[&str] = &[
+        "/\t/evil.example/",
+        "/\n/evil.example/",
+        "/\r\nSet-Cookie: x=1",
+        "/\u{0}",
+        "//evil.example/",
+        "/\\evil.example/",
+        "\\\\evil.example/",
+        "/%09/evil.example/",
+        "/%0a",
+        "/%2F/evil.example/",
+        "/%5Cevil.example/",
+        "%2F%2Fevil.example/",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        " //evil.example/",
+        "/caf\u{e9}",
+    ];
+    let app = TestApp::start();
+    app.user("alice");
+    let query = |next: &str| {
+        format!(
+            "/login?{}",
+            serde_urlencoded::to_string([("next", next)]).unwrap()
+        )
+    };
+    let mut anonymous = Browser::new(&app);
+    for next in HOSTILE {
+        let form = anonymous.get(&query(next));
+        assert_eq!(form.status, 200, "{next:?}");
+        assert!(form.body.contains(r#"name="next" value="/">"#), "{next:?}");
+    }
+    for next in HOSTILE {
+        let mut b = Browser::new(&app);
+        b.get("/login");
+        let resp = b.post(
+            "/login",
+            &[
+                ("username", "alice"),
+                ("password", PASSWORD),
+                ("next", next),
+            ],
+        );
+        assert_eq!((resp.status, location(&resp)), (303, "/"), "{next:?}");
+    }
+    let mut b = Browser::new(&app);
+    b.sign_in("alice", PASSWORD);
+    for next in HOSTILE {
+        let resp = b.get(&query(next));
+        assert_eq!((resp.status, location(&resp)), (303, "/"), "{next:?}");
+    }
+    // A plain path still comes back.
+    let resp = b.get(&query("/alice?page=2"));
+    assert_eq!((resp.status, location(&resp)), (303, "/alice?page=2"));
+}
+
+/// Issue 12, pages: every answer — pages, forms shown again, error pages, static files, API
+/// answers and API errors — carries the content security policy, `nosniff` and the
+/// referrer policy.
+#[test]
+fn every_answer_carries_the_security_headers() {
+    let app = TestApp::start();
+    app.user("alice");
+    app.repo("alice", "app", true);
+    let mut b = Browser::new(&app);
+    let mut answers = vec![
+        ("explore", b.get("/")),
+        ("sign-in page", b.get("/login")),
+        ("namespace", b.get("/alice")),
+        ("repository", b.get("/alice/app")),
+        ("missing page", b.get("/nobody/nothing")),
+        ("stylesheet", b.get("/static/css/berth.css")),
+        ("script", b.get("/static/js/berth.js")),
+        ("missing static file", b.get("/static/nothing.js")),
+        ("API answer", app.get("/v1/users").as_user("alice").send()),
+        ("API error", app.get("/api/v0/accounts").send()),
+        (
+            "API refusal",
+            app.post("/api/v0/accounts")
+                .header("Origin", "http://evil.example")
+                .send(),
+        ),
+        ("health", app.get("/healthz").send()),
+    ];
+    answers.push((
+        "failed sign-in",
+        b.post("/login", &[("username", "alice"), ("password", "wrong")]),
+    ));
+    b.sign_in("alice", PASSWORD);
+    answers.push(("settings", b.get("/settings")));
+    for (what, r) in &answers {
+        let csp = r.header("content-security-policy").unwrap_or_default();
+        for directive in [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' https:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(
+                csp.contains(directive),
+                "{what} ({}): CSP {csp:?} lacks {directive}",
+                r.status
+            );
+        }
+        assert!(!csp.contains("unsafe-"), "{what}: {csp}");
+        assert_eq!(
+            r.header("x-content-type-options"),
+            Some("nosniff"),
+            "{what}"
+        );
+        assert_eq!(r.header("referrer-policy"), Some("same-origin"), "{what}");
+    }
+}
+
 #[test]
 fn secure_cookies_when_served_over_https() {
     let app = TestApp::start_with(|c| c.secure_cookies = true);

@@ -3,6 +3,7 @@
 pub mod alauda;
 pub mod cloud;
 pub mod dtr;
+pub mod guard;
 pub mod index;
 pub mod params;
 pub mod registryui;

@@ -18,13 +18,8 @@ use crate::error::{Error, Result};
 use crate::secrets::SecretString;
 use crate::AppState;
 
-/// Where to go after signing in: a local path only (never another site).
-fn local_target(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
-        _ => "/".to_owned(),
-    }
-}
+// Where to go after signing in: a plain path on this site, else `/` (one rule, in session).
+use super::session::local_target;
 
 #[derive(Template)]
 #[template(path = "login.html")]

@@ -268,6 +268,39 @@ mod tests {
         assert!(res.headers().get(header::WWW_AUTHENTICATE).is_none());
     }
 
+    /// The content security policy (crate::browser) runs no inline script and applies no
+    /// inline style: no template may carry one, or a handler attribute.
+    #[test]
+    fn no_template_needs_inline_script_or_style() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let mut stack = vec![std::path::PathBuf::from(dir)];
+        while let Some(p) = stack.pop() {
+            for entry in std::fs::read_dir(&p).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap().to_lowercase();
+                let name = path.display();
+                for (i, _) in text.match_indices("<script") {
+                    let tag = &text[i..text[i..].find('>').map_or(text.len(), |e| i + e)];
+                    assert!(tag.contains(" src="), "{name}: inline script {tag}");
+                }
+                assert!(!text.contains("<style"), "{name}: <style>");
+                assert!(!text.contains(" style="), "{name}: style attribute");
+                assert!(!text.contains("javascript:"), "{name}: javascript: URL");
+                let handler = text.split(|c: char| c.is_whitespace()).any(|word| {
+                    word.starts_with("on")
+                        && word.split_once('=').is_some_and(|(a, _)| {
+                            a.len() > 2 && a.bytes().all(|b| b.is_ascii_lowercase())
+                        })
+                });
+                assert!(!handler, "{name}: an on...= handler attribute");
+            }
+        }
+    }
+
     #[test]
     fn times_read_as_utc_minutes() {
         assert_eq!(when(0), "1970-01-01 00:00 UTC");

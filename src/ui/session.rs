@@ -6,7 +6,8 @@
 //!
 //! CSRF: every form that changes state carries a token and is refused (403) unless
 //! (1) the request is same-origin by `Sec-Fetch-Site` and `Origin` when the browser sends
-//! them, and (2) the token equals the session's token — or, before sign-in (the sign-in and
+//! them (the one rule of [`crate::browser::same_origin`], which the APIs apply too), and
+//! (2) the token equals the session's token — or, before sign-in (the sign-in and
 //! sign-up forms), the value of the `berth_csrf` cookie that the form's page set
 //! (double submit). Nothing changes state on GET.
 
@@ -14,7 +15,6 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
-use actix_web::http::header;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 
@@ -69,6 +69,49 @@ impl Redirect {
         let next: String = url_encode(back_to);
         Redirect(format!("/login?next={next}"))
     }
+}
+
+/// Where to go after signing in (`next` of the sign-in page and form): the target when it is
+/// a plain path on this site, else `/`. Plain: visible ASCII only (no control character, no
+/// whitespace: browsers drop tabs and newlines, so `/\t/evil` would become `//evil`), no
+/// backslash (browsers read it as `/`), a single leading `/` (`//host` and `/\host` name
+/// another site; no `https:` either) — and the same for the path once its percent-escapes
+/// are decoded, as often as they decode (`/%2F/evil`, `/%09/evil`, `/%252F%252Fevil`), in
+/// case something between here and the browser decodes them. Query and fragment cannot
+/// change the site, so only their raw form is checked.
+pub fn local_target(next: Option<&str>) -> String {
+    match next {
+        Some(t) if is_plain_local_path(t) => t.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+fn is_plain_local_path(target: &str) -> bool {
+    /// A path on this site, as bytes: `/`, then no `/` or `\\` right after it, and nothing
+    /// but visible ASCII other than `\\`.
+    fn plain(path: &[u8]) -> bool {
+        path.first() == Some(&b'/')
+            && !matches!(path.get(1), Some(b'/' | b'\\'))
+            && path.iter().all(|&b| b.is_ascii_graphic() && b != b'\\')
+    }
+    if !plain(target.as_bytes()) {
+        return false;
+    }
+    let end = target.find(['?', '#']).unwrap_or(target.len());
+    let mut path: Vec<u8> = target.as_bytes()[..end].to_vec();
+    // Each round removes at least two bytes, so this ends; eight rounds is more than any
+    // chain of decoders between here and a browser.
+    for _ in 0..8 {
+        let decoded: Vec<u8> = percent_encoding::percent_decode(&path).collect();
+        if decoded == path {
+            return true;
+        }
+        if !plain(&decoded) {
+            return false;
+        }
+        path = decoded;
+    }
+    false
 }
 
 fn url_encode(s: &str) -> String {
@@ -179,36 +222,6 @@ fn csrf_refused() -> Error {
     )
 }
 
-/// Whether the browser says the request comes from this site. Browsers send
-/// `Sec-Fetch-Site` and `Origin` on form posts; a client that sends neither (curl) is
-/// judged by the token alone. The origin's `host[:port]` must be the `Host` the request came
-/// with, or the configured public address (a proxy that rewrites `Host`).
-pub fn same_origin(req: &HttpRequest, public_address: Option<&str>) -> bool {
-    let headers = req.headers();
-    if let Some(site) = headers.get("sec-fetch-site") {
-        if !matches!(site.to_str(), Ok("same-origin") | Ok("none")) {
-            return false;
-        }
-    }
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let Ok(origin) = origin.to_str() else {
-            return false;
-        };
-        let host = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("");
-        let origin_host = origin
-            .strip_prefix("https://")
-            .or_else(|| origin.strip_prefix("http://"));
-        return origin_host.is_some_and(|o| {
-            (!host.is_empty() && o.eq_ignore_ascii_case(host))
-                || public_address.is_some_and(|p| o.eq_ignore_ascii_case(p))
-        });
-    }
-    true
-}
-
 /// Compare two tokens in time independent of where they differ.
 fn same_token(a: &str, b: &str) -> bool {
     a.len() == b.len()
@@ -226,7 +239,7 @@ impl<T: DeserializeOwned + CsrfForm + 'static> FromRequest for Posted<T> {
         let public_address = req
             .app_data::<web::Data<AppState>>()
             .and_then(|s| s.config.public_address.clone());
-        let origin_ok = same_origin(req, public_address.as_deref());
+        let origin_ok = crate::browser::same_origin(req.headers(), public_address.as_deref());
         let visitor = Visitor::from_request(req, payload);
         let form = web::Form::<T>::from_request(req, payload);
         Box::pin(async move {
@@ -258,56 +271,6 @@ impl<T: DeserializeOwned + CsrfForm + 'static> FromRequest for Posted<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actix_web::test::TestRequest;
-
-    #[test]
-    fn same_origin_follows_the_browser_headers() {
-        let req = |headers: &[(&str, &str)]| {
-            let mut r = TestRequest::default().insert_header(("host", "hub.example:5000"));
-            for h in headers {
-                r = r.insert_header(*h);
-            }
-            r.to_http_request()
-        };
-        assert!(same_origin(&req(&[]), None));
-        assert!(same_origin(
-            &req(&[("origin", "http://hub.example:5000")]),
-            None
-        ));
-        assert!(same_origin(
-            &req(&[("origin", "https://HUB.example:5000")]),
-            None
-        ));
-        assert!(!same_origin(
-            &req(&[("origin", "http://hub.example:5001")]),
-            None
-        ));
-        assert!(!same_origin(
-            &req(&[("origin", "http://evil.example")]),
-            None
-        ));
-        assert!(!same_origin(&req(&[("origin", "null")]), None));
-        assert!(same_origin(
-            &req(&[("origin", "https://hub.example")]),
-            Some("hub.example")
-        ));
-        assert!(same_origin(
-            &req(&[("sec-fetch-site", "same-origin")]),
-            None
-        ));
-        assert!(!same_origin(&req(&[("sec-fetch-site", "same-site")]), None));
-        assert!(!same_origin(
-            &req(&[("sec-fetch-site", "cross-site")]),
-            None
-        ));
-        assert!(!same_origin(
-            &req(&[
-                ("sec-fetch-site", "cross-site"),
-                ("origin", "http://hub.example:5000")
-            ]),
-            None
-        ));
-    }
 
     #[test]
     fn tokens_compare_exactly() {
@@ -315,6 +278,64 @@ mod tests {
         assert!(!same_token("abc", "abd"));
         assert!(!same_token("abc", "abcd"));
         assert!(!same_token("", "a"));
+    }
+
+    #[test]
+    fn only_plain_local_paths_are_sign_in_targets() {
+        for good in [
+            "/",
+            "/alice",
+            "/alice/app",
+            "/alice/app/settings",
+            "/?q=a%20b&sort=stars",
+            "/-/admin",
+            "/alice/app#tags",
+            "/a%2Db",
+            "/https://evil.example",
+        ] {
+            assert_eq!(local_target(Some(good)), good, "{good}");
+        }
+        for bad in [
+            "",
+            "evil.example",
+            "//evil.example",
+            "///evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example/",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/\x0b/evil",
+            "/\x7f/evil",
+            " /evil",
+            "/ /evil",
+            "/%09/evil.example/",
+            "/%0a",
+            "/%0d%0aSet-Cookie:x=1",
+            "/%00",
+            "/%20/evil",
+            "/%2F/evil.example",
+            "/%2f%2fevil.example",
+            "/%5Cevil.example",
+            "/%5c/evil",
+            "/%252F/evil.example",
+            "/%25252F/evil",
+            "/%25%30%39/evil",
+            "%2F%2Fevil.example",
+            "%2Fevil",
+            "https://evil.example",
+            "http:/evil.example",
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "/caf\u{e9}",
+            "/%C3%A9",
+            "/a\\b",
+            "/a?b=\\",
+            "/a#\n",
+        ] {
+            assert_eq!(local_target(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(local_target(None), "/");
     }
 
     #[test]

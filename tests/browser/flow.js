@@ -67,6 +67,16 @@ async function main() {
   });
   const pageErrors = [];
   page.on("pageerror", (e) => pageErrors.push(String(e)));
+  // The content security policy must not refuse anything Berth's own pages use.
+  const cspViolations = [];
+  page.on("console", (m) => {
+    if (m.type() === "error" && /Content.Security.Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
+  });
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      console.error("Content Security Policy violation: " + e.violatedDirective + " " + e.blockedURI);
+    });
+  });
   try {
     // Sign in.
     await page.goto(base + "/login");
@@ -173,6 +183,7 @@ async function main() {
 
     check(dialogs.length === 0, "still no dialog");
     check(pageErrors.length === 0, "no page errors (" + pageErrors.join(",") + ")");
+    check(cspViolations.length === 0, "no content security policy violation (" + cspViolations.join(" | ") + ")");
     console.log(JSON.stringify({ ok: true, steps }));
   } finally {
     await context.close();

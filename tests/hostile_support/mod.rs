@@ -68,6 +68,11 @@ impl Server {
         panic!("berth did not come up: {}", server.log_text());
     }
 
+    /// The server's data folder (its SQLite store is `berth.db` in it).
+    pub fn data_dir(&self) -> PathBuf {
+        self._dir.path().join("data")
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
