@@ -120,9 +120,9 @@ pub fn app(
         )
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
         .app_data(web::FormConfig::default().limit(BODY_LIMIT))
-        .app_data(web::QueryConfig::default().error_handler(|err, _| {
-            Error::bad_request("INVALID_QUERY", format!("invalid query string: {err}")).into()
-        }))
+        .app_data(
+            web::QueryConfig::default().error_handler(|err, _| Error::invalid_query(err).into()),
+        )
         .app_data(
             web::PathConfig::default()
                 .error_handler(|_, _| Error::not_found("NOT_FOUND", "not found").into()),
