@@ -120,6 +120,15 @@ impl Error {
         )
     }
 
+    /// A request body that stopped arriving (the body timeout): the connection is closed.
+    pub fn request_timeout() -> Self {
+        Error::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "REQUEST_TIMEOUT",
+            "the request body stopped arriving",
+        )
+    }
+
     pub fn payload_too_large() -> Self {
         Error::new(
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -128,6 +128,7 @@ pub fn app(
                 .error_handler(|_, _| Error::not_found("NOT_FOUND", "not found").into()),
         )
         .wrap(from_fn(error::envelope))
+        .wrap(from_fn(ops::conn::watch))
         .wrap(NormalizePath::trim())
         .wrap(from_fn(ops::access::observe))
         .configure(configure)
@@ -149,6 +150,7 @@ pub fn metrics_app(
 > {
     App::new()
         .app_data(state)
+        .wrap(from_fn(ops::conn::watch))
         .service(web::resource("/metrics").route(web::get().to(metrics)))
         .default_service(web::to(|| async {
             HttpResponse::NotFound()
