@@ -63,6 +63,17 @@ pub struct ServeArgs {
     /// (e.g. 127.0.0.1:9100). Off by default; never on the public listener.
     #[arg(long, env = "BERTH_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
+    /// Seconds a client has to send a whole request head: on a new connection, and after
+    /// the previous answer on a kept-alive one. Slower clients are disconnected.
+    #[arg(long, env = "BERTH_HEADER_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout_secs: u64,
+    /// Seconds a request body may go without sending anything while the server waits for
+    /// it (an idle limit, not a total: a long upload that keeps sending is never cut). The
+    /// request fails with 408 and the connection is closed.
+    #[arg(long, env = "BERTH_BODY_TIMEOUT_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_timeout_secs: u64,
 }
 
 #[derive(Debug, Args)]
@@ -155,6 +166,10 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Lifetime of a web UI session (seconds).
     pub session_secs: u64,
+    /// Time allowed for a request head (seconds); see `ServeArgs::header_timeout_secs`.
+    pub header_timeout_secs: u64,
+    /// Longest wait for the next piece of a request body (seconds).
+    pub body_timeout_secs: u64,
 }
 
 impl Config {
@@ -171,6 +186,8 @@ impl Config {
             credential_cache_secs: 300,
             secure_cookies: false,
             session_secs: 7 * 24 * 3600,
+            header_timeout_secs: 10,
+            body_timeout_secs: 30,
         }
     }
 
@@ -188,6 +205,8 @@ impl Config {
         cfg.public_address = args.public_address.clone();
         cfg.secure_cookies = args.secure_cookies;
         cfg.session_secs = args.session_secs;
+        cfg.header_timeout_secs = args.header_timeout_secs;
+        cfg.body_timeout_secs = args.body_timeout_secs;
         cfg
     }
 }

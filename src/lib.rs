@@ -98,9 +98,9 @@ pub fn app(
         )
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
         .app_data(web::FormConfig::default().limit(BODY_LIMIT))
-        .app_data(web::QueryConfig::default().error_handler(|err, _| {
-            Error::bad_request("INVALID_QUERY", format!("invalid query string: {err}")).into()
-        }))
+        .app_data(
+            web::QueryConfig::default().error_handler(|err, _| Error::invalid_query(err).into()),
+        )
         .app_data(
             web::PathConfig::default()
                 .error_handler(|_, _| Error::not_found("NOT_FOUND", "not found").into()),
@@ -108,6 +108,7 @@ pub fn app(
         .wrap(from_fn(api::guard::browser_writes))
         .wrap(from_fn(error::envelope))
         .wrap(from_fn(browser::security_headers))
+        .wrap(from_fn(ops::conn::watch))
         .wrap(NormalizePath::trim())
         .wrap(from_fn(ops::access::observe))
         .configure(configure)
@@ -129,6 +130,7 @@ pub fn metrics_app(
 > {
     App::new()
         .app_data(state)
+        .wrap(from_fn(ops::conn::watch))
         .service(web::resource("/metrics").route(web::get().to(metrics)))
         .default_service(web::to(|| async {
             HttpResponse::NotFound()

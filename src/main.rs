@@ -36,7 +36,8 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     actix_web::rt::System::new().block_on(async move {
         let app_state = state.clone();
-        let server = HttpServer::new(move || berth::app(app_state.clone()))
+        let server = HttpServer::new(move || berth::app(app_state.clone()));
+        let server = berth::ops::conn::limit(server, &state.config)
             .workers(workers)
             .shutdown_timeout(30)
             .bind(args.listen)
@@ -49,7 +50,9 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             log::info!("Berth stopped");
             return Ok(());
         };
-        let metrics = HttpServer::new(move || berth::metrics_app(state.clone()))
+        let config = state.config.clone();
+        let metrics = HttpServer::new(move || berth::metrics_app(state.clone()));
+        let metrics = berth::ops::conn::limit(metrics, &config)
             .workers(1)
             .shutdown_timeout(1)
             .bind(metrics_addr)

@@ -236,6 +236,16 @@ impl Corpus {
         for d in [Dialect::Dtr, Dialect::V1, Dialect::Cloud] {
             for shape in shapes(d) {
                 shaped.push((d, shape.to_string().into_bytes().into()));
+                // The echo marker as an unknown field name.
+                let mut unknown = shape.clone();
+                match &mut unknown {
+                    Value::Object(m) => {
+                        m.insert(ECHO.to_owned(), json!(1));
+                    }
+                    Value::Array(items) => items.push(json!({ ECHO: 1 })),
+                    _ => {}
+                }
+                shaped.push((d, unknown.to_string().into_bytes().into()));
                 for v in rotate(&shape) {
                     shaped.push((d, v.to_string().into_bytes().into()));
                 }
@@ -637,8 +647,14 @@ impl Tally {
         if answer.status >= 500 {
             self.errors_5xx += 1;
         }
-        if String::from_utf8_lossy(&answer.body).contains(SECRET) {
+        let body = String::from_utf8_lossy(&answer.body);
+        if body.contains(SECRET) {
             self.violation(format!("{what}: the answer echoes a password"));
+        }
+        // API errors never repeat a request value (web pages may refill their forms, and
+        // successes may show what was stored).
+        if answer.status >= 400 && p.envelope != Envelope::Web && body.contains(ECHO) {
+            self.violation(format!("{what}: the error echoes a request value"));
         }
         let (refused, fine) = match judge(p.envelope, p.req.is_head(), &answer) {
             Ok(Verdict::NotAnError) => (0, 1),
@@ -1287,4 +1303,184 @@ fn still_admin(server: &Server, creds: &Creds) -> bool {
 fn clip_log(log: &str) -> String {
     let lines: Vec<&str> = log.lines().collect();
     lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
+// ------------------------------------------------------------------------------ echoes
+
+/// Error messages never repeat what the client sent (issue 12): a secret-looking value as a
+/// mistyped value, as an unknown enum value, as an unknown field name and in query strings,
+/// to every dialect, never comes back in any answer.
+#[test]
+fn error_messages_never_echo_request_values() {
+    use common::TestApp;
+
+    let app = TestApp::start();
+    app.user("alice");
+    app.repo("alice", "pub", true);
+    let e = ECHO;
+    // The value where a string, a number, a boolean, an enum value or a list is expected;
+    // the value as a field name. Free-text fields (descriptions) are left out: they keep
+    // what they are given, and answers show it.
+    let bodies = |fields: &[&str]| -> Vec<Value> {
+        let mut out = vec![json!({ e: 1 }), json!([e]), json!(e)];
+        for f in fields {
+            out.push(json!({ *f: e }));
+            out.push(json!({ *f: [e] }));
+            out.push(json!({ *f: { e: e } }));
+        }
+        out
+    };
+    let mut requests: Vec<(&str, String, Value)> = Vec::new();
+    let mut add = |method: &'static str, path: &str, fields: &[&str]| {
+        for body in bodies(fields) {
+            requests.push((method, path.to_owned(), body));
+        }
+    };
+    // DTR
+    add("POST", "/api/v0/accounts", &["type", "name", "password"]);
+    add(
+        "POST",
+        "/api/v0/repositories/alice",
+        &["name", "visibility"],
+    );
+    add("PATCH", "/api/v0/repositories/alice/pub", &["visibility"]);
+    add(
+        "PUT",
+        "/api/v0/repositories/alice/pub/userAccess/alice",
+        &["accessLevel"],
+    );
+    // Index
+    add("POST", "/v1/users", &["username", "password", "email"]);
+    add("PUT", "/v1/users/alice", &["email", "password"]);
+    add(
+        "PUT",
+        "/v1/repositories/alice/pub/images",
+        &["id", "checksum"],
+    );
+    add("PUT", "/v1/repositories/alice/pub/tags/latest", &[]);
+    // Alauda
+    add(
+        "POST",
+        "/v1/repositories/alice",
+        &["repo_name", "is_public", "namespace"],
+    );
+    add("PUT", "/v1/repositories/alice/pub", &["is_public"]);
+    add(
+        "POST",
+        "/v1/repositories/alice/login",
+        &["username", "password"],
+    );
+    // Cloud
+    add(
+        "POST",
+        "/api/repo/v1/repository/",
+        &["name", "username", "password"],
+    );
+    // RegistryUI (form bodies go as query strings below)
+    add("POST", "/udr/v1api/repositories", &[]);
+    let mut checked = 0;
+    for (method, path, body) in &requests {
+        // As the admin (bodies reach the handlers) and as a user (the image list).
+        let r = app.req(method, path).admin().json(body).send();
+        assert!(
+            r.status < 500,
+            "{method} {path} {body}: {} {}",
+            r.status,
+            r.body
+        );
+        assert!(
+            !r.body.contains(e),
+            "{method} {path} {body}: {} {}",
+            r.status,
+            r.body
+        );
+        checked += 1;
+    }
+    // An image list whose entries carry the value where a string is expected.
+    for body in [
+        json!([{"id": IMAGE, "checksum": [e]}]),
+        json!([{"id": IMAGE, e: 1}]),
+        json!([{"id": {e: e}}]),
+    ] {
+        let r = app
+            .put("/v1/repositories/alice/pub/images")
+            .admin()
+            .json(&body)
+            .send();
+        assert!(!r.body.contains(e), "{body}: {} {}", r.status, r.body);
+        checked += 1;
+    }
+    // Query strings: the value for each parameter a route reads, repeated, and as a name.
+    let queries = [
+        "/api/v0/accounts",
+        "/api/v0/repositories/alice",
+        "/v1/search",
+        "/v1/repositories/alice",
+        "/api/repo/v1/repository/",
+        "/udr/v1api/repositories",
+        "/udr/v1api/repository/tags",
+        "/",
+        "/alice",
+    ];
+    let params = [
+        "start",
+        "limit",
+        "offset",
+        "skip",
+        "take",
+        "page",
+        "page_size",
+        "n",
+        "registry",
+        "name",
+        "folder",
+        "startAfter",
+        "repository",
+        "tagName",
+        "isPublic",
+    ];
+    for path in queries {
+        let mut qs: Vec<String> = params.iter().map(|p| format!("{p}={e}")).collect();
+        qs.push(
+            params
+                .iter()
+                .map(|p| format!("{p}={e}&{p}={e}"))
+                .collect::<Vec<_>>()
+                .join("&"),
+        );
+        qs.push(format!("{e}={e}"));
+        for q in qs {
+            for method in ["GET", "POST"] {
+                let r = app.req(method, &format!("{path}?{q}")).admin().send();
+                assert!(
+                    r.status < 500,
+                    "{method} {path}?{q}: {} {}",
+                    r.status,
+                    r.body
+                );
+                assert!(
+                    !r.body.contains(e),
+                    "{method} {path}?{q}: {} {}",
+                    r.status,
+                    r.body
+                );
+                checked += 1;
+            }
+        }
+        // The RegistryUI form body, in the query format.
+        let form = format!("skip={e}&skip={e}&take={e}");
+        let r = app
+            .post(path)
+            .admin()
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(&form)
+            .send();
+        assert!(
+            !r.body.contains(e),
+            "POST {path} {form}: {} {}",
+            r.status,
+            r.body
+        );
+    }
+    assert!(checked > 300, "{checked} requests");
 }

@@ -857,7 +857,7 @@ fn query_string_parse_errors_are_400_in_the_envelope() {
         r.sj(),
         (
             400,
-            json!({"error": "invalid query string: Query deserialize error: duplicate field `skip`"})
+            json!({"error": "invalid query string: duplicate field `skip`"})
         )
     );
     let r = app
@@ -870,7 +870,7 @@ fn query_string_parse_errors_are_400_in_the_envelope() {
         r.sj(),
         (
             400,
-            json!({"error": "invalid form body: Query deserialize error: duplicate field `take`"})
+            json!({"error": "invalid form body: duplicate field `take`"})
         )
     );
 }

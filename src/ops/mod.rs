@@ -2,4 +2,5 @@
 
 pub mod access;
 pub mod backup;
+pub mod conn;
 pub mod metrics;

@@ -53,7 +53,9 @@ impl TestApp {
         let st_metrics = state.clone();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = HttpServer::new(move || berth::app(st.clone()))
+                let config = st.config.clone();
+                let server = HttpServer::new(move || berth::app(st.clone()));
+                let server = berth::ops::conn::limit(server, &config)
                     .workers(2)
                     .disable_signals()
                     .shutdown_timeout(1)
@@ -62,7 +64,8 @@ impl TestApp {
                 let addr = server.addrs()[0];
                 let server = server.run();
                 let st = st_metrics;
-                let metrics = HttpServer::new(move || berth::metrics_app(st.clone()))
+                let metrics = HttpServer::new(move || berth::metrics_app(st.clone()));
+                let metrics = berth::ops::conn::limit(metrics, &config)
                     .workers(1)
                     .disable_signals()
                     .shutdown_timeout(1)

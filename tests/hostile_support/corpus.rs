@@ -11,6 +11,10 @@ use crate::common::routes::Dialect;
 
 /// A password value that must never come back in any answer.
 pub const SECRET: &str = "hostile-secret-7f3a9c";
+/// A secret-looking value sent where the routes take no such value (a mistyped value, an
+/// unknown enum value, an unknown field name, a bad query value): no error may repeat it.
+/// Upper case and `!` keep it from being valid as any name.
+pub const ECHO: &str = "Echo-S3cret!4c1f9e";
 pub const IMAGE: &str = "9e89cc6f0bc3c38722009fe6857087b486531f9a779a0c17e3ed29dae8f12c4f";
 
 /// What a probe may get back besides a success.
@@ -128,6 +132,37 @@ pub fn query_cases() -> Vec<String> {
     .iter()
     .map(|s| (*s).to_owned())
     .collect();
+    // The echo marker as every parameter's value (twice: duplicate fields) and as a name.
+    let names = [
+        "skip",
+        "take",
+        "page",
+        "page_size",
+        "n",
+        "limit",
+        "offset",
+        "start",
+        "registry",
+        "folder",
+        "startAfter",
+        "tagName",
+        "isPublic",
+    ];
+    v.push(
+        names
+            .iter()
+            .map(|n| format!("{n}={ECHO}"))
+            .collect::<Vec<_>>()
+            .join("&"),
+    );
+    v.push(
+        names
+            .iter()
+            .map(|n| format!("{n}={ECHO}&{n}={ECHO}"))
+            .collect::<Vec<_>>()
+            .join("&"),
+    );
+    v.push(format!("{ECHO}={ECHO}"));
     v.push(format!("q={}", "a".repeat(10_000)));
     v.push(format!("folder={}", "b".repeat(10_000)));
     v.push(
@@ -256,6 +291,7 @@ pub fn hostile_values() -> Vec<Value> {
         json!("x\u{0}y"),
         json!("\u{1F4A9}\u{202E}<script>"),
         json!("../../etc"),
+        json!(ECHO),
     ]
 }
 

@@ -60,7 +60,10 @@ fn form<T: DeserializeOwned + Default>(body: &web::Bytes) -> Result<T> {
         .map_err(|_| Error::bad_request("INVALID_BODY", "the form body is not UTF-8"))?;
     web::Query::<T>::from_query(text)
         .map(web::Query::into_inner)
-        .map_err(|e| Error::bad_request("INVALID_BODY", format!("invalid form body: {e}")))
+        .map_err(|e| {
+            let message = crate::error::with_safe_detail("invalid form body", &e.to_string());
+            Error::bad_request("INVALID_BODY", message)
+        })
 }
 
 /// `GET /udr/v1api/repositories`.
