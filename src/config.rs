@@ -63,6 +63,10 @@ pub struct ServeArgs {
     /// (e.g. 127.0.0.1:9100). Off by default; never on the public listener.
     #[arg(long, env = "BERTH_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
+    /// Most bytes the read cache of listings and searches holds (keys and values); 0 turns
+    /// it off.
+    #[arg(long, env = "BERTH_READ_CACHE_BYTES", default_value_t = crate::store::memo::DEFAULT_BYTES)]
+    pub read_cache_bytes: u64,
 }
 
 #[derive(Debug, Args)]
@@ -155,6 +159,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Lifetime of a web UI session (seconds).
     pub session_secs: u64,
+    /// Bound of the read cache in bytes (`store::memo`).
+    pub read_cache_bytes: u64,
 }
 
 impl Config {
@@ -171,6 +177,7 @@ impl Config {
             credential_cache_secs: 300,
             secure_cookies: false,
             session_secs: 7 * 24 * 3600,
+            read_cache_bytes: crate::store::memo::DEFAULT_BYTES,
         }
     }
 
@@ -188,6 +195,7 @@ impl Config {
         cfg.public_address = args.public_address.clone();
         cfg.secure_cookies = args.secure_cookies;
         cfg.session_secs = args.session_secs;
+        cfg.read_cache_bytes = args.read_cache_bytes;
         cfg
     }
 }
