@@ -74,6 +74,10 @@ pub struct ServeArgs {
     #[arg(long, env = "BERTH_BODY_TIMEOUT_SECS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub body_timeout_secs: u64,
+    /// Most bytes the read cache of listings and searches holds (keys and values); 0 turns
+    /// it off.
+    #[arg(long, env = "BERTH_READ_CACHE_BYTES", default_value_t = crate::store::memo::DEFAULT_BYTES)]
+    pub read_cache_bytes: u64,
 }
 
 #[derive(Debug, Args)]
@@ -170,6 +174,8 @@ pub struct Config {
     pub header_timeout_secs: u64,
     /// Longest wait for the next piece of a request body (seconds).
     pub body_timeout_secs: u64,
+    /// Bound of the read cache in bytes (`store::memo`).
+    pub read_cache_bytes: u64,
 }
 
 impl Config {
@@ -188,6 +194,7 @@ impl Config {
             session_secs: 7 * 24 * 3600,
             header_timeout_secs: 10,
             body_timeout_secs: 30,
+            read_cache_bytes: crate::store::memo::DEFAULT_BYTES,
         }
     }
 
@@ -207,6 +214,7 @@ impl Config {
         cfg.session_secs = args.session_secs;
         cfg.header_timeout_secs = args.header_timeout_secs;
         cfg.body_timeout_secs = args.body_timeout_secs;
+        cfg.read_cache_bytes = args.read_cache_bytes;
         cfg
     }
 }

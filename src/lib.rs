@@ -45,7 +45,7 @@ impl AppState {
     /// Open (creating and migrating) the store in the data folder, create the first admin on
     /// an empty store, and get ready to serve.
     pub fn open(mut config: Config) -> Result<AppState> {
-        let store = Store::open(&config.data_dir)?;
+        let store = Store::open(&config.data_dir)?.with_read_cache_bytes(config.read_cache_bytes);
         // Used once, then dropped: it must not live on in the state (or its Debug output).
         let admin_password = config.admin_password.take();
         {

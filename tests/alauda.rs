@@ -300,6 +300,77 @@ fn list_pages_with_absolute_links() {
     );
 }
 
+/// The read cache's entries and bytes once its pending work is done.
+fn cache_counts(app: &TestApp) -> (u64, u64) {
+    let cache = app.state.store.read_cache();
+    actix_web::rt::System::new().block_on(cache.settle());
+    (cache.entry_count(), cache.weighted_size())
+}
+
+/// Issue 12 finding 5: the paging links follow each request's `Host`, but the `Host` is not
+/// part of what the read cache keeps: forty hosts, one entry, and each answer (served from
+/// the cache after the first) still links to its own host exactly.
+#[test]
+fn list_links_follow_the_host_but_hosts_do_not_grow_the_cache() {
+    let app = world();
+    for i in 0..5 {
+        app.repo("bob", &format!("r{i}"), true);
+    }
+    let get = |host: &str| {
+        app.get("/v1/repositories/bob?page=2&page_size=2")
+            .header("Host", host)
+            .send()
+            .json()
+    };
+    let first = get("first.example:5000");
+    let before = cache_counts(&app);
+    for i in 0..40 {
+        let host = format!("h{i}-{}.example:{}", "x".repeat(200), 1000 + i);
+        let r = get(&host);
+        let base = format!("http://{host}/v1/repositories/bob");
+        assert_eq!(
+            (r["next"].clone(), r["previous"].clone()),
+            (
+                json!(format!("{base}?page=3&page_size=2")),
+                json!(format!("{base}?page=1&page_size=2"))
+            ),
+            "{host}"
+        );
+        assert_eq!(
+            (&r["count"], &r["results"]),
+            (&first["count"], &first["results"])
+        );
+    }
+    let after = cache_counts(&app);
+    assert_eq!(after.0, before.0, "entries: {before:?} -> {after:?}");
+    assert!(after.1 <= before.1, "bytes: {before:?} -> {after:?}");
+}
+
+/// With `--public-address`, the links use it whatever `Host` came, cached or not.
+#[test]
+fn list_links_use_the_public_address_whatever_the_host() {
+    let app = TestApp::start_with(|c| c.public_address = Some("hub.example.com:5000".into()));
+    app.user("bob");
+    for i in 0..3 {
+        app.repo("bob", &format!("r{i}"), true);
+    }
+    for host in ["a.example", "b.example:81", "a.example"] {
+        let r = app
+            .get("/v1/repositories/bob?page_size=1")
+            .header("Host", host)
+            .send()
+            .json();
+        assert_eq!(
+            (r["count"].clone(), r["next"].clone(), r["previous"].clone()),
+            (
+                json!(3),
+                json!("http://hub.example.com:5000/v1/repositories/bob?page=2&page_size=1"),
+                json!(null)
+            )
+        );
+    }
+}
+
 #[test]
 fn list_defaults_to_20_and_clamps_page_size_to_100() {
     let app = world();

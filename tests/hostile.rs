@@ -11,7 +11,7 @@
 //! apart as codec-level. The server is the real binary: it must still answer `/healthz` after
 //! every batch, and its resident memory at the end must stay within a bound of its
 //! warmed-up value; distinct long values where the server keeps something per value (read
-//! cache keys, failed-login names) must not grow it by more than a few MiB.
+//! cache keys, failed-login names, `Host` headers) must not grow it by more than a few MiB.
 //!
 //! `cargo test --test hostile -- --nocapture` prints the summary line (requests, 5xx, RSS)
 //! and the counts per family; `HOSTILE_ONLY=form,query` runs only those families.
@@ -561,11 +561,38 @@ fn memory_groups() -> Vec<(&'static str, Vec<Probe>)> {
             }
         })
         .collect();
-    vec![("cache keys", terms), ("login names", names)]
+    // The same Alauda page (about 750 KB) asked for under distinct `Host` headers, which
+    // its paging links echo: the read cache must keep one page, not one per host.
+    let hosts = (0..100)
+        .map(|i| {
+            let mut req = Request::new("GET", format!("/v1/repositories/{BULKY}?page_size=100"))
+                .header(
+                    "Host",
+                    format!("{}.example:{}", long(i, "h", 2000), 1000 + i),
+                );
+            req.no_host = true;
+            Probe {
+                family: "memory-pressure",
+                envelope: Envelope::V1,
+                req,
+                expect: Expect::App,
+                own_headers: 1,
+            }
+        })
+        .collect();
+    vec![
+        ("cache keys", terms),
+        ("login names", names),
+        ("alauda hosts", hosts),
+    ]
 }
 
+/// The organization whose Alauda list pages are large.
+const BULKY: &str = "bulky";
+
 /// Growth allowed for one memory group: well under what the group would keep if the server
-/// held on to its values (about 45 MiB for the terms, 32 MiB for the names).
+/// held on to its values (about 45 MiB for the terms, 32 MiB for the names, 45 MiB for the
+/// hosts).
 const GROUP_GROWTH_KIB: u64 = 16 * 1024;
 
 fn raw_probes(creds: &Creds, out: &mut Vec<Probe>) {
@@ -960,6 +987,28 @@ fn seed(server: &Server) -> Creds {
         None,
     );
     expect_ok(&r, "registryui project");
+
+    // A namespace whose Alauda list pages are large (the long descriptions are listed), for
+    // the distinct-`Host` memory group.
+    let r = call(
+        &mut c,
+        "POST",
+        "/api/v0/accounts",
+        a,
+        Some(json!({"type": "organization", "name": BULKY})),
+    );
+    expect_ok(&r, BULKY);
+    for i in 0..30 {
+        let r = call(
+            &mut c,
+            "POST",
+            &format!("/api/v0/repositories/{BULKY}"),
+            a,
+            Some(json!({"name": format!("r{i}"), "visibility": "public",
+                        "longDescription": format!("{i} {}", "d".repeat(24_000))})),
+        );
+        expect_ok(&r, "bulky repository");
+    }
 
     // A web session for the admin, and a pre-sign-in CSRF cookie for anonymous forms.
     let page = c.send(&Request::new("GET", "/login")).unwrap();

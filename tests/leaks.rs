@@ -2125,3 +2125,88 @@ fn restore_caller(
         *before = snapshot(app);
     }
 }
+
+/// Issue 12 finding 6: the order of search results must not depend on rows the caller may
+/// not read. FTS5's bm25 weighs a term by how many rows hold it, private rows included, so
+/// private repositories full of a word reordered another user's public results. Two users
+/// add private repositories repeating the searched words, then delete them: an anonymous
+/// caller's and an unrelated user's `/v1/search` answers, and the anonymous explore page's
+/// results, are the same before, during and after.
+#[test]
+fn search_order_does_not_depend_on_private_rows() {
+    let app = TestApp::start();
+    for u in ["pub-zq", "priv-one-zq", "priv-two-zq", "stranger-zq"] {
+        app.user(u);
+    }
+    // Public repositories whose bm25 order turns on how common each word is in the table.
+    for (name, short, long) in [
+        ("one", "red blue", ""),
+        ("two", "red", "blue blue blue blue blue blue"),
+        ("three", "blue", "red red red red red red"),
+        ("four", "green", "red blue green"),
+    ] {
+        let r = app
+            .post("/api/v0/repositories/pub-zq")
+            .admin()
+            .json(&json!({"name": name, "visibility": "public",
+                          "shortDescription": short, "longDescription": long}))
+            .send();
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let queries = ["red", "blue", "red blue", "green", "re"];
+    let look = |app: &TestApp| -> Vec<String> {
+        let mut seen = Vec::new();
+        for q in queries {
+            let target = format!("/v1/search?q={}", q.replace(' ', "+"));
+            seen.push(app.get(&target).send().body);
+            seen.push(app.get(&target).as_user("stranger-zq").send().body);
+            let page = app.get(&format!("/?q={}", q.replace(' ', "+"))).send().body;
+            let results = page
+                .split("<section aria-labelledby=\"results-heading\">")
+                .nth(1)
+                .and_then(|rest| rest.split("</section>").next())
+                .expect("the results section of the explore page");
+            seen.push(results.to_owned());
+        }
+        seen
+    };
+    let before = look(&app);
+    assert!(
+        before[0].contains("pub-zq/two") && before[0].contains("pub-zq/three"),
+        "{}",
+        before[0]
+    );
+    for owner in ["priv-one-zq", "priv-two-zq"] {
+        for i in 0..12 {
+            let r = app
+                .post(&format!("/api/v0/repositories/{owner}"))
+                .as_user(owner)
+                .json(&json!({"name": format!("p{i}"), "visibility": "private",
+                              "shortDescription": "red red red blue",
+                              "longDescription": "red ".repeat(200)}))
+                .send();
+            assert_eq!(r.status, 201, "{}", r.body);
+        }
+    }
+    let during = look(&app);
+    for owner in ["priv-one-zq", "priv-two-zq"] {
+        for i in 0..12 {
+            let r = app
+                .delete(&format!("/api/v0/repositories/{owner}/p{i}"))
+                .as_user(owner)
+                .send();
+            assert_eq!(r.status, 204, "{}", r.body);
+        }
+    }
+    let after = look(&app);
+    for (i, q) in queries.iter().enumerate() {
+        for (j, who) in ["/v1/search anonymous", "/v1/search stranger", "explore"]
+            .iter()
+            .enumerate()
+        {
+            let k = 3 * i + j;
+            assert_eq!(during[k], before[k], "{who} for {q:?} with private rows");
+            assert_eq!(after[k], before[k], "{who} for {q:?} after they went");
+        }
+    }
+}

@@ -89,7 +89,11 @@ fn requests_are_counted_by_dialect_route_and_status_and_timed() {
         let r = app.req(method, path).as_user("alice").send();
         assert_eq!(r.status, *status, "{method} {path}: {}", r.body);
     }
+    // The listings above went through the read cache; its counts are reported.
+    actix_web::rt::System::new().block_on(app.state.store.read_cache().settle());
     let text = scrape(&app);
+    assert!(value(&text, "berth_read_cache_entries", &[]) >= Some(4.0));
+    assert!(value(&text, "berth_read_cache_bytes", &[]) > Some(1000.0));
     let expect = [
         ("dtr", "/api/v0/repositories/{namespace}", "200"),
         ("dtr", "/api/v0/repositories/{namespace}", "404"),

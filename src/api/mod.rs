@@ -53,8 +53,9 @@ pub fn viewer_key(caller: Option<&crate::core::policy::Caller>) -> String {
 }
 
 /// A 200 JSON answer read through the store's commit-invalidated cache: `key` names every
-/// input of the body (route, arguments, [`viewer_key`], host when links are absolute);
-/// `body` computes it on a miss. Permission checks that may fail belong inside `body` (so
+/// input of the body (route, arguments, [`viewer_key`]) and never a request header, which
+/// a client may vary at will (a body with absolute links caches the rest and adds them per
+/// request, as the Alauda list does); `body` computes it on a miss. Permission checks that may fail belong inside `body` (so
 /// failures are never kept) or before the call.
 pub async fn cached_json<T, F>(
     state: &AppState,

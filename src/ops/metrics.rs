@@ -34,6 +34,8 @@ pub struct Metrics {
     login_failures: IntCounter,
     login_throttled_refusals: IntCounter,
     login_throttled_now: IntGauge,
+    read_cache_bytes: IntGauge,
+    read_cache_entries: IntGauge,
     /// Scrapes copy counters kept elsewhere into this registry: one at a time.
     scrape: Mutex<()>,
 }
@@ -137,6 +139,16 @@ impl Metrics {
                 "berth_login_throttled_accounts",
                 "Account and address pairs locked out now.",
             )?,
+            read_cache_bytes: gauge(
+                &registry,
+                "berth_read_cache_bytes",
+                "Bytes the read cache holds (keys and estimated values).",
+            )?,
+            read_cache_entries: gauge(
+                &registry,
+                "berth_read_cache_entries",
+                "Entries the read cache holds.",
+            )?,
             registry,
             requests,
             duration,
@@ -181,6 +193,11 @@ impl Metrics {
             auth.throttled_refusals.load(Ordering::Relaxed),
         );
         self.login_throttled_now.set(auth.throttled_count() as i64);
+        let cache = state.store.read_cache();
+        self.read_cache_bytes
+            .set(i64::try_from(cache.weighted_size()).unwrap_or(i64::MAX));
+        self.read_cache_entries
+            .set(i64::try_from(cache.entry_count()).unwrap_or(i64::MAX));
         let mut out = Vec::new();
         TextEncoder::new()
             .encode(&self.registry.gather(), &mut out)

@@ -10,31 +10,49 @@
 //! commands, none of which changes what is cached today) are not seen; entries also expire
 //! after [`TTL`], which bounds that staleness.
 //!
-//! Concurrent misses of one key take turns ([`Memo::gate`]): the first reads, the others
-//! find its result, so a burst of identical requests on a cold or expired entry costs one
-//! read, not one per request. A waiter accepts any result read after it arrived, even if a
-//! commit has happened since: under steady writes, insisting on the newest count would make
-//! every waiter read again, one after another.
+//! Concurrent misses of one key take turns: the first reads, the others find its result, so
+//! a burst of identical requests on a cold or expired entry costs one read, not one per
+//! request. A waiter accepts any result read after it arrived, even if a commit has happened
+//! since: under steady writes, insisting on the newest count would make every waiter read
+//! again, one after another.
+//!
+//! The cache is bounded by bytes, not entries ([`Memo::new`], `--read-cache-bytes`): each
+//! entry weighs its key plus an estimate of its value ([`Weigh`]) plus a fixed overhead, and
+//! the least useful entries go when the sum would pass the bound. Expired entries are
+//! dropped, not just ignored. Keys must never hold what a client can vary without bound
+//! beyond [`KEY_MAX`] (request headers, say): the byte bound caps the memory, but distinct
+//! keys for one answer would still push useful entries out.
+//!
+//! It is a `moka` cache: its weigher and time to live give the bound and the expiry, and
+//! its per-key compute (`and_try_compute_with`, calls on one key run one after another)
+//! gives the turns. Expiry is one [`TTL`] for every entry; a per-entry policy would be an
+//! `Expiry` on the builder.
 
 use std::any::Any;
-use std::collections::HashMap;
+use std::future::Future;
 use std::os::raw::c_int;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
+use moka::future::Cache;
+use moka::ops::compute::{CompResult, Op};
 use rusqlite::hooks::{CheckpointMode, Wal};
+
+use crate::error::{Error, Result};
 
 /// How long an entry may live even when no commit is seen.
 pub const TTL: Duration = Duration::from_secs(30);
 
-/// Entries above which the cache is emptied.
-const LIMIT: usize = 10_000;
+/// The default bound of the cache, in bytes (keys and values as [`Weigh`] estimates them).
+pub const DEFAULT_BYTES: u64 = 64 << 20;
 
-/// Longest key kept. Keys carry request input (search terms, folders, names, the `Host`
-/// header), which may be as long as a request head (128 KiB); a count limit alone would let
-/// 10,000 such keys and their answers (search echoes its term) hold gigabytes. Reads under
-/// longer keys are simply not cached.
+/// Bytes counted for an entry beyond its key and value: the entry itself and the cache's
+/// bookkeeping for it.
+const ENTRY_OVERHEAD: usize = 160;
+
+/// Longest key kept. Keys carry request input (search terms, folders, names), which may be
+/// as long as a request head (128 KiB); reads under longer keys are simply not cached.
 pub const KEY_MAX: usize = 1024;
 
 /// Pages in the WAL above which a commit checkpoints (SQLite's own auto-checkpoint default,
@@ -58,64 +76,278 @@ pub fn commits() -> u64 {
     COMMITS.load(Ordering::SeqCst)
 }
 
+/// Roughly how many bytes a cached value holds (its own size and what it owns on the heap).
+/// An estimate that errs high is fine; one that ignores what a client can make large is not.
+pub trait Weigh {
+    fn weigh(&self) -> usize;
+}
+
+impl Weigh for actix_web::web::Bytes {
+    fn weigh(&self) -> usize {
+        std::mem::size_of::<Self>() + self.len()
+    }
+}
+
+impl Weigh for String {
+    fn weigh(&self) -> usize {
+        std::mem::size_of::<Self>() + self.capacity()
+    }
+}
+
+impl<T: Weigh> Weigh for Vec<T> {
+    fn weigh(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + (self.capacity() - self.len()) * std::mem::size_of::<T>()
+            + self.iter().map(Weigh::weigh).sum::<usize>()
+    }
+}
+
+impl<A: Weigh, B: Weigh> Weigh for (A, B) {
+    fn weigh(&self) -> usize {
+        self.0.weigh() + self.1.weigh()
+    }
+}
+
+macro_rules! weigh_plain {
+    ($($t:ty),*) => {$(
+        impl Weigh for $t {
+            fn weigh(&self) -> usize {
+                std::mem::size_of::<Self>()
+            }
+        }
+    )*};
+}
+weigh_plain!(u8, i32, i64, u64, bool);
+
+impl Weigh for crate::core::model::Repository {
+    fn weigh(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + [
+                &self.namespace,
+                &self.name,
+                &self.full_path,
+                &self.short_description,
+                &self.long_description,
+                &self.long_description_html,
+            ]
+            .iter()
+            .map(|s| s.capacity())
+            .sum::<usize>()
+    }
+}
+
+impl Weigh for crate::core::search::SearchPage {
+    fn weigh(&self) -> usize {
+        std::mem::size_of::<Self>() + self.results.weigh()
+    }
+}
+
+#[derive(Clone)]
 struct Entry {
+    /// Commits seen before the value was read.
     commits: u64,
-    at: Instant,
+    /// Key and value bytes and the overhead, as the bound counts them.
+    weight: u32,
     value: Arc<dyn Any + Send + Sync>,
 }
 
-/// One turn at reading a key.
-pub type Gate = Arc<tokio::sync::Mutex<()>>;
+impl Entry {
+    /// The value, if it is a `T` read after at least `since` commits: for a request that
+    /// arrived when `since` commits had happened, such a value is as fresh as one it would
+    /// read itself (it reflects every write acknowledged before the request came). A newly
+    /// arrived request passes the current count, so any later commit makes the entry stale
+    /// for it.
+    fn fresh<T: Any + Send + Sync>(&self, since: u64) -> Option<Arc<T>> {
+        if self.commits < since {
+            return None;
+        }
+        self.value.clone().downcast::<T>().ok()
+    }
+}
 
-#[derive(Default)]
+/// The cache: keys to values read under a commit count, bounded by bytes, expiring after
+/// [`TTL`].
 pub struct Memo {
-    entries: Mutex<HashMap<String, Entry>>,
-    gates: Mutex<HashMap<String, Gate>>,
+    entries: Cache<String, Entry>,
+}
+
+impl Default for Memo {
+    fn default() -> Self {
+        Memo::new(DEFAULT_BYTES)
+    }
 }
 
 impl Memo {
-    /// The value kept under `key`, if it was read after at least `since` commits: for a
-    /// request that arrived when `since` commits had happened, such a value is as fresh as
-    /// one it would read itself (it reflects every write acknowledged before the request
-    /// came). A newly arrived request passes the current count, so any later commit makes
-    /// the entry stale for it.
-    pub fn get<T: Any + Send + Sync>(&self, key: &str, since: u64) -> Option<Arc<T>> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let e = entries.get(key)?;
-        if e.commits < since || e.at.elapsed() > TTL {
-            return None;
-        }
-        e.value.clone().downcast::<T>().ok()
+    /// A cache that keeps at most `max_bytes` of keys and values (0 keeps nothing).
+    pub fn new(max_bytes: u64) -> Memo {
+        Memo::with_ttl(max_bytes, TTL)
     }
 
-    /// The gate of `key`: hold its lock while reading the key on a miss.
-    pub fn gate(&self, key: &str) -> Gate {
-        let mut gates = self.gates.lock().unwrap_or_else(|p| p.into_inner());
-        gates.entry(key.to_owned()).or_default().clone()
-    }
-
-    /// Give a gate back; the last holder removes it.
-    pub fn release(&self, key: &str, gate: Gate) {
-        let mut gates = self.gates.lock().unwrap_or_else(|p| p.into_inner());
-        // The map's reference and ours: nobody else is waiting.
-        if Arc::strong_count(&gate) <= 2 {
-            gates.remove(key);
+    fn with_ttl(max_bytes: u64, ttl: Duration) -> Memo {
+        Memo {
+            entries: Cache::builder()
+                .max_capacity(max_bytes)
+                .weigher(|_key: &String, entry: &Entry| entry.weight)
+                .time_to_live(ttl)
+                .build(),
         }
     }
 
-    /// Keep `value`, read when `seen` commits had happened.
-    pub fn put<T: Any + Send + Sync>(&self, key: String, seen: u64, value: Arc<T>) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= LIMIT {
-            entries.clear();
+    /// The value under `key` if one read after this call began is there (see
+    /// [`Entry::fresh`]), else `read`'s result, kept under `key`. Calls on one key take
+    /// turns, so a burst of misses awaits one read. Errors are returned, never kept.
+    pub async fn get_or_read<T, R>(&self, key: String, read: R) -> Result<Arc<T>>
+    where
+        T: Weigh + Send + Sync + 'static,
+        R: Future<Output = Result<T>>,
+    {
+        // Every commit this request could have seen (its caller's acknowledged writes
+        // included) is counted by now.
+        let arrived = commits();
+        if let Some(hit) = self.entries.get(&key).await.and_then(|e| e.fresh(arrived)) {
+            return Ok(hit);
         }
-        entries.insert(
-            key,
-            Entry {
-                commits: seen,
-                at: Instant::now(),
-                value,
-            },
-        );
+        let key_bytes = key.len();
+        let done = self
+            .entries
+            .entry(key)
+            .and_try_compute_with(|current| async move {
+                // Whoever had the turn before may have read it meanwhile, after we came.
+                if current.is_some_and(|e| e.value().fresh::<T>(arrived).is_some()) {
+                    return Ok(Op::Nop);
+                }
+                // Counted before reading: a commit during the read leaves the entry stale.
+                let seen = commits();
+                let value = read.await?;
+                let weight = key_bytes
+                    .saturating_add(value.weigh())
+                    .saturating_add(ENTRY_OVERHEAD);
+                Ok::<_, Error>(Op::Put(Entry {
+                    commits: seen,
+                    weight: u32::try_from(weight).unwrap_or(u32::MAX),
+                    value: Arc::new(value),
+                }))
+            })
+            .await?;
+        match done {
+            CompResult::Inserted(e) | CompResult::ReplacedWith(e) | CompResult::Unchanged(e) => e
+                .into_value()
+                .value
+                .downcast::<T>()
+                .map_err(|_| Error::internal("read cache: a key holds a value of another type")),
+            CompResult::StillNone(_) | CompResult::Removed(_) => {
+                Err(Error::internal("read cache: the entry vanished"))
+            }
+        }
+    }
+
+    /// Entries kept now.
+    pub fn entry_count(&self) -> u64 {
+        self.entries.entry_count()
+    }
+
+    /// Bytes kept now, as the bound counts them.
+    pub fn weighted_size(&self) -> u64 {
+        self.entries.weighted_size()
+    }
+
+    /// Apply pending evictions and expiries, so the two counts above are exact (the cache
+    /// does this on its own as it is used).
+    pub async fn settle(&self) {
+        self.entries.run_pending_tasks().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::web::Bytes;
+
+    fn block<T>(f: impl Future<Output = T>) -> T {
+        actix_web::rt::System::new().block_on(f)
+    }
+
+    /// Two hundred distinct keys with 1 MiB values into a 16 MiB cache: what it holds stays
+    /// within the bound, counting keys and values, and the newest value is served.
+    #[test]
+    fn the_byte_bound_holds_with_large_values() {
+        let bound = 16 << 20;
+        let memo = Memo::new(bound);
+        block(async {
+            for i in 0..200 {
+                let key = format!("big-{i}-{}", "k".repeat(900));
+                let value = memo
+                    .get_or_read(key, async { Ok(Bytes::from(vec![i as u8; 1 << 20])) })
+                    .await
+                    .unwrap();
+                assert_eq!(value.len(), 1 << 20);
+                memo.settle().await;
+                assert!(
+                    memo.weighted_size() <= bound,
+                    "{} bytes held after {i} inserts",
+                    memo.weighted_size()
+                );
+            }
+            assert!(memo.entry_count() <= 16, "{} entries", memo.entry_count());
+            assert!(memo.entry_count() > 0, "nothing kept at all");
+        });
+    }
+
+    /// An entry counts its key, its value and the overhead.
+    #[test]
+    fn an_entry_weighs_its_key_and_value() {
+        let memo = Memo::new(DEFAULT_BYTES);
+        block(async {
+            let key = "k".repeat(1000);
+            memo.get_or_read(key, async { Ok(Bytes::from(vec![0; 5000])) })
+                .await
+                .unwrap();
+            memo.settle().await;
+        });
+        assert_eq!(memo.entry_count(), 1);
+        assert!(memo.weighted_size() >= 6000, "{}", memo.weighted_size());
+        assert!(memo.weighted_size() <= 6000 + 2 * ENTRY_OVERHEAD as u64);
+    }
+
+    /// Expired entries are dropped (their memory goes), not just ignored, and a read after
+    /// expiry reads again.
+    #[test]
+    fn expired_entries_go() {
+        let memo = Memo::with_ttl(DEFAULT_BYTES, Duration::from_millis(200));
+        block(async {
+            for i in 0..50 {
+                memo.get_or_read(format!("e-{i}"), async { Ok(Bytes::from(vec![1; 10_000])) })
+                    .await
+                    .unwrap();
+            }
+            memo.settle().await;
+            assert_eq!(memo.entry_count(), 50);
+            std::thread::sleep(Duration::from_millis(400));
+            memo.settle().await;
+            assert_eq!(memo.entry_count(), 0);
+            assert_eq!(memo.weighted_size(), 0);
+            let again = memo
+                .get_or_read("e-0".to_owned(), async { Ok(7_u8) })
+                .await
+                .unwrap();
+            assert_eq!(*again, 7);
+        });
+    }
+
+    /// A failed read is not kept: the next call reads again.
+    #[test]
+    fn errors_are_not_kept() {
+        let memo = Memo::new(DEFAULT_BYTES);
+        block(async {
+            let failed = memo
+                .get_or_read::<u8, _>("x".to_owned(), async { Err(Error::internal("no")) })
+                .await;
+            assert!(failed.is_err());
+            let ok = memo
+                .get_or_read("x".to_owned(), async { Ok(3_u8) })
+                .await
+                .unwrap();
+            assert_eq!(*ok, 3);
+        });
     }
 }

@@ -118,41 +118,31 @@ impl Store {
 }
 
 impl Store {
+    /// This store with a read cache of at most `max_bytes` (see [`memo`]); a fresh store's
+    /// holds [`memo::DEFAULT_BYTES`].
+    pub fn with_read_cache_bytes(mut self, max_bytes: u64) -> Store {
+        self.memo = std::sync::Arc::new(memo::Memo::new(max_bytes));
+        self
+    }
+
+    /// The read cache, for its counts (metrics, tests).
+    pub fn read_cache(&self) -> &memo::Memo {
+        &self.memo
+    }
+
     /// `f`'s result, read through the commit-invalidated cache (see [`memo`]): `key` must
-    /// name everything the result depends on (the operation, its arguments, the caller).
+    /// name everything the result depends on (the operation, its arguments, the caller), and
+    /// nothing a client can vary without changing the result (no request headers).
     /// Errors are not kept, nor results under keys longer than [`memo::KEY_MAX`].
     pub async fn cached<T, F>(&self, key: String, f: F) -> Result<std::sync::Arc<T>>
     where
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
-        T: Send + Sync + 'static,
+        T: memo::Weigh + Send + Sync + 'static,
     {
         if key.len() > memo::KEY_MAX {
             return self.run(f).await.map(std::sync::Arc::new);
         }
-        // Every commit this request could have seen (its caller's acknowledged writes
-        // included) is counted by now.
-        let arrived = memo::commits();
-        if let Some(hit) = self.memo.get::<T>(&key, arrived) {
-            return Ok(hit);
-        }
-        let gate = self.memo.gate(&key);
-        let turn = gate.lock().await;
-        // Whoever held the gate before may have read it meanwhile, after this request came.
-        let result = match self.memo.get::<T>(&key, arrived) {
-            Some(hit) => Ok(hit),
-            None => {
-                // Counted before reading: a commit during the read leaves the entry stale.
-                let seen = memo::commits();
-                self.run(f).await.map(|value| {
-                    let value = std::sync::Arc::new(value);
-                    self.memo.put(key.clone(), seen, value.clone());
-                    value
-                })
-            }
-        };
-        drop(turn);
-        self.memo.release(&key, gate);
-        result
+        self.memo.get_or_read(key, self.run(f)).await
     }
 }
 

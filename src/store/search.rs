@@ -1,6 +1,12 @@
 //! Full-text search over repositories (FTS5 table `repositories_fts`), filtered to what the
 //! viewer may read in the same statement, so a page never leaks and counts stay true.
+//!
+//! Matches are ranked by [`RELEVANCE`], a rule that reads only the row and the query. FTS5's
+//! `bm25()` is not used: its statistics (how many rows hold a term, average lengths) cover
+//! every row of the table, private ones included, so private descriptions would change the
+//! order in which another caller's public results come back.
 
+use rusqlite::types::ToSql;
 use rusqlite::{named_params, Connection};
 
 use super::repos::{repository, viewer, COLUMNS, FROM, VISIBLE};
@@ -8,9 +14,31 @@ use crate::core::model::Repository;
 use crate::core::policy::Caller;
 use crate::error::Result;
 
+/// How matches are ranked, from the row and the query alone: first the rows whose path
+/// (`namespace/name`) holds every term, then those whose path and short description hold
+/// them, then the rest (a term only in the long description); within a tier, most stars
+/// first, then by path. `:q_path` and `:q_short` are the query restricted to those columns
+/// ([`relevance_params`]). Each tier test is one FTS5 lookup of the matching row ids,
+/// made once per statement.
+pub const RELEVANCE: &str = "CASE
+        WHEN r.id IN (SELECT rowid FROM repositories_fts WHERE repositories_fts MATCH :q_path) THEN 0
+        WHEN r.id IN (SELECT rowid FROM repositories_fts WHERE repositories_fts MATCH :q_short) THEN 1
+        ELSE 2 END,
+    r.star_count DESC, r.full_path";
+
+/// The values of [`RELEVANCE`]'s parameters for `fts`: the whole query under an FTS5 column
+/// filter. `fts` is built by `core::search::fts_query`, quoted phrases only, so it is a
+/// complete expression inside the parentheses.
+pub fn relevance_params(fts: &str) -> (String, String) {
+    (
+        format!("{{full_path}} : ({fts})"),
+        format!("{{full_path short_description}} : ({fts})"),
+    )
+}
+
 /// One page of the repositories the caller may read that match `fts` (an FTS5 query built
-/// by `core::search::fts_query`; `None` lists everything visible), best match first, and the
-/// true total. Weights: the path counts most, then the short, then the long description.
+/// by `core::search::fts_query`; `None` lists everything visible), best match first by
+/// [`RELEVANCE`], and the true total.
 pub fn search(
     conn: &Connection,
     caller: Option<&Caller>,
@@ -41,13 +69,14 @@ pub fn search(
             named_params! {":q": fts, ":viewer": viewer, ":viewer_admin": admin},
             |r| r.get(0),
         )?;
+    let (q_path, q_short) = relevance_params(fts);
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM {from} WHERE repositories_fts MATCH :q AND {VISIBLE}
-         ORDER BY bm25(repositories_fts, 10.0, 3.0, 1.0), r.star_count DESC, r.full_path
-         LIMIT :limit OFFSET :offset"
+         ORDER BY {RELEVANCE} LIMIT :limit OFFSET :offset"
     ))?;
     let rows = stmt.query_map(
-        named_params! {":q": fts, ":viewer": viewer, ":viewer_admin": admin, ":limit": limit, ":offset": offset},
+        named_params! {":q": fts, ":q_path": q_path, ":q_short": q_short, ":viewer": viewer,
+        ":viewer_admin": admin, ":limit": limit, ":offset": offset},
         repository,
     )?;
     Ok((rows.collect::<rusqlite::Result<_>>()?, total))
@@ -57,7 +86,8 @@ pub fn search(
 /// index (see schema.sql), so a page costs its rows, not a sort of every repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
-    /// Best full-text match first (only with a query; without one it means `Updated`).
+    /// Best full-text match first by [`RELEVANCE`] (only with a query; without one it means
+    /// `Updated`).
     Relevance,
     /// Latest of creation, update and push first.
     Updated,
@@ -69,9 +99,7 @@ pub enum Order {
 impl Order {
     fn sql(self) -> &'static str {
         match self {
-            Order::Relevance => {
-                "bm25(repositories_fts, 10.0, 3.0, 1.0), r.star_count DESC, r.full_path"
-            }
+            Order::Relevance => RELEVANCE,
             Order::Updated => {
                 "MAX(r.created_at, COALESCE(r.updated_at, 0), COALESCE(r.pushed_at, 0)) DESC, r.id DESC"
             }
@@ -128,10 +156,18 @@ pub fn explore(
          ORDER BY {} LIMIT :limit OFFSET :offset",
         order.sql()
     ))?;
-    let rows = stmt.query_map(
-        named_params! {":q": fts, ":viewer": viewer, ":viewer_admin": admin, ":limit": limit, ":offset": offset},
-        repository,
-    )?;
+    let (q_path, q_short) = relevance_params(fts);
+    let mut params: Vec<(&str, &dyn ToSql)> = vec![
+        (":q", &fts),
+        (":viewer", &viewer),
+        (":viewer_admin", &admin),
+        (":limit", &limit),
+        (":offset", &offset),
+    ];
+    if order == Order::Relevance {
+        params.extend([(":q_path", &q_path as &dyn ToSql), (":q_short", &q_short)]);
+    }
+    let rows = stmt.query_map(params.as_slice(), repository)?;
     Ok((rows.collect::<rusqlite::Result<_>>()?, total))
 }
 
@@ -384,5 +420,142 @@ mod count_tests {
             count_visible(&conn, users[6].id, false).unwrap(),
             count_visible(&conn, -1, false).unwrap() + 6
         );
+    }
+}
+
+#[cfg(test)]
+mod relevance_tests {
+    use super::*;
+
+    fn add(
+        conn: &Connection,
+        ns: i64,
+        path: &str,
+        short: &str,
+        long: &str,
+        public: bool,
+        stars: i64,
+    ) {
+        let name = path.split('/').nth(1).unwrap_or(path);
+        conn.execute(
+            "INSERT INTO repositories (namespace_id, name, full_path, short_description,
+                 long_description, is_public, created_at, star_count)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)",
+            rusqlite::params![ns, name, path, short, long, public, stars],
+        )
+        .unwrap();
+    }
+
+    fn paths(conn: &Connection, q: &str) -> Vec<String> {
+        let fts = crate::core::search::fts_query(q).unwrap();
+        let (found, total) = search(conn, None, Some(&fts), 100, 0).unwrap();
+        assert_eq!(total as usize, found.len());
+        let by_search: Vec<String> = found.into_iter().map(|r| r.full_path).collect();
+        let (page, _) = explore(conn, None, Some(&fts), Order::Relevance, 100, 0).unwrap();
+        let by_explore: Vec<String> = page.into_iter().map(|r| r.full_path).collect();
+        assert_eq!(
+            by_explore, by_search,
+            "the explore page ranks as /v1/search"
+        );
+        by_search
+    }
+
+    /// Path matches first, then path-and-short-description matches, then the rest; stars,
+    /// then the path, within a tier.
+    #[test]
+    fn matches_rank_by_column_tier_then_stars_then_path() {
+        let conn = crate::store::memory();
+        conn.execute_batch(
+            "INSERT INTO accounts (id, name, kind, password_hash, created_at) VALUES (100, 'u1', 'user', 'x', 0);",
+        )
+        .unwrap();
+        add(&conn, 100, "u1/xeno", "", "tool tool tool", true, 100);
+        add(&conn, 100, "u1/yak", "tool", "", true, 1);
+        add(&conn, 100, "u1/zed", "a tool for z", "", true, 5);
+        add(&conn, 100, "u1/tooling", "", "", true, 0);
+        add(&conn, 100, "u1/alpha-tool", "", "", true, 0);
+        add(&conn, 100, "u1/toolbox", "", "", true, 3);
+        add(&conn, 100, "u1/unrelated", "nothing", "here", true, 50);
+        assert_eq!(
+            paths(&conn, "tool"),
+            [
+                "u1/toolbox",
+                "u1/alpha-tool",
+                "u1/tooling",
+                "u1/zed",
+                "u1/yak",
+                "u1/xeno"
+            ]
+        );
+        // Every term must be in the tier's columns: "alpha" and "tool" are both in one path
+        // only; "u1 for" needs the short description.
+        assert_eq!(paths(&conn, "alpha tool"), ["u1/alpha-tool"]);
+        assert_eq!(paths(&conn, "u1 for"), ["u1/zed"]);
+        assert_eq!(
+            paths(&conn, "u1 tool").first().map(String::as_str),
+            Some("u1/toolbox")
+        );
+    }
+
+    /// Finding 6 of issue 12: private rows full of a term, added and removed, leave the
+    /// anonymous order of public matches as it was (bm25 would reorder them).
+    #[test]
+    fn private_rows_do_not_change_the_order_of_public_matches() {
+        let conn = crate::store::memory();
+        conn.execute_batch(
+            "INSERT INTO accounts (id, name, kind, password_hash, created_at) VALUES (100, 'u1', 'user', 'x', 0);
+             INSERT INTO accounts (id, name, kind, password_hash, created_at) VALUES (101, 'u2', 'user', 'x', 0);",
+        )
+        .unwrap();
+        // Public rows whose bm25 order depends on how common each word is across the table.
+        add(&conn, 100, "u1/one", "red blue", "", true, 0);
+        add(
+            &conn,
+            100,
+            "u1/two",
+            "red",
+            "blue blue blue blue blue blue",
+            true,
+            0,
+        );
+        add(
+            &conn,
+            100,
+            "u1/three",
+            "blue",
+            "red red red red red red",
+            true,
+            0,
+        );
+        let before = (
+            paths(&conn, "red"),
+            paths(&conn, "blue"),
+            paths(&conn, "red blue"),
+        );
+        for i in 0..40 {
+            add(
+                &conn,
+                101,
+                &format!("u2/p{i}"),
+                "red red red",
+                &"red ".repeat(50),
+                false,
+                0,
+            );
+        }
+        let during = (
+            paths(&conn, "red"),
+            paths(&conn, "blue"),
+            paths(&conn, "red blue"),
+        );
+        conn.execute("DELETE FROM repositories WHERE namespace_id = 101", [])
+            .unwrap();
+        let after = (
+            paths(&conn, "red"),
+            paths(&conn, "blue"),
+            paths(&conn, "red blue"),
+        );
+        assert_eq!(during, before);
+        assert_eq!(after, before);
     }
 }

@@ -78,6 +78,21 @@ fn paging(q: &ListQuery) -> Result<(i64, i64)> {
     Ok((page, size))
 }
 
+/// One page of a namespace's list as the read cache keeps it: everything but the paging
+/// links, which hold the request's scheme and host and are added per request, so no header
+/// a client chooses reaches a cache key.
+struct ListPage {
+    count: i64,
+    /// The `results` array, serialized.
+    results: web::Bytes,
+}
+
+impl crate::store::memo::Weigh for ListPage {
+    fn weigh(&self) -> usize {
+        std::mem::size_of::<Self>() + self.results.len()
+    }
+}
+
 /// `GET /v1/repositories/{ns}`: `{"count","next","previous","results"}`, the repositories of
 /// the namespace the caller may read, by name.
 pub async fn list(
@@ -91,24 +106,41 @@ pub async fn list(
     let ns = ns.into_inner();
     let caller = who.caller();
     let offset = (page - 1).saturating_mul(size);
+    let key = format!(
+        "alauda-list|{ns}|{page}|{size}|{}",
+        crate::api::viewer_key(caller.as_ref())
+    );
     let base = format!(
         "{}://{}/v1/repositories/{ns}",
         req.connection_info().scheme(),
         crate::api::public_host(&state, &req)
     );
-    let key = format!(
-        "alauda-list|{base}|{page}|{size}|{}",
-        crate::api::viewer_key(caller.as_ref())
-    );
-    crate::api::cached_json(&state, key, move |c| {
-        let (found, count) = repos::list_in_namespace(c, caller.as_ref(), &ns, size, offset)?;
-        let link = |p: i64| format!("{base}?page={p}&page_size={size}");
-        let next = (page.saturating_mul(size) < count).then(|| link(page + 1));
-        let previous = (page > 1).then(|| link(page - 1));
-        let results: Vec<Value> = found.iter().map(dto::listed).collect();
-        Ok(json!({"count": count, "next": next, "previous": previous, "results": results}))
-    })
-    .await
+    let listed = state
+        .store
+        .cached(key, move |c| {
+            let (found, count) = repos::list_in_namespace(c, caller.as_ref(), &ns, size, offset)?;
+            let results: Vec<Value> = found.iter().map(dto::listed).collect();
+            let results = serde_json::to_vec(&results).map_err(Error::internal)?;
+            Ok(ListPage {
+                count,
+                results: results.into(),
+            })
+        })
+        .await?;
+    let link = |p: i64| format!("{base}?page={p}&page_size={size}");
+    let next = (page.saturating_mul(size) < listed.count).then(|| link(page + 1));
+    let previous = (page > 1).then(|| link(page - 1));
+    // The object as `json!` would write it (keys in order), around the kept `results`.
+    let head = json!({"count": listed.count, "next": next, "previous": previous});
+    let head = serde_json::to_vec(&head).map_err(Error::internal)?;
+    let mut body = Vec::with_capacity(head.len() + listed.results.len() + 16);
+    body.extend_from_slice(&head[..head.len() - 1]);
+    body.extend_from_slice(b",\"results\":");
+    body.extend_from_slice(&listed.results);
+    body.push(b'}');
+    Ok(HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body))
 }
 
 /// `GET /v1/repositories/{ns}/{repo}`.
