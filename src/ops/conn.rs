@@ -199,7 +199,7 @@ pub async fn watch(
         .app_data::<web::Data<AppState>>()
         .map(|s| Timeouts::of(&s.config).body_idle);
     let stalled = Stalled::default();
-    if let Some(idle) = idle {
+    if let (Some(idle), true) = (idle, has_body(&req)) {
         match req.take_payload() {
             Payload::None => {}
             payload => req.set_payload(Payload::Stream {
@@ -239,6 +239,17 @@ pub async fn watch(
         Some(busy) => BoxBody::new(Tracked { body, _busy: busy }),
         None => body,
     }))
+}
+
+/// Whether the request says a body follows: a `Content-Length` above 0 or a
+/// `Transfer-Encoding`. Most requests (every GET) have none, and skip the watch on it.
+fn has_body(req: &ServiceRequest) -> bool {
+    use actix_web::http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
+    let headers = req.headers();
+    headers.contains_key(TRANSFER_ENCODING)
+        || headers
+            .get(CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0")
 }
 
 /// A response body that keeps its connection busy until it is written (dropped).
