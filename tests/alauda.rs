@@ -582,9 +582,11 @@ fn update_validates_its_body() {
 #[test]
 fn tags_list_image_tag_and_name() {
     let app = world();
-    let conn = app.conn();
     let r = repo(&app, "alice/app").unwrap();
-    berth::store::tags::set_tag(&conn, r.id, "test", IMG).unwrap();
+    berth::store::write(&mut app.conn(), |tx| {
+        berth::store::tags::set_tag(tx, r.id, "test", IMG)
+    })
+    .unwrap();
     let resp = app.get("/v1/repositories/alice/app/tags").send();
     assert_eq!(
         resp.sj(),

@@ -147,15 +147,18 @@ fn grant_user(app: &TestApp, repo: &Repository, user: &Account, level: &str) {
 
 /// Give a repository an image and point `tags` at it.
 fn tag(app: &TestApp, repo: &Repository, tags: &[&str], image: &str) {
-    let conn = app.conn();
     let img = store::tags::Image {
         image_id: image.to_owned(),
         checksum: None,
     };
-    store::tags::merge_images(&conn, repo.id, &[img]).unwrap();
-    for t in tags {
-        store::tags::set_tag(&conn, repo.id, t, image).unwrap();
-    }
+    store::write(&mut app.conn(), |tx| {
+        store::tags::merge_images(tx, repo.id, &[img])?;
+        for t in tags {
+            store::tags::set_tag(tx, repo.id, t, image)?;
+        }
+        Ok(())
+    })
+    .unwrap();
 }
 
 fn stored_tag(app: &TestApp, repo: &Repository, name: &str) -> store::tags::Tag {

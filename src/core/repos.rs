@@ -1,7 +1,7 @@
 //! Repository operations shared by every dialect and page. Each checks the permission
 //! policy; a repository the caller may not read is reported exactly as a missing one.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction};
 
 use crate::core::model::{Account, Repository};
 use crate::core::names;
@@ -73,7 +73,7 @@ pub fn create_with(
     caller: Option<&Caller>,
     ns: &str,
     new: &NewRepo,
-    then: impl FnOnce(&Connection, &Repository) -> Result<()>,
+    then: impl FnOnce(&Transaction, &Repository) -> Result<()>,
 ) -> Result<Repository> {
     let account = namespace(conn, ns)?;
     let facts = store::repos::namespace_facts(conn, caller, &account)?;

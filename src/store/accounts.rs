@@ -1,6 +1,6 @@
 //! Accounts (users and organizations), emails, teams and memberships.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::{is_unique_violation, now_ms};
 use crate::core::model::{Account, AccountKind};
@@ -89,7 +89,11 @@ pub fn insert_user(conn: &Connection, user: &NewUser<'_>) -> Result<Account> {
 }
 
 /// Insert an organization with its `owners` team, holding `creator` if given.
-pub fn insert_organization(conn: &Connection, name: &str, creator: Option<i64>) -> Result<Account> {
+pub fn insert_organization(
+    conn: &Transaction,
+    name: &str,
+    creator: Option<i64>,
+) -> Result<Account> {
     let now = now_ms();
     conn.prepare_cached(
         "INSERT INTO accounts (name, kind, created_at) VALUES (?1, 'organization', ?2)",
@@ -222,7 +226,7 @@ pub fn count_active_admins(conn: &Connection) -> Result<i64> {
 /// their full-text rows are removed by the repository triggers; everything else (emails,
 /// teams, memberships, grants, stars, keys, tokens, sessions, external repositories)
 /// follows by the schema's `ON DELETE CASCADE`. True when the account existed.
-pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
+pub fn delete(conn: &Transaction, id: i64) -> Result<bool> {
     conn.prepare_cached("DELETE FROM repositories WHERE namespace_id = ?1")?
         .execute([id])?;
     Ok(conn

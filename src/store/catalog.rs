@@ -177,7 +177,8 @@ mod tests {
         for (ns, name) in paths {
             let account = match accounts::by_name(conn, ns).unwrap() {
                 Some(a) => a,
-                None => accounts::insert_organization(conn, ns, None).unwrap(),
+                None => crate::store::in_tx(conn, |tx| accounts::insert_organization(tx, ns, None))
+                    .unwrap(),
             };
             repos::insert(
                 conn,

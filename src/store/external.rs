@@ -1,7 +1,7 @@
 //! External repositories (Cloud dialect): references to repositories on other registries.
 //! Reads for listings never select the credentials; only the sealing code touches them.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::{is_unique_violation, now_ms};
 use crate::core::model::ExternalRepository;
@@ -120,7 +120,7 @@ pub fn list(
 
 /// Change the username and/or the sealed password (`Some(None)` clears the password).
 pub fn update_credentials(
-    conn: &Connection,
+    conn: &Transaction,
     id: i64,
     username: Option<&str>,
     password: Option<Option<Sealed<'_>>>,
@@ -256,7 +256,8 @@ mod tests {
 
     fn setup() -> (Connection, i64) {
         let conn = memory();
-        let org = accounts::insert_organization(&conn, "acme", None).unwrap();
+        let org = crate::store::in_tx(&conn, |tx| accounts::insert_organization(tx, "acme", None))
+            .unwrap();
         (conn, org.id)
     }
 

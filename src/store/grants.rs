@@ -169,7 +169,10 @@ mod tests {
         let conn = crate::store::memory();
         let don = user(&conn, "don");
         let pal = user(&conn, "pal");
-        let org = accounts::insert_organization(&conn, "eng", Some(don.id)).unwrap();
+        let org = crate::store::in_tx(&conn, |tx| {
+            accounts::insert_organization(tx, "eng", Some(don.id))
+        })
+        .unwrap();
         let devs = teams::insert(&conn, org.id, "devs", "").unwrap();
         let mine = repo(&conn, &don, "mine");
         let theirs = repo(&conn, &org, "theirs");
@@ -210,7 +213,10 @@ mod tests {
         let conn = crate::store::memory();
         let don = user(&conn, "don");
         let pal = user(&conn, "pal");
-        let org = accounts::insert_organization(&conn, "eng", Some(don.id)).unwrap();
+        let org = crate::store::in_tx(&conn, |tx| {
+            accounts::insert_organization(tx, "eng", Some(don.id))
+        })
+        .unwrap();
         let devs = teams::insert(&conn, org.id, "devs", "").unwrap();
         teams::add_member(&conn, devs.id, pal.id).unwrap();
         let mine = repo(&conn, &don, "findme");
@@ -223,8 +229,8 @@ mod tests {
         let fts = "SELECT count(*) FROM repositories_fts WHERE repositories_fts MATCH 'findme'";
         assert_eq!(count(fts), 1);
 
-        assert!(accounts::delete(&conn, org.id).unwrap());
-        assert!(accounts::delete(&conn, don.id).unwrap());
+        assert!(crate::store::in_tx(&conn, |tx| accounts::delete(tx, org.id)).unwrap());
+        assert!(crate::store::in_tx(&conn, |tx| accounts::delete(tx, don.id)).unwrap());
         for table in [
             "repositories",
             "teams",
@@ -245,6 +251,6 @@ mod tests {
             0
         );
         assert!(accounts::by_id(&conn, pal.id).unwrap().is_some());
-        assert!(!accounts::delete(&conn, don.id).unwrap());
+        assert!(!crate::store::in_tx(&conn, |tx| accounts::delete(tx, don.id)).unwrap());
     }
 }

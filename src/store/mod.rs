@@ -249,6 +249,16 @@ pub(crate) fn memory() -> Connection {
     conn
 }
 
+/// Run `f` in a transaction on a shared connection and commit it (unit tests, whose
+/// in-memory connections are not `mut`).
+#[cfg(test)]
+pub(crate) fn in_tx<T>(conn: &Connection, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+    let tx = conn.unchecked_transaction()?;
+    let out = f(&tx)?;
+    tx.commit()?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -298,8 +298,11 @@ mod tests {
         let teamed = user(&conn, "teamed", false, true);
         let nsgrant = user(&conn, "nsgrant", false, true);
         let collab = user(&conn, "collab", false, true);
-        let org = insert_organization(&conn, "org", Some(owner.id)).unwrap();
-        let library = insert_organization(&conn, LIBRARY, Some(admin.id)).unwrap();
+        let org = crate::store::in_tx(&conn, |tx| insert_organization(tx, "org", Some(owner.id)))
+            .unwrap();
+        let library =
+            crate::store::in_tx(&conn, |tx| insert_organization(tx, LIBRARY, Some(admin.id)))
+                .unwrap();
         conn.execute_batch(&format!(
             "INSERT INTO teams (id, org_id, name, created_at) VALUES (100, {org}, 'plain', 0), (101, {org}, 'repo-team', 0), (102, {org}, 'ns-team', 0);
              INSERT INTO team_members VALUES (100, {member}), (101, {teamed}), (102, {nsgrant}), (100, {sleepy});

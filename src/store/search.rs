@@ -318,7 +318,7 @@ mod tests {
         )
         .unwrap();
         check(&conn);
-        crate::store::accounts::delete(&conn, 101).unwrap();
+        crate::store::in_tx(&conn, |tx| crate::store::accounts::delete(tx, 101)).unwrap();
         check(&conn);
     }
 }
@@ -357,8 +357,12 @@ mod count_tests {
             mk("nsgrant", false, true),
             mk("collab", false, true),
         ];
-        let org = insert_organization(&conn, "org", Some(owner.id)).unwrap();
-        let org2 = insert_organization(&conn, "org2", Some(users[4].id)).unwrap();
+        let org = crate::store::in_tx(&conn, |tx| insert_organization(tx, "org", Some(owner.id)))
+            .unwrap();
+        let org2 = crate::store::in_tx(&conn, |tx| {
+            insert_organization(tx, "org2", Some(users[4].id))
+        })
+        .unwrap();
         conn.execute_batch(&format!(
             "INSERT INTO teams (id, org_id, name, created_at) VALUES (100, {org}, 'plain', 0), (101, {org}, 'repo-team', 0), (102, {org}, 'ns-team', 0);
              INSERT INTO team_members VALUES (100, {member}), (101, {teamed}), (102, {nsgrant}), (100, {sleepy}), (101, {nsgrant});

@@ -1,6 +1,6 @@
 //! Images and tags of a repository, and its pull/push counters.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::now_ms;
 use crate::error::{Error, Result};
@@ -30,7 +30,7 @@ fn tag(row: &Row<'_>) -> rusqlite::Result<Tag> {
 
 /// Add images to a repository by id; a known id keeps its row and takes a new checksum
 /// when one is given. Images are never removed this way.
-pub fn merge_images(conn: &Connection, repository_id: i64, images: &[Image]) -> Result<()> {
+pub fn merge_images(conn: &Transaction, repository_id: i64, images: &[Image]) -> Result<()> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO images (repository_id, image_id, checksum, created_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (repository_id, image_id) DO UPDATE SET checksum = COALESCE(excluded.checksum, checksum)",
@@ -105,7 +105,7 @@ pub fn tag_by_name(conn: &Connection, repository_id: i64, name: &str) -> Result<
 }
 
 /// Point a tag at an image of the same repository (which must exist).
-pub fn set_tag(conn: &Connection, repository_id: i64, name: &str, image_id: &str) -> Result<()> {
+pub fn set_tag(conn: &Transaction, repository_id: i64, name: &str, image_id: &str) -> Result<()> {
     if !has_image(conn, repository_id, image_id)? {
         return Err(Error::bad_request(
             "NO_SUCH_IMAGE",

@@ -151,8 +151,10 @@ impl TestApp {
 
     /// Create an organization whose `owners` team holds `owner`.
     pub fn org(&self, name: &str, owner: &Account) -> Account {
-        store::accounts::insert_organization(&self.conn(), name, Some(owner.id))
-            .expect("insert org")
+        store::write(&mut self.conn(), |tx| {
+            store::accounts::insert_organization(tx, name, Some(owner.id))
+        })
+        .expect("insert org")
     }
 
     /// Create a repository directly in the store.

@@ -32,17 +32,18 @@ pub fn world() -> TestApp {
         ("acme", "secret", false),
     ] {
         let repo = app.repo(ns, name, public);
-        let conn = app.conn();
-        store::tags::merge_images(
-            &conn,
-            repo.id,
-            &[Image {
-                image_id: IMG.into(),
-                checksum: Some(SUM.into()),
-            }],
-        )
+        store::write(&mut app.conn(), |tx| {
+            store::tags::merge_images(
+                tx,
+                repo.id,
+                &[Image {
+                    image_id: IMG.into(),
+                    checksum: Some(SUM.into()),
+                }],
+            )?;
+            store::tags::set_tag(tx, repo.id, "latest", IMG)
+        })
         .unwrap();
-        store::tags::set_tag(&conn, repo.id, "latest", IMG).unwrap();
     }
     app.exec(
         "INSERT INTO teams (org_id, name, created_at) VALUES ((SELECT id FROM accounts WHERE name = 'acme'), 'devs', 0);
