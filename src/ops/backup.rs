@@ -332,7 +332,7 @@ mod tests {
 
     fn store_with_data(dir: &Path) -> PathBuf {
         let data = dir.join("data");
-        let store = crate::store::Store::open(&data).unwrap();
+        let store = store::Store::open(&data).unwrap();
         let mut conn = store.conn().unwrap();
         crate::core::accounts::bootstrap(&mut conn, Some("a-long-password"), 4).unwrap();
         data

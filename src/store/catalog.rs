@@ -177,8 +177,9 @@ mod tests {
         for (ns, name) in paths {
             let account = match accounts::by_name(conn, ns).unwrap() {
                 Some(a) => a,
-                None => crate::store::in_tx(conn, |tx| accounts::insert_organization(tx, ns, None))
-                    .unwrap(),
+                None => {
+                    store::in_tx(conn, |tx| accounts::insert_organization(tx, ns, None)).unwrap()
+                }
             };
             repos::insert(
                 conn,

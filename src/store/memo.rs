@@ -84,20 +84,20 @@ pub trait Weigh {
 
 impl Weigh for actix_web::web::Bytes {
     fn weigh(&self) -> usize {
-        std::mem::size_of::<Self>() + self.len()
+        size_of::<Self>() + self.len()
     }
 }
 
 impl Weigh for String {
     fn weigh(&self) -> usize {
-        std::mem::size_of::<Self>() + self.capacity()
+        size_of::<Self>() + self.capacity()
     }
 }
 
 impl<T: Weigh> Weigh for Vec<T> {
     fn weigh(&self) -> usize {
-        std::mem::size_of::<Self>()
-            + (self.capacity() - self.len()) * std::mem::size_of::<T>()
+        size_of::<Self>()
+            + (self.capacity() - self.len()) * size_of::<T>()
             + self.iter().map(Weigh::weigh).sum::<usize>()
     }
 }
@@ -121,7 +121,7 @@ weigh_plain!(u8, i32, i64, u64, bool);
 
 impl Weigh for crate::core::model::Repository {
     fn weigh(&self) -> usize {
-        std::mem::size_of::<Self>()
+        size_of::<Self>()
             + [
                 &self.namespace,
                 &self.name,
@@ -138,7 +138,7 @@ impl Weigh for crate::core::model::Repository {
 
 impl Weigh for crate::core::search::SearchPage {
     fn weigh(&self) -> usize {
-        std::mem::size_of::<Self>() + self.results.weigh()
+        size_of::<Self>() + self.results.weigh()
     }
 }
 

@@ -365,7 +365,7 @@ mod tests {
                         store
                             .cached(key, move |_| {
                                 reads.fetch_add(1, Ordering::SeqCst);
-                                std::thread::sleep(std::time::Duration::from_millis(20));
+                                std::thread::sleep(Duration::from_millis(20));
                                 Ok(1_u8)
                             })
                             .await
@@ -407,7 +407,7 @@ mod tests {
                         store
                             .cached(key, move |c| {
                                 let n = reads.fetch_add(1, Ordering::SeqCst);
-                                std::thread::sleep(std::time::Duration::from_millis(20));
+                                std::thread::sleep(Duration::from_millis(20));
                                 // A write lands while the burst waits for this read.
                                 c.execute(
                                     "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, 'v')",

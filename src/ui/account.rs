@@ -104,7 +104,7 @@ pub async fn login(
     // Basic also takes an API key in place of the password; a browser session does not: a
     // leaked key must not open the pages that manage keys and credentials.
     let result = result.and_then(|p| match p.via {
-        crate::auth::Via::Password => Ok(p),
+        Via::Password => Ok(p),
         _ => Err(Error::unauthorized("invalid username or password")),
     });
     match result {

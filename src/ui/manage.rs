@@ -175,7 +175,7 @@ pub async fn site_settings(
     state
         .store
         .run(move |c| {
-            crate::core::settings::change_registration(c, Some(&caller), mode)?;
+            settings::change_registration(c, Some(&caller), mode)?;
             settings::change_public_api(c, Some(&caller), public_api)
         })
         .await?;

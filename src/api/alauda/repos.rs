@@ -89,7 +89,7 @@ struct ListPage {
 
 impl crate::store::memo::Weigh for ListPage {
     fn weigh(&self) -> usize {
-        std::mem::size_of::<Self>() + self.results.len()
+        size_of::<Self>() + self.results.len()
     }
 }
 
