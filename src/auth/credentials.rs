@@ -1,4 +1,4 @@
-//! Parsing the `Authorization` header into one of the credentials API-NOTES section 1 lists.
+//! Parsing the `Authorization` header into one of the credentials `docs/contract.md` lists.
 
 use base64::Engine;
 

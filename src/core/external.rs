@@ -1,5 +1,5 @@
 //! External repositories: references, kept per namespace, to repositories on other
-//! registries, with the credentials to reach them (API-NOTES section 6). Credentials are
+//! registries, with the credentials to reach them (`docs/cloud.md`). Credentials are
 //! write-only: the password is sealed by `secrets` before it reaches the store and nothing
 //! here returns it, except [`credentials`] for code that must hand it to that registry.
 

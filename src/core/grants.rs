@@ -1,4 +1,4 @@
-//! Access grants (API-NOTES section 1): users on user-owned repositories, teams on
+//! Access grants (`docs/contract.md`): users on user-owned repositories, teams on
 //! organization-owned repositories, and teams on their organization's whole namespace.
 //!
 //! Repository grants are managed by the repository's admins. The repository is looked up

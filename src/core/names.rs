@@ -1,4 +1,4 @@
-//! Validation of names and description limits (API-NOTES sections 0-2), in one place.
+//! Validation of names and description limits (`docs/contract.md`), in one place.
 
 use crate::error::Error;
 

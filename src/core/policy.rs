@@ -1,4 +1,4 @@
-//! The permission policy (API-NOTES section 1), in one place.
+//! The permission policy (`docs/contract.md`), in one place.
 //!
 //! Everything here is a pure function of facts the store gathers about a caller and a
 //! namespace or repository, so the whole matrix is unit-tested without a database. The only

@@ -1,4 +1,4 @@
-//! Stars (API-NOTES section 2): a signed-in user who may read a repository stars it once.
+//! Stars (`docs/contract.md`): a signed-in user who may read a repository stars it once.
 
 use rusqlite::Connection;
 

@@ -1,4 +1,4 @@
-//! Index access tokens (API-NOTES section 5): random, stored only as a hash, bound to one
+//! Index access tokens (`docs/index.md`): random, stored only as a hash, bound to one
 //! repository path and one access, expiring. The index hands one out when a request carries
 //! `X-Docker-Token: true`; the registry role takes it back as `Authorization: Token ...`.
 

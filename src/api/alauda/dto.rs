@@ -1,5 +1,5 @@
 //! Alauda shapes. Timestamps carry the names the seed documents for each shape, and also
-//! `created_at`/`updated_at` everywhere (API-NOTES section 2). A repository never updated
+//! `created_at`/`updated_at` everywhere (`docs/contract.md`). A repository never updated
 //! shows its creation time as its update time, as the seed's create sample does.
 
 use serde_json::{json, Value};

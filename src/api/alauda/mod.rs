@@ -1,5 +1,5 @@
-//! The Alauda dialect (API-NOTES section 4, seed `hub-v1-image-repos.txt`). Its routes share
-//! `/v1/repositories` with the Index dialect; the route table is `api::v1`.
+//! The Alauda dialect (`docs/alauda.md`). Its routes share `/v1/repositories` with the Index
+//! dialect; the route table is `api::v1`.
 
 pub mod dto;
 pub mod login;

@@ -1,5 +1,5 @@
-//! The Docker Cloud dialect (API-NOTES section 6, seed `docker-cloud-external-repositories.txt`):
-//! external repositories and the registries they point at, under `/api/repo/v1/`.
+//! The Docker Cloud dialect (`docs/cloud.md`): external repositories and the registries they
+//! point at, under `/api/repo/v1/`.
 //!
 //! Every path exists twice: without a namespace (the caller's own) and with `{ns}`. Paths
 //! are registered without their final `/` (the middleware trims it); the un-namespaced

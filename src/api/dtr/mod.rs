@@ -1,6 +1,6 @@
-//! The Docker Trusted Registry 1.3 dialect (`/api/v0`, API-NOTES section 3, seed
-//! `dtr-1.3-repositories.md`): accounts, teams, repositories and access grants. Every
-//! route but sign-up needs an authenticated, active user; errors leave in the DTR envelope
+//! The Docker Trusted Registry 1.3 dialect (`/api/v0`, `docs/dtr.md`): accounts, teams,
+//! repositories and access grants. Every route but sign-up needs an authenticated, active
+//! user; errors leave in the DTR envelope
 //! `{"errors":[{"code","message"}]}` (rendered by `error::envelope`).
 
 mod access;

@@ -1,4 +1,4 @@
-//! `/api/v0/repositories/{namespace}...`: the seed `dtr-1.3-repositories.md`.
+//! `/api/v0/repositories/{namespace}...`: `docs/dtr.md`.
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;

@@ -1,4 +1,4 @@
-//! The legacy Docker Hub index v1 dialect (API-NOTES section 5, seed `hub-index-v1.txt`).
+//! The legacy Docker Hub index v1 dialect (`docs/index.md`).
 //! Its routes share `/v1/repositories` with Alauda; the route table is `api::v1`.
 
 pub mod images;
@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::store::tags::Image;
 
-/// An Index success without content: the JSON string `""` (API-NOTES section 5).
+/// An Index success without content: the JSON string `""` (`docs/index.md`).
 pub fn empty(status: StatusCode) -> HttpResponse {
     HttpResponse::build(status).json("")
 }

@@ -1,6 +1,5 @@
-//! The RegistryUI extended API (`/udr/v1api/`; API-NOTES section 7, seed
-//! `registryui-v1api-repositories.txt`): the repository catalog by path, projects, tags,
-//! folders, and the "Public API" switch for anonymous callers.
+//! The RegistryUI extended API (`/udr/v1api/`; `docs/registryui.md`): the repository catalog
+//! by path, projects, tags, folders, and the "Public API" switch for anonymous callers.
 
 mod dto;
 mod handlers;
