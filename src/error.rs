@@ -16,6 +16,8 @@ use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
+use crate::api::dialect::Dialect;
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// A failure the client is told about: status, a stable machine code and a message that is
@@ -239,49 +241,6 @@ impl From<r2d2::Error> for Error {
 impl From<actix_web::error::BlockingError> for Error {
     fn from(e: actix_web::error::BlockingError) -> Self {
         Error::internal(format_args!("blocking task: {e}"))
-    }
-}
-
-/// The API surfaces, told apart by path prefix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    /// `/api/v0`: `{"errors":[{"code","message"}]}`.
-    Dtr,
-    /// `/v1` (Index and Alauda share it): `{"error": "..."}`, or a bare string where marked.
-    V1,
-    /// `/api/repo/v1`: `{"error": "..."}`.
-    Cloud,
-    /// `/udr/v1api`: `{"error": "..."}`.
-    RegistryUi,
-    /// Other API paths (`/api`, `/v2`, `/udr`, `/healthz`, `/metrics`): `{"error": "..."}`.
-    Generic,
-    /// The web UI (every other path): an HTML error page in the site's layout, never a
-    /// Basic challenge.
-    Web,
-}
-
-impl Dialect {
-    pub fn for_path(path: &str) -> Dialect {
-        let under = |prefix: &str| {
-            path.strip_prefix(prefix)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-        };
-        if under("/api/v0") {
-            Dialect::Dtr
-        } else if under("/api/repo/v1") {
-            Dialect::Cloud
-        } else if under("/udr/v1api") {
-            Dialect::RegistryUi
-        } else if under("/v1") {
-            Dialect::V1
-        } else if ["/api", "/v2", "/udr", "/healthz", "/metrics"]
-            .iter()
-            .any(|p| under(p))
-        {
-            Dialect::Generic
-        } else {
-            Dialect::Web
-        }
     }
 }
 
@@ -541,29 +500,6 @@ fn domain_error(err: &actix_web::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dialect_follows_the_path_prefix() {
-        assert_eq!(Dialect::for_path("/api/v0/repositories/x"), Dialect::Dtr);
-        assert_eq!(Dialect::for_path("/api/v0"), Dialect::Dtr);
-        assert_eq!(Dialect::for_path("/api/v00"), Dialect::Generic);
-        assert_eq!(
-            Dialect::for_path("/api/repo/v1/repository/"),
-            Dialect::Cloud
-        );
-        assert_eq!(
-            Dialect::for_path("/udr/v1api/repositories"),
-            Dialect::RegistryUi
-        );
-        assert_eq!(Dialect::for_path("/v1/users"), Dialect::V1);
-        assert_eq!(Dialect::for_path("/v1x"), Dialect::Web);
-        assert_eq!(Dialect::for_path("/healthz"), Dialect::Generic);
-        assert_eq!(Dialect::for_path("/api/v00"), Dialect::Generic);
-        assert_eq!(Dialect::for_path("/v2"), Dialect::Generic);
-        assert_eq!(Dialect::for_path("/"), Dialect::Web);
-        assert_eq!(Dialect::for_path("/admin/app"), Dialect::Web);
-        assert_eq!(Dialect::for_path("/-/admin"), Dialect::Web);
-    }
 
     /// Found by the `web` fuzz target (`POST /%75%64%72//star` answered an HTML page).
     #[actix_web::test]

@@ -155,7 +155,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/healthz").route(web::get().to(healthz)));
     api::configure(cfg);
     // Last: the web UI's `/{ns}` and `/{ns}/{repo}` must not shadow any API route.
-    ui::configure(cfg);
+    ui::configure(cfg, api::dialect::is_api_word);
 }
 
 async fn healthz() -> HttpResponse {

@@ -2,6 +2,7 @@
 
 pub mod alauda;
 pub mod cloud;
+pub mod dialect;
 pub mod dtr;
 pub mod guard;
 pub mod index;

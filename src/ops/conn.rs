@@ -39,8 +39,9 @@ use actix_web::web::{self, Bytes};
 use actix_web::{HttpMessage, HttpServer};
 use futures_util::Stream;
 
+use crate::api::dialect::Dialect;
 use crate::config::Config;
-use crate::error::{Dialect, Error};
+use crate::error::Error;
 use crate::AppState;
 
 /// Longest time an idle kept-alive connection stays open (never more than the header
