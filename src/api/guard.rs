@@ -17,7 +17,7 @@
 //!
 //! Both answers leave in the envelope of the path's dialect (the envelope middleware wraps
 //! this one). Web pages are not guarded here: their forms have their own CSRF check
-//! ([`crate::ui::session::Posted`]), built on the same same-origin rule.
+//! (`Posted` in the UI's session module), built on the same same-origin rule.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};

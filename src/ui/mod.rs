@@ -13,7 +13,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{guard, web, HttpResponse};
 use askama::Template;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, PageRenderer, Result};
 use session::Visitor;
 
 /// Build a 303 redirect (after a form post, or to the sign-in page).
@@ -98,8 +98,8 @@ struct ErrorPage<'a> {
     message: &'a str,
 }
 
-/// The HTML error page for web routes (the envelope middleware calls this for every error
-/// on a non-API path). No Basic challenge, ever.
+/// The HTML error page for web routes (registered by [`configure`]: the envelope middleware
+/// calls it for every error on a non-API path). No Basic challenge, ever.
 pub fn error_page(e: &Error) -> HttpResponse {
     let heading = match e.status {
         StatusCode::NOT_FOUND => "Not found",
@@ -175,8 +175,9 @@ fn not_api(api_word: fn(&str) -> bool) -> impl guard::Guard {
 
 /// The pages. `api_word` tells the first path words of the APIs (the dialect map's
 /// `is_api_word`, handed in by `berth::configure`: the UI sits beside the APIs, not on
-/// them).
+/// them). Also hands the envelope the web dialect's error page ([`error_page`]).
 pub fn configure(cfg: &mut web::ServiceConfig, api_word: fn(&str) -> bool) {
+    cfg.app_data(PageRenderer(error_page));
     cfg.service(web::resource("/static/{path:.+}").route(web::get().to(crate::assets::serve)))
         .service(web::resource("/").route(web::get().to(pages::explore)))
         .service(
