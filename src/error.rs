@@ -4,6 +4,9 @@
 //! route, renders any error response — ours, or one the framework made (bad JSON, bad query,
 //! unknown route, wrong method, body too large) — in the envelope of the dialect whose path
 //! was hit (API-NOTES section 0). A 5xx says "internal error" to the client and logs the cause.
+//! Which dialect that is, the path decides ([`crate::api::dialect`]); the web dialect's HTML
+//! page is drawn by the renderer the UI registers ([`PageRenderer`]), so this module knows
+//! no templates.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -13,8 +16,10 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde_json::json;
+
+use crate::api::dialect::Dialect;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -220,7 +225,7 @@ impl ResponseError for Error {
     }
 
     fn error_response(&self) -> HttpResponse {
-        self.render(Dialect::Generic)
+        self.render(Dialect::Generic, PageRenderer::PLAIN)
     }
 }
 
@@ -242,54 +247,42 @@ impl From<actix_web::error::BlockingError> for Error {
     }
 }
 
-/// The API surfaces, told apart by path prefix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    /// `/api/v0`: `{"errors":[{"code","message"}]}`.
-    Dtr,
-    /// `/v1` (Index and Alauda share it): `{"error": "..."}`, or a bare string where marked.
-    V1,
-    /// `/api/repo/v1`: `{"error": "..."}`.
-    Cloud,
-    /// `/udr/v1api`: `{"error": "..."}`.
-    RegistryUi,
-    /// Other API paths (`/api`, `/v2`, `/udr`, `/healthz`, `/metrics`): `{"error": "..."}`.
-    Generic,
-    /// The web UI (every other path): an HTML error page in the site's layout, never a
-    /// Basic challenge.
-    Web,
-}
+/// How the web dialect draws an error: an HTML page in the site's layout, never a Basic
+/// challenge. The web UI registers its renderer as app data (`ui::configure`); an app that
+/// serves no pages falls back to [`PageRenderer::PLAIN`].
+#[derive(Clone, Copy)]
+pub struct PageRenderer(pub fn(&Error) -> HttpResponse);
 
-impl Dialect {
-    pub fn for_path(path: &str) -> Dialect {
-        let under = |prefix: &str| {
-            path.strip_prefix(prefix)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-        };
-        if under("/api/v0") {
-            Dialect::Dtr
-        } else if under("/api/repo/v1") {
-            Dialect::Cloud
-        } else if under("/udr/v1api") {
-            Dialect::RegistryUi
-        } else if under("/v1") {
-            Dialect::V1
-        } else if ["/api", "/v2", "/udr", "/healthz", "/metrics"]
-            .iter()
-            .any(|p| under(p))
-        {
-            Dialect::Generic
-        } else {
-            Dialect::Web
-        }
+impl PageRenderer {
+    /// A bare HTML page with the status: no layout, no message.
+    pub const PLAIN: PageRenderer = PageRenderer(plain_page);
+
+    /// The renderer registered with the app serving `req`.
+    pub fn of(req: &HttpRequest) -> PageRenderer {
+        req.app_data::<PageRenderer>()
+            .copied()
+            .unwrap_or(PageRenderer::PLAIN)
     }
 }
 
+fn plain_page(e: &Error) -> HttpResponse {
+    let mut res = HttpResponse::build(e.status);
+    res.content_type("text/html; charset=utf-8");
+    res.insert_header((header::CACHE_CONTROL, "no-store"));
+    if let Some(secs) = e.retry_after {
+        res.insert_header((header::RETRY_AFTER, secs.to_string()));
+    }
+    res.body(format!(
+        "<!doctype html><title>{}</title>",
+        e.status.as_u16()
+    ))
+}
+
 impl Error {
-    /// This error as the given dialect writes errors.
-    pub fn render(&self, dialect: Dialect) -> HttpResponse {
+    /// This error as the given dialect writes errors; `pages` draws the web dialect's.
+    pub fn render(&self, dialect: Dialect, pages: PageRenderer) -> HttpResponse {
         let body = match dialect {
-            Dialect::Web => return crate::ui::error_page(self),
+            Dialect::Web => return (pages.0)(self),
             Dialect::Dtr => json!({"errors": [{"code": self.code, "message": self.message}]}),
             Dialect::V1 if self.bare => json!(self.message),
             Dialect::V1 | Dialect::Cloud | Dialect::RegistryUi | Dialect::Generic => {
@@ -319,11 +312,12 @@ pub async fn envelope(
     // served by the DTR route `/api/v0/accounts`), slashes normalized. The raw path would
     // give that route's errors another dialect's envelope.
     let dialect = Dialect::for_path(req.match_info().as_str());
+    let pages = PageRenderer::of(req.request());
     let res = match next.call(req).await {
         Ok(res) => res,
         Err(err) => {
             let e = domain_error(&err);
-            let rendered = e.render(dialect);
+            let rendered = e.render(dialect, pages);
             return Err(actix_web::error::InternalError::from_response(e, rendered).into());
         }
     };
@@ -341,7 +335,7 @@ pub async fn envelope(
         None => Error::from_status(status, None),
     };
     let (req, _) = res.into_parts();
-    Ok(ServiceResponse::new(req, e.render(dialect)).map_into_right_body())
+    Ok(ServiceResponse::new(req, e.render(dialect, pages)).map_into_right_body())
 }
 
 /// A framework error's own words (`Json deserialize error: ...` is `Json deserialize error`):
@@ -541,29 +535,6 @@ fn domain_error(err: &actix_web::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dialect_follows_the_path_prefix() {
-        assert_eq!(Dialect::for_path("/api/v0/repositories/x"), Dialect::Dtr);
-        assert_eq!(Dialect::for_path("/api/v0"), Dialect::Dtr);
-        assert_eq!(Dialect::for_path("/api/v00"), Dialect::Generic);
-        assert_eq!(
-            Dialect::for_path("/api/repo/v1/repository/"),
-            Dialect::Cloud
-        );
-        assert_eq!(
-            Dialect::for_path("/udr/v1api/repositories"),
-            Dialect::RegistryUi
-        );
-        assert_eq!(Dialect::for_path("/v1/users"), Dialect::V1);
-        assert_eq!(Dialect::for_path("/v1x"), Dialect::Web);
-        assert_eq!(Dialect::for_path("/healthz"), Dialect::Generic);
-        assert_eq!(Dialect::for_path("/api/v00"), Dialect::Generic);
-        assert_eq!(Dialect::for_path("/v2"), Dialect::Generic);
-        assert_eq!(Dialect::for_path("/"), Dialect::Web);
-        assert_eq!(Dialect::for_path("/admin/app"), Dialect::Web);
-        assert_eq!(Dialect::for_path("/-/admin"), Dialect::Web);
-    }
 
     /// Found by the `web` fuzz target (`POST /%75%64%72//star` answered an HTML page).
     #[actix_web::test]

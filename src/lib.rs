@@ -74,6 +74,20 @@ impl AppState {
             metrics: ops::metrics::Metrics::new()?,
         })
     }
+
+    /// This server's `host[:port]` as clients should reach it: the configured public
+    /// address, or the `Host` the request came with (Index `X-Docker-Endpoints`, absolute
+    /// paging links, RegistryUI and web UI pull commands).
+    pub fn public_host(&self, req: &actix_web::HttpRequest) -> String {
+        if let Some(addr) = &self.config.public_address {
+            return addr.clone();
+        }
+        req.headers()
+            .get(actix_web::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned)
+            .unwrap_or_else(|| req.connection_info().host().to_owned())
+    }
 }
 
 /// The whole application: middleware, extractor limits and every route.
@@ -155,7 +169,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/healthz").route(web::get().to(healthz)));
     api::configure(cfg);
     // Last: the web UI's `/{ns}` and `/{ns}/{repo}` must not shadow any API route.
-    ui::configure(cfg);
+    ui::configure(cfg, api::dialect::is_api_word);
 }
 
 async fn healthz() -> HttpResponse {

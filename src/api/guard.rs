@@ -17,7 +17,7 @@
 //!
 //! Both answers leave in the envelope of the path's dialect (the envelope middleware wraps
 //! this one). Web pages are not guarded here: their forms have their own CSRF check
-//! ([`crate::ui::session::Posted`]), built on the same same-origin rule.
+//! (`Posted` in the UI's session module), built on the same same-origin rule.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -25,7 +25,8 @@ use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
 use actix_web::web;
 
-use crate::error::{Dialect, Error};
+use crate::api::dialect;
+use crate::error::Error;
 use crate::AppState;
 
 /// API routes (method, path as routed) whose body is a urlencoded form by the contract: the
@@ -60,7 +61,7 @@ fn check(req: &ServiceRequest) -> Result<(), Error> {
     // The path as the router reads it (escapes decoded, slashes normalized), as the
     // envelope picks its dialect.
     let path = req.match_info().as_str();
-    if Dialect::for_path(path) == Dialect::Web || !is_write(req.method()) {
+    if !dialect::is_api_path(path) || !is_write(req.method()) {
         return Ok(());
     }
     let public_address = req

@@ -2,6 +2,7 @@
 
 pub mod alauda;
 pub mod cloud;
+pub mod dialect;
 pub mod dtr;
 pub mod guard;
 pub mod index;
@@ -20,20 +21,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     registryui::configure(cfg);
 }
 
-/// This server's `host[:port]` as clients should reach it: the configured public address, or
-/// the `Host` the request came with (Index `X-Docker-Endpoints`, absolute paging links,
-/// RegistryUI pull commands).
-pub fn public_host(state: &AppState, req: &HttpRequest) -> String {
-    if let Some(addr) = &state.config.public_address {
-        return addr.clone();
-    }
-    req.headers()
-        .get(actix_web::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_owned)
-        .unwrap_or_else(|| req.connection_info().host().to_owned())
-}
-
 /// A JSON object body as `T`. serde would also read a struct from a JSON array (by field
 /// order), so dialects that expect an object take a `Map` and convert it here: an array,
 /// string or number is a 400, never a struct.
@@ -44,16 +31,8 @@ pub fn from_object<T: serde::de::DeserializeOwned>(
         .map_err(crate::error::Error::invalid_json)
 }
 
-/// Who a cached answer was computed for: the caller's identity as the policy sees it.
-pub fn viewer_key(caller: Option<&crate::core::policy::Caller>) -> String {
-    match caller.filter(|c| c.is_active) {
-        Some(c) => format!("{}{}", c.user_id, if c.is_admin { "a" } else { "" }),
-        None => "-".to_owned(),
-    }
-}
-
 /// A 200 JSON answer read through the store's commit-invalidated cache: `key` names every
-/// input of the body (route, arguments, [`viewer_key`]) and never a request header, which
+/// input of the body (route, arguments, [`crate::core::policy::viewer_key`]) and never a request header, which
 /// a client may vary at will (a body with absolute links caches the rest and adds them per
 /// request, as the Alauda list does); `body` computes it on a miss. Permission checks that may fail belong inside `body` (so
 /// failures are never kept) or before the call.

@@ -13,11 +13,14 @@
 //! | `GET /v1/repositories/{a}/{b}/tags` | Index access token: `{tag: id}`; else the Alauda list |
 //! | `.../{a}/images`, `.../{a}/auth` | Index library sub-resources |
 //! | `.../{a}/{b}/images`, `.../auth`, `.../tags/{t}`, `.../star` | Index |
+//!
+//! Metrics and the access log read the same table from `dialect::OnV1::of_route` (by route
+//! pattern); where the request decides, the handler below notes which side answered.
 
-use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
+use super::dialect::OnV1;
 use super::{alauda, index};
 use crate::auth::extract::MaybeUser;
 use crate::core::names::LIBRARY;
@@ -117,11 +120,11 @@ async fn put_repository(
     let (ns, name) = p.into_inner();
     match put_body(&body)? {
         PutBody::Images(images) => {
-            note_served_by(&req, INDEX);
+            note_served_by(&req, OnV1::Index);
             index::repos::create_and_push(state, req, who, ns, name, images).await
         }
         PutBody::Update(fields) => {
-            note_served_by(&req, ALAUDA);
+            note_served_by(&req, OnV1::Alauda);
             alauda::repos::update(state, who, ns, name, fields).await
         }
     }
@@ -161,13 +164,13 @@ async fn delete_repository(
 ) -> Result<HttpResponse> {
     let (ns, name) = p.into_inner();
     if index::token::wanted(&req) {
-        note_served_by(&req, INDEX);
+        note_served_by(&req, OnV1::Index);
         index::repos::delete_as_index(state, req, who, ns, name).await
     } else if who.has_access_token() {
-        note_served_by(&req, INDEX);
+        note_served_by(&req, OnV1::Index);
         index::repos::delete_as_registry(state, who, ns, name).await
     } else {
-        note_served_by(&req, ALAUDA);
+        note_served_by(&req, OnV1::Alauda);
         alauda::repos::delete(state, who, ns, name).await
     }
 }
@@ -196,28 +199,10 @@ async fn get_tags(
 ) -> Result<HttpResponse> {
     let (ns, name) = p.into_inner();
     if who.has_access_token() {
-        note_served_by(&req, INDEX);
+        note_served_by(&req, OnV1::Index);
         index::tags::list(state, who, ns, name).await
     } else {
-        note_served_by(&req, ALAUDA);
+        note_served_by(&req, OnV1::Alauda);
         alauda::repos::tags(state, who, ns, name).await
     }
-}
-
-const INDEX: &str = "index";
-const ALAUDA: &str = "alauda";
-
-/// Which dialect serves `method` on `route` (a pattern of the table above), for metrics and
-/// the access log; `None` where the request decides (the handler notes it then).
-pub fn dialect_of(method: &Method, route: &str) -> Option<&'static str> {
-    let shared = ["/v1/repositories/{a}/{b}", "/v1/repositories/{a}/{b}/tags"];
-    if shared.contains(&route) && (*method != Method::GET || route.ends_with("/tags")) {
-        return None;
-    }
-    let alauda = route.starts_with("/v1/generate-api-token")
-        || route.starts_with("/v1/auth/")
-        || route.starts_with("/v1/regions/")
-        || (route == "/v1/repositories/{a}" && matches!(*method, Method::GET | Method::POST))
-        || (route == "/v1/repositories/{a}/{b}" && *method == Method::GET);
-    Some(if alauda { ALAUDA } else { INDEX })
 }

@@ -24,7 +24,7 @@ use actix_web::{web, HttpMessage, HttpRequest};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::error::Dialect;
+use crate::api::dialect::{self, OnV1};
 use crate::AppState;
 
 /// Who a request proved to be, noted by the authentication extractors.
@@ -37,7 +37,7 @@ pub struct CallerNote {
 
 /// Which dialect answered, noted where one path serves two (the `/v1` dispatch).
 #[derive(Debug, Clone, Copy)]
-pub struct ServedBy(pub &'static str);
+pub struct ServedBy(pub OnV1);
 
 pub fn note_caller(req: &HttpRequest, name: &str, via: &'static str) {
     req.extensions_mut().insert(CallerNote {
@@ -46,26 +46,15 @@ pub fn note_caller(req: &HttpRequest, name: &str, via: &'static str) {
     });
 }
 
-pub fn note_served_by(req: &HttpRequest, dialect: &'static str) {
+pub fn note_served_by(req: &HttpRequest, dialect: OnV1) {
     req.extensions_mut().insert(ServedBy(dialect));
 }
 
 /// The dialect label of a request: what the handler noted, else what the route or the path
-/// prefix says.
+/// prefix says ([`dialect::label`]).
 fn dialect_label(req: &HttpRequest, route: Option<&str>) -> &'static str {
-    if let Some(ServedBy(d)) = req.extensions().get::<ServedBy>() {
-        return d;
-    }
-    match Dialect::for_path(req.match_info().as_str()) {
-        Dialect::Dtr => "dtr",
-        Dialect::Cloud => "cloud",
-        Dialect::RegistryUi => "registryui",
-        Dialect::V1 => route
-            .and_then(|r| crate::api::v1::dialect_of(req.method(), r))
-            .unwrap_or("v1"),
-        Dialect::Generic => "other",
-        Dialect::Web => "web",
-    }
+    let noted = req.extensions().get::<ServedBy>().map(|s| s.0);
+    dialect::label(req.match_info().as_str(), req.method(), route, noted)
 }
 
 /// Methods as labels: the standard ones by name, anything else as `other`, so a client
@@ -111,9 +100,9 @@ pub async fn observe(
     let req = res.request();
     // `match_pattern` ignores guards: an API path the web UI's `/{ns}` patterns refused is
     // no page.
-    let route = req.match_pattern().filter(|r| {
-        !r.starts_with("/{ns}") || Dialect::for_path(req.match_info().as_str()) == Dialect::Web
-    });
+    let route = req
+        .match_pattern()
+        .filter(|r| !r.starts_with("/{ns}") || !dialect::is_api_path(req.match_info().as_str()));
     let dialect = dialect_label(req, route.as_deref());
     let status = res.status();
     let route_label = route.as_deref().unwrap_or("unmatched");

@@ -39,8 +39,9 @@ use actix_web::web::{self, Bytes};
 use actix_web::{HttpMessage, HttpServer};
 use futures_util::Stream;
 
+use crate::api::dialect::Dialect;
 use crate::config::Config;
-use crate::error::{Dialect, Error};
+use crate::error::{Error, PageRenderer};
 use crate::AppState;
 
 /// Longest time an idle kept-alive connection stays open (never more than the header
@@ -215,8 +216,9 @@ pub async fn watch(
     }
     // The path as the router reads it (as the envelope does), for the 408's envelope.
     let dialect = Dialect::for_path(req.match_info().as_str());
+    let pages = PageRenderer::of(req.request());
     let timed_out = || {
-        let mut res = Error::request_timeout().render(dialect);
+        let mut res = Error::request_timeout().render(dialect, pages);
         res.head_mut().set_connection_type(ConnectionType::Close);
         res
     };

@@ -13,7 +13,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{guard, web, HttpResponse};
 use askama::Template;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, PageRenderer, Result};
 use session::Visitor;
 
 /// Build a 303 redirect (after a form post, or to the sign-in page).
@@ -98,8 +98,8 @@ struct ErrorPage<'a> {
     message: &'a str,
 }
 
-/// The HTML error page for web routes (the envelope middleware calls this for every error
-/// on a non-API path). No Basic challenge, ever.
+/// The HTML error page for web routes (registered by [`configure`]: the envelope middleware
+/// calls it for every error on a non-API path). No Basic challenge, ever.
 pub fn error_page(e: &Error) -> HttpResponse {
     let heading = match e.status {
         StatusCode::NOT_FOUND => "Not found",
@@ -159,18 +159,25 @@ pub fn when_opt(ms: Option<i64>) -> String {
     ms.map(when).unwrap_or_else(|| "never".to_owned())
 }
 
-/// First top-level words that belong to the APIs: `/{ns}` pages never answer for them.
-const API_WORDS: &[&str] = &[
-    "api", "v1", "v2", "udr", "healthz", "metrics", "static", "-",
-];
+/// First top-level words of the UI's own fixed routes (`/static/...`, `/-/...`), which are no
+/// namespace.
+const OWN_WORDS: &[&str] = &["static", "-"];
 
-fn not_api(ctx: &guard::GuardContext<'_>) -> bool {
-    let path = ctx.head().uri.path();
-    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    !API_WORDS.contains(&first)
+/// A guard for the `/{ns}...` pages: they never answer for a first path word that
+/// `api_word` gives to the APIs, nor for one of [`OWN_WORDS`].
+fn not_api(api_word: fn(&str) -> bool) -> impl guard::Guard {
+    guard::fn_guard(move |ctx| {
+        let path = ctx.head().uri.path();
+        let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+        !api_word(first) && !OWN_WORDS.contains(&first)
+    })
 }
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// The pages. `api_word` tells the first path words of the APIs (the dialect map's
+/// `is_api_word`, handed in by `berth::configure`: the UI sits beside the APIs, not on
+/// them). Also hands the envelope the web dialect's error page ([`error_page`]).
+pub fn configure(cfg: &mut web::ServiceConfig, api_word: fn(&str) -> bool) {
+    cfg.app_data(PageRenderer(error_page));
     cfg.service(web::resource("/static/{path:.+}").route(web::get().to(crate::assets::serve)))
         .service(web::resource("/").route(web::get().to(pages::explore)))
         .service(
@@ -208,33 +215,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     manage::configure(cfg);
     cfg.service(
         web::resource("/{ns}")
-            .guard(guard::fn_guard(not_api))
+            .guard(not_api(api_word))
             .route(web::get().to(pages::namespace)),
     )
     .service(
         web::resource("/{ns}/{repo}")
-            .guard(guard::fn_guard(not_api))
+            .guard(not_api(api_word))
             .route(web::get().to(pages::repository)),
     )
     .service(
         web::resource("/{ns}/{repo}/star")
-            .guard(guard::fn_guard(not_api))
+            .guard(not_api(api_word))
             .route(web::post().to(pages::star)),
     )
     .service(
         web::resource("/{ns}/{repo}/settings")
-            .guard(guard::fn_guard(not_api))
+            .guard(not_api(api_word))
             .route(web::get().to(pages::settings))
             .route(web::post().to(pages::update)),
     )
     .service(
         web::resource("/{ns}/{repo}/access")
-            .guard(guard::fn_guard(not_api))
+            .guard(not_api(api_word))
             .route(web::post().to(pages::access)),
     )
     .service(
         web::resource("/{ns}/{repo}/delete")
-            .guard(guard::fn_guard(not_api))
+            .guard(not_api(api_word))
             .route(web::post().to(pages::delete)),
     );
 }

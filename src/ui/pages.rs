@@ -130,7 +130,7 @@ pub async fn explore(
     let q2 = q.clone();
     let key = format!(
         "explore|{}|{sort}|{page_no}|{q}",
-        crate::api::viewer_key(caller.as_ref())
+        crate::core::policy::viewer_key(caller.as_ref())
     );
     let data = state
         .store
@@ -263,7 +263,7 @@ fn pull_command(
     repo: &Repository,
     tag: Option<&str>,
 ) -> String {
-    let host = crate::api::public_host(state, req);
+    let host = state.public_host(req);
     let path = crate::core::catalog::display_path(&repo.full_path);
     match tag {
         Some(t) => format!("docker pull {host}/{path}:{t}"),

@@ -35,13 +35,14 @@ impl Envelope {
         }
         // The server's own prefix rule; the sweep checks it against the route table's
         // dialect for every declared route.
-        match berth::error::Dialect::for_path(&merged) {
-            berth::error::Dialect::Dtr => Envelope::Dtr,
-            berth::error::Dialect::Cloud => Envelope::Cloud,
-            berth::error::Dialect::RegistryUi => Envelope::RegistryUi,
-            berth::error::Dialect::V1 => Envelope::V1,
-            berth::error::Dialect::Generic => Envelope::Generic,
-            berth::error::Dialect::Web => Envelope::Web,
+        use berth::api::dialect::Dialect;
+        match Dialect::for_path(&merged) {
+            Dialect::Dtr => Envelope::Dtr,
+            Dialect::Cloud => Envelope::Cloud,
+            Dialect::RegistryUi => Envelope::RegistryUi,
+            Dialect::V1 => Envelope::V1,
+            Dialect::Generic => Envelope::Generic,
+            Dialect::Web => Envelope::Web,
         }
     }
 }

@@ -108,12 +108,12 @@ pub async fn list(
     let offset = (page - 1).saturating_mul(size);
     let key = format!(
         "alauda-list|{ns}|{page}|{size}|{}",
-        crate::api::viewer_key(caller.as_ref())
+        crate::core::policy::viewer_key(caller.as_ref())
     );
     let base = format!(
         "{}://{}/v1/repositories/{ns}",
         req.connection_info().scheme(),
-        crate::api::public_host(&state, &req)
+        state.public_host(&req)
     );
     let listed = state
         .store

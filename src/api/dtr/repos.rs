@@ -20,7 +20,10 @@ pub async fn list(
 ) -> Result<HttpResponse> {
     let ns = path.into_inner();
     let caller = user.caller();
-    let key = format!("dtr-list|{ns}|{}", crate::api::viewer_key(Some(&caller)));
+    let key = format!(
+        "dtr-list|{ns}|{}",
+        crate::core::policy::viewer_key(Some(&caller))
+    );
     crate::api::cached_json(&state, key, move |c| {
         // SQLite reads a negative LIMIT as "no limit".
         let (list, _) = repos::list_in_namespace(c, Some(&caller), &ns, -1, 0)?;

@@ -27,7 +27,7 @@ pub async fn search(
     let caller = who.caller();
     let key = format!(
         "search|{n:?}|{page:?}|{}|{}",
-        crate::api::viewer_key(caller.as_ref()),
+        crate::core::policy::viewer_key(caller.as_ref()),
         q.as_deref().unwrap_or("\u{0}")
     );
     crate::api::cached_json(&state, key, move |c| {

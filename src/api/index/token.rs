@@ -47,10 +47,7 @@ impl TokenHeaders {
             .store
             .run(move |c| tokens::issue(c, caller.user_id, &repository, access))
             .await?;
-        Ok(TokenHeaders(Some((
-            value,
-            super::super::public_host(state, req),
-        ))))
+        Ok(TokenHeaders(Some((value, state.public_host(req)))))
     }
 
     pub fn apply(&self, res: &mut HttpResponseBuilder) {

@@ -103,7 +103,7 @@ async fn list(
     let (skip, take) = paging(p.skip.as_deref(), p.take.as_deref())?;
     let key = format!(
         "registryui-list|{}|{skip}|{take}|{:?}|{:?}",
-        crate::api::viewer_key(caller.as_ref()),
+        crate::core::policy::viewer_key(caller.as_ref()),
         p.folder,
         p.start_after
     );
@@ -169,7 +169,7 @@ pub async fn tags(
     req: HttpRequest,
     query: web::Query<TagsParams>,
 ) -> Result<HttpResponse> {
-    let host = crate::api::public_host(&state, &req);
+    let host = state.public_host(&req);
     let caller = caller.caller();
     let p = query.into_inner();
     let (repo, tags, total) = state
@@ -196,7 +196,7 @@ pub async fn taginfo_get(
     req: HttpRequest,
     query: web::Query<TagParams>,
 ) -> Result<HttpResponse> {
-    let host = crate::api::public_host(&state, &req);
+    let host = state.public_host(&req);
     let caller = caller.caller();
     let p = query.into_inner();
     let (repo, tag) = state
