@@ -3,7 +3,7 @@
 //! Handlers and extractors return [`Error`]. The [`envelope`] middleware, which wraps every
 //! route, renders any error response — ours, or one the framework made (bad JSON, bad query,
 //! unknown route, wrong method, body too large) — in the envelope of the dialect whose path
-//! was hit (API-NOTES section 0). A 5xx says "internal error" to the client and logs the cause.
+//! was hit (`docs/contract.md`). A 5xx says "internal error" to the client and logs the cause.
 //! Which dialect that is, the path decides ([`crate::api::dialect`]); the web dialect's HTML
 //! page is drawn by the renderer the UI registers ([`PageRenderer`]), so this module knows
 //! no templates.

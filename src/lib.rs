@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::secrets::Keyring;
 use crate::store::Store;
 
-/// Largest request body accepted (API-NOTES section 0).
+/// Largest request body accepted (`docs/contract.md`).
 pub const BODY_LIMIT: usize = 1 << 20;
 
 /// Everything a request handler can reach.

@@ -1533,3 +1533,70 @@ fn error_messages_never_echo_request_values() {
     }
     assert!(checked > 300, "{checked} requests");
 }
+
+/// Issue 12, finding 2, over every API write route: with the site admin's API key (as Basic
+/// and as `Token`), whatever a route does, no account's password changes. The bodies carry
+/// every password field any dialect reads, old passwords included.
+#[test]
+fn no_api_write_changes_a_password_with_a_key() {
+    let server = Server::start();
+    let creds = seed(&server);
+    let mut c = Client::new(server.addr);
+    let login = call(
+        &mut c,
+        "POST",
+        "/v1/generate-api-token",
+        None,
+        Some(json!({"username": "admin", "password": ADMIN_PASSWORD})),
+    );
+    expect_ok(&login, "generate-api-token");
+    let key = serde_json::from_slice::<Value>(&login.body).expect("token JSON")["token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let hashes = || -> BTreeMap<String, String> {
+        let conn =
+            rusqlite::Connection::open(server.data_dir().join("berth.db")).expect("open store");
+        let mut stmt = conn
+            .prepare("SELECT name, password_hash FROM accounts WHERE password_hash IS NOT NULL")
+            .expect("select");
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|rows| rows.collect())
+            .expect("rows")
+    };
+    let before = hashes();
+    // One body per way a dialect names the new password (routes refuse unknown fields).
+    let bodies = [
+        json!({"newPassword": "taken-over-pw-1"}).to_string(),
+        json!({"newPassword": "taken-over-pw-1", "oldPassword": ADMIN_PASSWORD}).to_string(),
+        json!({"password": "taken-over-pw-1"}).to_string(),
+    ];
+    let mut sent = 0;
+    for route in ROUTES.iter().filter(|r| {
+        !matches!(r.method, "GET" | "HEAD") && !matches!(r.dialect, Dialect::Web | Dialect::Generic)
+    }) {
+        for alt in [false, true] {
+            let target = fill(route, &creds, alt, None);
+            for auth in [common::basic("admin", &key), format!("Token {key}")] {
+                for body in &bodies {
+                    let req = Request::new(route.method, target.clone())
+                        .header("Authorization", auth.clone())
+                        .header("Content-Type", "application/json".to_owned())
+                        .body(Body::bytes(body.clone()));
+                    if c.send(&req).is_err() {
+                        c = Client::new(server.addr);
+                    }
+                    sent += 1;
+                }
+            }
+        }
+    }
+    assert!(sent > 500, "{sent} requests");
+    let after = hashes();
+    for (name, hash) in &before {
+        if let Some(now) = after.get(name) {
+            assert_eq!(now, hash, "{name}'s password changed with an API key");
+        }
+    }
+    assert!(after.contains_key("admin"), "the admin account is gone");
+}

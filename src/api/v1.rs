@@ -1,6 +1,6 @@
 //! The `/v1` route table. The Index (`api::index`) and Alauda (`api::alauda`) dialects share
 //! the path space `/v1/repositories`; where one path and method serve both, the request
-//! decides, row by row as API-NOTES section 8 says:
+//! decides, row by row as `docs/index.md` says:
 //!
 //! | request | serves |
 //! |---|---|
