@@ -93,6 +93,22 @@ impl Error {
         e
     }
 
+    /// Whether this is the error with `code`: compare codes, never whole errors (messages and
+    /// flags may differ between two answers of one kind) or statuses (many codes share one).
+    pub fn is(&self, code: &str) -> bool {
+        self.code == code
+    }
+
+    /// This error when it is a not-found (its code), anything else (a store failure) as it
+    /// is, so a failure is never turned into a 404.
+    pub fn or_not_found_as(self, replacement: Error) -> Error {
+        if self.status == StatusCode::NOT_FOUND {
+            replacement
+        } else {
+            self
+        }
+    }
+
     /// The one answer for "no such repository" and "you may not see it".
     pub fn no_such_repository() -> Self {
         Error::not_found("NO_SUCH_REPOSITORY", "no such repository")
@@ -535,6 +551,20 @@ fn domain_error(err: &actix_web::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_are_told_apart_by_code_and_store_failures_stay_failures() {
+        assert!(Error::no_such_repository().is("NO_SUCH_REPOSITORY"));
+        assert!(!Error::no_such_account().is("NO_SUCH_REPOSITORY"));
+        let page_404 = || Error::not_found("NOT_FOUND", "not found");
+        assert!(Error::no_such_account()
+            .or_not_found_as(page_404())
+            .is("NOT_FOUND"));
+        let failure = Error::internal("disk I/O error");
+        assert_eq!(failure.clone().or_not_found_as(page_404()), failure);
+        let refused = Error::not_authorized();
+        assert_eq!(refused.clone().or_not_found_as(page_404()), refused);
+    }
 
     /// Found by the `web` fuzz target (`POST /%75%64%72//star` answered an HTML page).
     #[actix_web::test]

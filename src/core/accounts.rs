@@ -112,7 +112,7 @@ fn end_logins(tx: &Transaction, user_id: i64) -> Result<()> {
 }
 
 fn email_taken(e: Error) -> Error {
-    if e.code == "ACCOUNT_EXISTS" {
+    if e.is("ACCOUNT_EXISTS") {
         Error::bad_request("EMAIL_TAKEN", "this email belongs to another account")
     } else {
         e

@@ -208,7 +208,7 @@ pub fn create_or_merge(
         Ok((repo, false))
     };
     match merge(conn) {
-        Err(e) if e == Error::no_such_repository() => {
+        Err(e) if e.is("NO_SUCH_REPOSITORY") => {
             let new = repos::NewRepo {
                 name: name.to_owned(),
                 is_public: true,
@@ -219,7 +219,7 @@ pub fn create_or_merge(
             }) {
                 Ok(repo) => Ok((repo, true)),
                 // A concurrent push created it between the look and the create: merge.
-                Err(e) if e.code == "REPOSITORY_EXISTS" => merge(conn),
+                Err(e) if e.is("REPOSITORY_EXISTS") => merge(conn),
                 Err(e) => Err(e),
             }
         }

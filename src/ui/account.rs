@@ -463,7 +463,7 @@ pub async fn password(
         .await;
     match changed {
         Ok(_) => signed_in_response(&state, user.id, None, "/settings?done=password").await,
-        Err(e) if e.code == "INVALID_OLD_PASSWORD" => {
+        Err(e) if e.is("INVALID_OLD_PASSWORD") => {
             let e = Error::bad_request("WRONG_PASSWORD", "the current password is not right");
             refused(&state, &visitor, user, caller, None, e).await
         }

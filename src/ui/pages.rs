@@ -203,7 +203,7 @@ pub async fn namespace(
         .store
         .run(move |c| {
             let account = repos::namespace(c, &lookup)
-                .map_err(|_| Error::not_found("NOT_FOUND", "not found"))?;
+                .map_err(|e| e.or_not_found_as(Error::not_found("NOT_FOUND", "not found")))?;
             let offset = (page_no - 1) * PAGE_SIZE;
             let list = repos::list_in_namespace(c, caller.as_ref(), &lookup, PAGE_SIZE, offset)?;
             let (teams, may_manage) = if account.is_user() {
@@ -761,5 +761,6 @@ pub async fn create(
 
 /// The account named in a path, for pages about it (not-found reads like any 404).
 pub fn account_named(c: &rusqlite::Connection, name: &str) -> Result<Account> {
-    accounts::get(c, name).map_err(|_| Error::not_found("NOT_FOUND", "not found"))
+    accounts::get(c, name)
+        .map_err(|e| e.or_not_found_as(Error::not_found("NOT_FOUND", "not found")))
 }

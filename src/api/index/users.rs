@@ -39,7 +39,7 @@ pub async fn register(
     accounts::validate_new_user(&username, &password, Some(&email))?;
     let caller = caller.caller();
     let taken = |e: Error| {
-        if e.code == "ACCOUNT_EXISTS" {
+        if e.is("ACCOUNT_EXISTS") {
             Error::bad_request(e.code, USER_EXISTS).with_bare()
         } else {
             e
