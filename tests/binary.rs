@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::basic;
-use common::process::{free_port, get, start, terminate, BIN};
+use common::process::{admin, free_port, get, start, terminate, BIN};
 
 fn logged_password(log: &str) -> Option<String> {
     let rest = log.split("with the random password ").nth(1)?;
@@ -196,12 +196,7 @@ fn reset_password_on_a_running_server_revokes_tokens_and_the_remembered_password
             Err(e) => panic!("{e}"),
         };
 
-    let out = Command::new(BIN)
-        .args(["admin", "reset-password", "admin"])
-        .env("BERTH_DATA_DIR", &data)
-        .env("BERTH_BCRYPT_COST", "4")
-        .output()
-        .unwrap();
+    let out = admin(&data, &["reset-password", "admin"]);
     assert!(
         out.status.success(),
         "{}",
@@ -388,10 +383,7 @@ fn backup_of_a_live_store_under_writes_restores_every_acknowledged_write() {
     for _ in 0..3 {
         std::thread::sleep(Duration::from_millis(300));
         let before: Vec<String> = acked.lock().unwrap().clone();
-        let out = stdout_of(&common::process::admin(
-            &data,
-            &["backup", backup.to_str().unwrap()],
-        ));
+        let out = stdout_of(&admin(&data, &["backup", backup.to_str().unwrap()]));
         assert!(out.contains("integrity ok"), "{out}");
         assert!(
             out.contains("berth.db.key"),
@@ -429,10 +421,7 @@ fn backup_of_a_live_store_under_writes_restores_every_acknowledged_write() {
         )
         .unwrap();
         let restored = dir.path().join(format!("restored-{n}"));
-        let out = stdout_of(&common::process::admin(
-            &restored,
-            &["restore", file.to_str().unwrap()],
-        ));
+        let out = stdout_of(&admin(&restored, &["restore", file.to_str().unwrap()]));
         assert!(out.contains("restored into"), "{out}");
         let run = start(&restored, &[]);
         let names = dtr_repo_names(&run.base, &auth);
@@ -449,7 +438,7 @@ fn backup_of_a_live_store_under_writes_restores_every_acknowledged_write() {
         assert_eq!(c.status, 200, "{}", c.body);
         assert_eq!(terminate(run).0, 0);
         // The restored key opens the restored credentials: rotation decrypts every one.
-        let rotated = stdout_of(&common::process::admin(&restored, &["rotate-key"]));
+        let rotated = stdout_of(&admin(&restored, &["rotate-key"]));
         assert!(rotated.starts_with("re-encrypted 1 secret"), "{rotated}");
     }
 }
@@ -468,12 +457,9 @@ fn restore_refuses_a_used_folder_a_missing_key_and_a_damaged_file() {
     assert_eq!(cloud, Some(201));
     assert_eq!(terminate(run).0, 0);
     let file = dir.path().join("b.db");
-    stdout_of(&common::process::admin(
-        &data,
-        &["backup", file.to_str().unwrap()],
-    ));
+    stdout_of(&admin(&data, &["backup", file.to_str().unwrap()]));
     let fails = |target: &Path, file: &Path, why: &str| {
-        let out = common::process::admin(target, &["restore", file.to_str().unwrap()]);
+        let out = admin(target, &["restore", file.to_str().unwrap()]);
         let err = String::from_utf8_lossy(&out.stderr).into_owned();
         assert!(!out.status.success() && err.contains(why), "{why}: {err}");
     };
@@ -512,7 +498,7 @@ fn restore_refuses_a_used_folder_a_missing_key_and_a_damaged_file() {
         );
     }
     // Backing up a folder that holds no store creates nothing.
-    let out = common::process::admin(&dir.path().join("nothing"), &["backup", "x.db"]);
+    let out = admin(&dir.path().join("nothing"), &["backup", "x.db"]);
     assert!(!out.status.success());
     assert!(!dir.path().join("nothing").exists());
 }

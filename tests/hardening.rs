@@ -34,6 +34,22 @@ fn push_with_token(app: &TestApp) -> String {
     token
 }
 
+/// The Index access token `token` (for `alice/app`) no longer authenticates.
+fn assert_token_is_dead(app: &TestApp, token: &str, why: &str) {
+    let r = app
+        .put("/v1/repositories/alice/app/auth")
+        .header("Authorization", &format!("Token {token}"))
+        .send();
+    assert_eq!(
+        r.sj(),
+        (
+            403,
+            json!({"error": "invalid, expired or foreign access token"})
+        ),
+        "{why}"
+    );
+}
+
 #[test]
 fn an_api_key_cannot_change_its_users_password_on_the_index() {
     let app = TestApp::start();
@@ -155,17 +171,7 @@ fn a_password_change_ends_the_users_access_tokens() {
         .json(&json!({"password": "a-brand-new-pw"}))
         .send();
     assert_eq!(r.status, 204, "{}", r.body);
-    let r = app
-        .put("/v1/repositories/alice/app/auth")
-        .header("Authorization", &format!("Token {token}"))
-        .send();
-    assert_eq!(
-        r.sj(),
-        (
-            403,
-            json!({"error": "invalid, expired or foreign access token"})
-        )
-    );
+    assert_token_is_dead(&app, &token, "the token outlived the change");
 }
 
 #[test]
@@ -280,18 +286,7 @@ fn a_password_change_or_deactivation_ends_tokens_and_sessions() {
         .json(&json!({"newPassword": "a-fresh-password"}))
         .send();
     assert_eq!(r.status, 200, "{}", r.body);
-    let r = app
-        .put("/v1/repositories/alice/app/auth")
-        .header("Authorization", &format!("Token {token}"))
-        .send();
-    assert_eq!(
-        r.sj(),
-        (
-            403,
-            json!({"error": "invalid, expired or foreign access token"})
-        ),
-        "a token from before the change still works"
-    );
+    assert_token_is_dead(&app, &token, "a token from before the change still works");
     assert_eq!(app.get("/v1/users").basic("alice", &key).send().status, 200);
 
     let r = app
@@ -314,18 +309,7 @@ fn a_password_change_or_deactivation_ends_tokens_and_sessions() {
     assert_eq!(tokens, 0, "deactivation left access tokens");
     let r = app.put("/api/v0/accounts/alice/activate").admin().send();
     assert_eq!(r.status, 200, "{}", r.body);
-    let r = app
-        .put("/v1/repositories/alice/app/auth")
-        .header("Authorization", &format!("Token {token}"))
-        .send();
-    assert_eq!(
-        r.sj(),
-        (
-            403,
-            json!({"error": "invalid, expired or foreign access token"})
-        ),
-        "a token from before the deactivation works"
-    );
+    assert_token_is_dead(&app, &token, "a token from before the deactivation works");
 }
 
 /// Issue 12: concurrent first requests with one new credential wait for one bcrypt.
