@@ -125,7 +125,7 @@ async fn put_repository(
         }
         PutBody::Update(fields) => {
             note_served_by(&req, OnV1::Alauda);
-            alauda::repos::update(state, who, ns, name, fields).await
+            alauda::repos::update(state, who.caller, ns, name, fields).await
         }
     }
 }
@@ -171,7 +171,7 @@ async fn delete_repository(
         index::repos::delete_as_registry(state, who, ns, name).await
     } else {
         note_served_by(&req, OnV1::Alauda);
-        alauda::repos::delete(state, who, ns, name).await
+        alauda::repos::delete(state, who.caller, ns, name).await
     }
 }
 
@@ -203,6 +203,6 @@ async fn get_tags(
         index::tags::list(state, who, ns, name).await
     } else {
         note_served_by(&req, OnV1::Alauda);
-        alauda::repos::tags(state, who, ns, name).await
+        alauda::repos::tags(state, who.caller, ns, name).await
     }
 }

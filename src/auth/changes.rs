@@ -6,7 +6,7 @@
 
 use std::net::IpAddr;
 
-use super::{Authenticator, Principal};
+use super::Authenticator;
 use crate::core::accounts;
 use crate::core::model::Account;
 use crate::core::names;
@@ -26,7 +26,8 @@ pub enum OldPassword {
 }
 
 impl Authenticator {
-    /// Change the password of the user `name` on behalf of `by`.
+    /// Change the password of the user `name` on behalf of `by`, whose credential proved
+    /// `proof`.
     ///
     /// A key or token never changes a password (403 `PASSWORD_REQUIRED`), not even a site
     /// admin's. The user itself proves its current password: given, it is checked as a login
@@ -39,17 +40,16 @@ impl Authenticator {
     pub async fn change_password(
         &self,
         store: &Store,
-        by: &Principal,
+        by: Caller,
+        proof: Proof,
         ip: Option<IpAddr>,
         name: String,
         old: OldPassword,
         new_password: String,
         with_email: Option<String>,
     ) -> Result<Account> {
-        let caller = by.caller();
-        let proof = by.proof();
         let (account, needs_old) = store
-            .run(move |c| accounts::password_change_target(c, Some(&caller), proof, &name))
+            .run(move |c| accounts::password_change_target(c, Some(&by), proof, &name))
             .await?;
         names::validate_password(&new_password)?;
         match old {
@@ -58,7 +58,7 @@ impl Authenticator {
             // The credential was checked as a password (policy: no key or token gets here)
             // when this request authenticated, under the same throttle.
             OldPassword::FromCredential
-                if needs_old && (proof != Proof::Password || by.user.id != account.id) =>
+                if needs_old && (proof != Proof::Password || by.user_id != account.id) =>
             {
                 return Err(accounts::old_password_missing())
             }

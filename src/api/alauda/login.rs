@@ -46,10 +46,9 @@ pub async fn generate_api_token(
 /// The caller's profile seen from `{ns}` (itself, or an organization it belongs to).
 pub async fn profile(
     state: web::Data<AppState>,
-    who: User,
+    User { caller, .. }: User,
     ns: web::Path<String>,
 ) -> Result<HttpResponse> {
-    let caller = who.caller();
     let ns = ns.into_inner();
     let p = state
         .store

@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::dto;
 use crate::auth::extract::MaybeUser;
+use crate::core::policy::Caller;
 use crate::core::tokens::Access;
 use crate::core::{repos, stars, tags};
 use crate::error::{Error, Result};
@@ -30,7 +31,7 @@ pub struct NewRepoIn {
 /// `POST /v1/repositories/{ns}`: 201 and the create shape; default private.
 pub async fn create(
     state: web::Data<AppState>,
-    who: MaybeUser,
+    MaybeUser { caller, .. }: MaybeUser,
     ns: web::Path<String>,
     body: web::Json<Map<String, Value>>,
 ) -> Result<HttpResponse> {
@@ -42,7 +43,6 @@ pub async fn create(
             "the body's namespace differs from the URL's",
         ));
     }
-    let caller = who.caller();
     if caller.is_none() {
         return Err(Error::unauthorized("authentication required"));
     }
@@ -98,13 +98,12 @@ impl crate::store::memo::Weigh for ListPage {
 pub async fn list(
     state: web::Data<AppState>,
     req: HttpRequest,
-    who: MaybeUser,
+    MaybeUser { caller, .. }: MaybeUser,
     ns: web::Path<String>,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse> {
     let (page, size) = paging(&q)?;
     let ns = ns.into_inner();
-    let caller = who.caller();
     let offset = (page - 1).saturating_mul(size);
     let key = format!(
         "alauda-list|{ns}|{page}|{size}|{}",
@@ -176,13 +175,12 @@ pub struct UpdateIn {
 /// `full_description`, `is_public`): 200 and the update shape. Repository admins only.
 pub async fn update(
     state: web::Data<AppState>,
-    who: MaybeUser,
+    caller: Option<Caller>,
     ns: String,
     name: String,
     body: Value,
 ) -> Result<HttpResponse> {
     let body: UpdateIn = serde_json::from_value(body).map_err(Error::invalid_json)?;
-    let caller = who.caller();
     let patch = repos::Patch {
         short_description: body.description,
         long_description: body.full_description,
@@ -198,11 +196,10 @@ pub async fn update(
 /// `GET /v1/repositories/{ns}/{repo}/tags` without an access token: `[{"image_id","tag","name"}]`.
 pub async fn tags(
     state: web::Data<AppState>,
-    who: MaybeUser,
+    caller: Option<Caller>,
     ns: String,
     name: String,
 ) -> Result<HttpResponse> {
-    let caller = who.caller();
     let (_, found) = state
         .store
         .run(move |c| tags::list(c, caller.as_ref(), &ns, &name))
@@ -217,11 +214,10 @@ pub async fn tags(
 /// `DELETE /v1/repositories/{ns}/{repo}` (no Index token involved): 204.
 pub async fn delete(
     state: web::Data<AppState>,
-    who: MaybeUser,
+    caller: Option<Caller>,
     ns: String,
     name: String,
 ) -> Result<HttpResponse> {
-    let caller = who.caller();
     state
         .store
         .run(move |c| repos::delete(c, caller.as_ref(), &ns, &name))

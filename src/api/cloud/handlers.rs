@@ -145,11 +145,10 @@ fn string_field(map: &mut Map<String, Value>, key: &'static str) -> Result<Optio
 /// `GET .../repository/`: a page of the namespace's external repositories.
 pub async fn list(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     loc: web::Path<Loc>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse> {
-    let caller = user.caller();
     let query = query.into_inner();
     let (limit, offset) = paging(query.limit.as_deref(), query.offset.as_deref())?;
     let mut filter = Filter {
@@ -186,11 +185,10 @@ pub async fn list(
 /// `POST .../repository/` `{"name","username","password"}`: 201 and the object.
 pub async fn add(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     loc: web::Path<Loc>,
     body: web::Bytes,
 ) -> Result<HttpResponse> {
-    let caller = user.caller();
     let mut map = json_object(&body)?;
     let name = string_field(&mut map, "name")?
         .filter(|n| !n.is_empty())
@@ -213,10 +211,9 @@ pub async fn add(
 /// `GET .../repository/{name}/`.
 pub async fn inspect(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     loc: web::Path<Loc>,
 ) -> Result<HttpResponse> {
-    let caller = user.caller();
     let loc = loc.into_inner();
     let (account, repo) = state
         .store
@@ -229,11 +226,10 @@ pub async fn inspect(
 /// fields (the name included) cannot change and are ignored.
 pub async fn update(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     loc: web::Path<Loc>,
     body: web::Bytes,
 ) -> Result<HttpResponse> {
-    let caller = user.caller();
     let mut map = json_object(&body)?;
     let patch = CredentialsPatch {
         username: string_field(&mut map, "username")?,
@@ -254,10 +250,9 @@ pub async fn update(
 /// `DELETE .../repository/{name}/`: 204, no body.
 pub async fn remove(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     loc: web::Path<Loc>,
 ) -> Result<HttpResponse> {
-    let caller = user.caller();
     let loc = loc.into_inner();
     state
         .store
@@ -269,11 +264,10 @@ pub async fn remove(
 /// `GET .../registry/`: the registries the namespace's external repositories point at.
 pub async fn registries(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     loc: web::Path<Loc>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse> {
-    let caller = user.caller();
     let (limit, offset) = paging(query.limit.as_deref(), query.offset.as_deref())?;
     let ns = loc.into_inner().ns;
     let (account, items, total) = state
@@ -293,10 +287,9 @@ pub async fn registries(
 /// `GET .../registry/{host}/`.
 pub async fn registry(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     loc: web::Path<Loc>,
 ) -> Result<HttpResponse> {
-    let caller = user.caller();
     let Loc { ns, host, .. } = loc.into_inner();
     let host = host.unwrap_or_default();
     let (account, registry) = state

@@ -20,11 +20,10 @@ pub struct AccessLevel {
 /// `GET /api/v0/repositories/{ns}/{repo}/userAccess`: repository admins.
 pub async fn user_list(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse> {
     let (ns, name) = path.into_inner();
-    let caller = user.caller();
     let (repo, list) = state
         .store
         .run(move |c| grants::user_access(c, Some(&caller), &ns, &name))
@@ -38,12 +37,11 @@ pub async fn user_list(
 /// `PUT /api/v0/repositories/{ns}/{repo}/userAccess/{user}` `{"accessLevel"}`: 200.
 pub async fn user_put(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String, String)>,
     body: crate::api::JsonObject<AccessLevel>,
 ) -> Result<HttpResponse> {
     let (ns, name, grantee) = path.into_inner();
-    let caller = user.caller();
     let level = names::parse_access_level(&body.access_level)?;
     let (repo, grantee) = state
         .store
@@ -59,11 +57,10 @@ pub async fn user_put(
 /// `DELETE /api/v0/repositories/{ns}/{repo}/userAccess/{user}`: 204, also when absent.
 pub async fn user_delete(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse> {
     let (ns, name, grantee) = path.into_inner();
-    let caller = user.caller();
     state
         .store
         .run(move |c| grants::revoke_user(c, Some(&caller), &ns, &name, &grantee))
@@ -74,11 +71,10 @@ pub async fn user_delete(
 /// `GET /api/v0/repositories/{ns}/{repo}/teamAccess`: repository admins.
 pub async fn team_list(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse> {
     let (ns, name) = path.into_inner();
-    let caller = user.caller();
     let (repo, list) = state
         .store
         .run(move |c| grants::team_access(c, Some(&caller), &ns, &name))
@@ -92,12 +88,11 @@ pub async fn team_list(
 /// `PUT /api/v0/repositories/{ns}/{repo}/teamAccess/{team}` `{"accessLevel"}`: 200.
 pub async fn team_put(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String, String)>,
     body: crate::api::JsonObject<AccessLevel>,
 ) -> Result<HttpResponse> {
     let (ns, name, team) = path.into_inner();
-    let caller = user.caller();
     let level = names::parse_access_level(&body.access_level)?;
     let (repo, team) = state
         .store
@@ -113,11 +108,10 @@ pub async fn team_put(
 /// `DELETE /api/v0/repositories/{ns}/{repo}/teamAccess/{team}`: 204, also when absent.
 pub async fn team_delete(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse> {
     let (ns, name, team) = path.into_inner();
-    let caller = user.caller();
     state
         .store
         .run(move |c| grants::revoke_team(c, Some(&caller), &ns, &name, &team))
@@ -128,11 +122,10 @@ pub async fn team_delete(
 /// `GET /api/v0/repositoryNamespaces/{org}/teamAccess`: the namespace's admins.
 pub async fn namespace_list(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
     let org = path.into_inner();
-    let caller = user.caller();
     let (org, list) = state
         .store
         .run(move |c| grants::namespace_access(c, Some(&caller), &org))
@@ -146,11 +139,10 @@ pub async fn namespace_list(
 /// `GET /api/v0/repositoryNamespaces/{org}/teamAccess/{team}`.
 pub async fn namespace_get(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse> {
     let (org, team) = path.into_inner();
-    let caller = user.caller();
     let (org, team, level) = state
         .store
         .run(move |c| grants::namespace_grant(c, Some(&caller), &org, &team))
@@ -165,12 +157,11 @@ pub async fn namespace_get(
 /// `PUT /api/v0/repositoryNamespaces/{org}/teamAccess/{team}` `{"accessLevel"}`: 200.
 pub async fn namespace_put(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String)>,
     body: crate::api::JsonObject<AccessLevel>,
 ) -> Result<HttpResponse> {
     let (org, team) = path.into_inner();
-    let caller = user.caller();
     let level = names::parse_access_level(&body.access_level)?;
     let (org, team) = state
         .store
@@ -186,11 +177,10 @@ pub async fn namespace_put(
 /// `DELETE /api/v0/repositoryNamespaces/{org}/teamAccess/{team}`: 204, also when absent.
 pub async fn namespace_delete(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse> {
     let (org, team) = path.into_inner();
-    let caller = user.caller();
     state
         .store
         .run(move |c| grants::revoke_namespace(c, Some(&caller), &org, &team))

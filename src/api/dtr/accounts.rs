@@ -9,6 +9,7 @@ use super::dto::{self, AccountDto};
 use crate::auth::changes::OldPassword;
 use crate::auth::extract::{MaybeUser, User};
 use crate::core::accounts;
+use crate::core::policy::Caller;
 use crate::error::{Error, Result};
 use crate::AppState;
 
@@ -25,7 +26,7 @@ pub struct NewAccount {
 /// organization by site admins. 200 with the account.
 pub async fn create(
     state: web::Data<AppState>,
-    caller: MaybeUser,
+    MaybeUser { caller, .. }: MaybeUser,
     body: crate::api::JsonObject<NewAccount>,
 ) -> Result<HttpResponse> {
     let NewAccount {
@@ -33,7 +34,6 @@ pub async fn create(
         name,
         password,
     } = body.into_inner();
-    let caller = caller.caller();
     let account = match kind.as_str() {
         "user" => {
             let password = password
@@ -88,13 +88,13 @@ pub async fn get(
 /// `DELETE /api/v0/accounts/{name}`: site admins; 204, also when there was no such account.
 pub async fn delete(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
     let name = path.into_inner();
     state
         .auth
-        .delete_account(&state.store, Some(user.caller()), name)
+        .delete_account(&state.store, Some(caller), name)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -111,7 +111,7 @@ pub struct PasswordChange {
 pub async fn change_password(
     state: web::Data<AppState>,
     req: actix_web::HttpRequest,
-    user: User,
+    User { caller, proof }: User,
     path: web::Path<String>,
     body: crate::api::JsonObject<PasswordChange>,
 ) -> Result<HttpResponse> {
@@ -128,7 +128,8 @@ pub async fn change_password(
         .auth
         .change_password(
             &state.store,
-            &user.0,
+            caller,
+            proof,
             ip,
             path.into_inner(),
             old,
@@ -141,13 +142,13 @@ pub async fn change_password(
 
 async fn set_active(
     state: web::Data<AppState>,
-    user: User,
+    caller: Caller,
     name: String,
     active: bool,
 ) -> Result<HttpResponse> {
     let account = state
         .auth
-        .set_active(&state.store, Some(user.caller()), name, active)
+        .set_active(&state.store, Some(caller), name, active)
         .await?;
     Ok(HttpResponse::Ok().json(AccountDto::from(&account)))
 }
@@ -155,29 +156,28 @@ async fn set_active(
 /// `PUT /api/v0/accounts/{name}/activate`: site admins.
 pub async fn activate(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
-    set_active(state, user, path.into_inner(), true).await
+    set_active(state, caller, path.into_inner(), true).await
 }
 
 /// `PUT /api/v0/accounts/{name}/deactivate`: site admins.
 pub async fn deactivate(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
-    set_active(state, user, path.into_inner(), false).await
+    set_active(state, caller, path.into_inner(), false).await
 }
 
 /// `GET /api/v0/accounts/{name}/organizations`: the user itself or a site admin.
 pub async fn organizations(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
     let name = path.into_inner();
-    let caller = user.caller();
     let list = state
         .store
         .run(move |c| accounts::organizations_of(c, Some(&caller), &name))

@@ -15,11 +15,10 @@ use crate::AppState;
 /// may read (DTR 1.3 does not page this list), by name.
 pub async fn list(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
     let ns = path.into_inner();
-    let caller = user.caller();
     let key = format!(
         "dtr-list|{ns}|{}",
         crate::core::policy::viewer_key(Some(&caller))
@@ -48,12 +47,11 @@ pub struct NewRepository {
 /// visibility defaults to private; 201 with the repository.
 pub async fn create(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<String>,
     body: crate::api::JsonObject<NewRepository>,
 ) -> Result<HttpResponse> {
     let ns = path.into_inner();
-    let caller = user.caller();
     let NewRepository {
         name,
         short_description,
@@ -80,11 +78,10 @@ pub async fn create(
 /// `GET /api/v0/repositories/{namespace}/{reponame}`: 404 also when the caller may not read it.
 pub async fn get(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse> {
     let (ns, name) = path.into_inner();
-    let caller = user.caller();
     let (repo, _) = state
         .store
         .run(move |c| repos::readable(c, Some(&caller), &ns, &name))
@@ -104,12 +101,11 @@ pub struct RepositoryUpdate {
 /// `PATCH /api/v0/repositories/{namespace}/{reponame}`: repository admins; 200.
 pub async fn update(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String)>,
     body: crate::api::JsonObject<RepositoryUpdate>,
 ) -> Result<HttpResponse> {
     let (ns, name) = path.into_inner();
-    let caller = user.caller();
     let RepositoryUpdate {
         short_description,
         long_description,
@@ -137,11 +133,10 @@ pub async fn update(
 /// private repository, which is left untouched.
 pub async fn delete(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse> {
     let (ns, name) = path.into_inner();
-    let caller = user.caller();
     match state
         .store
         .run(move |c| repos::delete(c, Some(&caller), &ns, &name))

@@ -18,13 +18,12 @@ pub struct Query {
 
 pub async fn search(
     state: web::Data<AppState>,
-    who: MaybeUser,
+    MaybeUser { caller, .. }: MaybeUser,
     query: web::Query<Query>,
 ) -> Result<HttpResponse> {
     let Query { q, n, page } = query.into_inner();
     let n = crate::api::params::optional_int("n", n.as_deref())?;
     let page = crate::api::params::optional_int("page", page.as_deref())?;
-    let caller = who.caller();
     let key = format!(
         "search|{n:?}|{page:?}|{}|{}",
         crate::core::policy::viewer_key(caller.as_ref()),

@@ -28,7 +28,7 @@ pub struct Registration {
 /// is taken; 403 when registration is closed (unless an admin asks).
 pub async fn register(
     state: web::Data<AppState>,
-    caller: MaybeUser,
+    MaybeUser { caller, .. }: MaybeUser,
     body: web::Json<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<HttpResponse> {
     let Registration {
@@ -37,7 +37,6 @@ pub async fn register(
         email,
     } = crate::api::from_object(body.into_inner())?;
     accounts::validate_new_user(&username, &password, Some(&email))?;
-    let caller = caller.caller();
     let taken = |e: Error| {
         if e.is("ACCOUNT_EXISTS") {
             Error::bad_request(e.code, USER_EXISTS).with_bare()
@@ -78,7 +77,7 @@ pub struct ProfileUpdate {
 pub async fn update(
     state: web::Data<AppState>,
     req: actix_web::HttpRequest,
-    who: User,
+    User { caller, proof }: User,
     name: web::Path<String>,
     body: web::Json<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<HttpResponse> {
@@ -95,7 +94,6 @@ pub async fn update(
     if let Some(password) = &password {
         crate::core::names::validate_password(password)?;
     }
-    let caller = who.caller();
     let name = name.into_inner();
     let account = state
         .store
@@ -113,7 +111,8 @@ pub async fn update(
                 .auth
                 .change_password(
                     &state.store,
-                    &who.0,
+                    caller,
+                    proof,
                     ip,
                     name,
                     OldPassword::FromCredential,
