@@ -91,3 +91,18 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for JsonOb
         })
     }
 }
+
+/// Serializes a value nested in an answer with the keys of every object in it sorted, the
+/// way a `serde_json::json!` value writes them (the crate keeps objects in a sorted map).
+/// Answers that were once built with `json!` keep their bytes this way, since clients' tests
+/// may compare them as text; a struct alone writes its fields in declaration order.
+pub fn keys_sorted<T, S>(value: &T, serializer: S) -> Result<S::Ok, S::Error>
+where
+    T: serde::Serialize,
+    S: serde::Serializer,
+{
+    use serde::Serialize as _;
+    serde_json::to_value(value)
+        .map_err(serde::ser::Error::custom)?
+        .serialize(serializer)
+}

@@ -2,9 +2,9 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
-use super::dto;
+use super::dto::{Created, Detail, ListHead, Listed, TagDto, Updated};
 use crate::auth::extract::MaybeUser;
 use crate::core::policy::Caller;
 use crate::core::tokens::Access;
@@ -56,7 +56,7 @@ pub async fn create(
         .store
         .run(move |c| repos::create(c, caller.as_ref(), &ns, &new))
         .await?;
-    Ok(HttpResponse::Created().json(dto::created(&repo)))
+    Ok(HttpResponse::Created().json(Created::from(&repo)))
 }
 
 #[derive(Deserialize)]
@@ -118,7 +118,7 @@ pub async fn list(
         .store
         .cached(key, move |c| {
             let (found, count) = repos::list_in_namespace(c, caller.as_ref(), &ns, size, offset)?;
-            let results: Vec<Value> = found.iter().map(dto::listed).collect();
+            let results: Vec<Listed> = found.iter().map(Listed::from).collect();
             let results = serde_json::to_vec(&results).map_err(Error::internal)?;
             Ok(ListPage {
                 count,
@@ -129,8 +129,12 @@ pub async fn list(
     let link = |p: i64| format!("{base}?page={p}&page_size={size}");
     let next = (page.saturating_mul(size) < listed.count).then(|| link(page + 1));
     let previous = (page > 1).then(|| link(page - 1));
-    // The object as `json!` would write it (keys in order), around the kept `results`.
-    let head = json!({"count": listed.count, "next": next, "previous": previous});
+    // The head object with the kept `results` as its last key (the keys stay sorted).
+    let head = ListHead {
+        count: listed.count,
+        next,
+        previous,
+    };
     let head = serde_json::to_vec(&head).map_err(Error::internal)?;
     let mut body = Vec::with_capacity(head.len() + listed.results.len() + 16);
     body.extend_from_slice(&head[..head.len() - 1]);
@@ -158,7 +162,7 @@ pub async fn detail(
             Ok((repo, starred))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(dto::detail(&repo, starred)))
+    Ok(HttpResponse::Ok().json(Detail::new(&repo, starred)))
 }
 
 #[derive(Deserialize)]
@@ -190,7 +194,7 @@ pub async fn update(
         .store
         .run(move |c| repos::update(c, caller.as_ref(), &ns, &name, &patch))
         .await?;
-    Ok(HttpResponse::Ok().json(dto::updated(&repo)))
+    Ok(HttpResponse::Ok().json(Updated::from(&repo)))
 }
 
 /// `GET /v1/repositories/{ns}/{repo}/tags` without an access token: `[{"image_id","tag","name"}]`.
@@ -204,10 +208,7 @@ pub async fn tags(
         .store
         .run(move |c| tags::list(c, caller.as_ref(), &ns, &name))
         .await?;
-    let body: Vec<Value> = found
-        .iter()
-        .map(|t| json!({"image_id": t.image_id, "tag": t.name, "name": t.name}))
-        .collect();
+    let body: Vec<TagDto> = found.iter().map(TagDto::from).collect();
     Ok(HttpResponse::Ok().json(body))
 }
 

@@ -3,9 +3,10 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
-use super::dto::{self, AccountDto, RepositoryDto, TeamDto};
+use super::dto::{
+    NamespaceAccess, NamespaceAccessList, TeamAccess, TeamAccessList, UserAccess, UserAccessList,
+};
 use crate::auth::extract::User;
 use crate::core::{grants, names};
 use crate::error::Result;
@@ -28,10 +29,7 @@ pub async fn user_list(
         .store
         .run(move |c| grants::user_access(c, Some(&caller), &ns, &name))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "repository": RepositoryDto::from(&repo),
-        "userAccessList": dto::user_grants(&list),
-    })))
+    Ok(HttpResponse::Ok().json(UserAccessList::new(&repo, &list)))
 }
 
 /// `PUT /api/v0/repositories/{ns}/{repo}/userAccess/{user}` `{"accessLevel"}`: 200.
@@ -47,11 +45,7 @@ pub async fn user_put(
         .store
         .run(move |c| grants::grant_user(c, Some(&caller), &ns, &name, &grantee, level))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "accessLevel": level.as_str(),
-        "user": AccountDto::from(&grantee),
-        "repository": RepositoryDto::from(&repo),
-    })))
+    Ok(HttpResponse::Ok().json(UserAccess::new(level, &repo, &grantee)))
 }
 
 /// `DELETE /api/v0/repositories/{ns}/{repo}/userAccess/{user}`: 204, also when absent.
@@ -79,10 +73,7 @@ pub async fn team_list(
         .store
         .run(move |c| grants::team_access(c, Some(&caller), &ns, &name))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "repository": RepositoryDto::from(&repo),
-        "teamAccessList": dto::team_grants(&list),
-    })))
+    Ok(HttpResponse::Ok().json(TeamAccessList::new(&repo, &list)))
 }
 
 /// `PUT /api/v0/repositories/{ns}/{repo}/teamAccess/{team}` `{"accessLevel"}`: 200.
@@ -98,11 +89,7 @@ pub async fn team_put(
         .store
         .run(move |c| grants::grant_team(c, Some(&caller), &ns, &name, &team, level))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "accessLevel": level.as_str(),
-        "team": TeamDto::from(&team),
-        "repository": RepositoryDto::from(&repo),
-    })))
+    Ok(HttpResponse::Ok().json(TeamAccess::new(level, &repo, &team)))
 }
 
 /// `DELETE /api/v0/repositories/{ns}/{repo}/teamAccess/{team}`: 204, also when absent.
@@ -130,10 +117,7 @@ pub async fn namespace_list(
         .store
         .run(move |c| grants::namespace_access(c, Some(&caller), &org))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "teamAccessList": dto::team_grants(&list),
-        "namespace": AccountDto::from(&org),
-    })))
+    Ok(HttpResponse::Ok().json(NamespaceAccessList::new(&org, &list)))
 }
 
 /// `GET /api/v0/repositoryNamespaces/{org}/teamAccess/{team}`.
@@ -147,11 +131,7 @@ pub async fn namespace_get(
         .store
         .run(move |c| grants::namespace_grant(c, Some(&caller), &org, &team))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "accessLevel": level.as_str(),
-        "team": TeamDto::from(&team),
-        "namespace": AccountDto::from(&org),
-    })))
+    Ok(HttpResponse::Ok().json(NamespaceAccess::new(level, &org, &team)))
 }
 
 /// `PUT /api/v0/repositoryNamespaces/{org}/teamAccess/{team}` `{"accessLevel"}`: 200.
@@ -167,11 +147,7 @@ pub async fn namespace_put(
         .store
         .run(move |c| grants::grant_namespace(c, Some(&caller), &org, &team, level))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "accessLevel": level.as_str(),
-        "team": TeamDto::from(&team),
-        "namespace": AccountDto::from(&org),
-    })))
+    Ok(HttpResponse::Ok().json(NamespaceAccess::new(level, &org, &team)))
 }
 
 /// `DELETE /api/v0/repositoryNamespaces/{org}/teamAccess/{team}`: 204, also when absent.

@@ -3,9 +3,8 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
-use super::dto::{self, AccountDto};
+use super::dto::{AccountDto, AccountList, OrganizationList};
 use crate::auth::changes::OldPassword;
 use crate::auth::extract::{MaybeUser, User};
 use crate::core::accounts;
@@ -71,7 +70,7 @@ pub async fn create(
 /// `GET /api/v0/accounts`: every account, for any authenticated user.
 pub async fn list(state: web::Data<AppState>, _user: User) -> Result<HttpResponse> {
     let list = state.store.run(|c| accounts::list(c)).await?;
-    Ok(HttpResponse::Ok().json(json!({"accounts": dto::accounts(&list)})))
+    Ok(HttpResponse::Ok().json(AccountList::new(&list)))
 }
 
 /// `GET /api/v0/accounts/{name}`.
@@ -182,5 +181,5 @@ pub async fn organizations(
         .store
         .run(move |c| accounts::organizations_of(c, Some(&caller), &name))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({"organizations": dto::accounts(&list)})))
+    Ok(HttpResponse::Ok().json(OrganizationList::new(&list)))
 }

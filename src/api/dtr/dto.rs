@@ -1,7 +1,13 @@
 //! The DTR 1.3 wire shapes (camelCase, as the DTR documents write them).
+//!
+//! An account, team or repository answered alone writes its fields in the order declared
+//! here. The answers that wrap them (lists, access lists) write every key in sorted order,
+//! nested objects included ([`keys_sorted`]): they were `json!` values once, and their bytes
+//! stay as clients have seen them.
 
 use serde::Serialize;
 
+use crate::api::keys_sorted;
 use crate::core::model::{Account, Repository, Team};
 use crate::core::policy::Level;
 
@@ -27,7 +33,7 @@ impl From<&Account> for AccountDto {
     }
 }
 
-pub fn accounts(list: &[Account]) -> Vec<AccountDto> {
+fn accounts(list: &[Account]) -> Vec<AccountDto> {
     list.iter().map(AccountDto::from).collect()
 }
 
@@ -105,7 +111,7 @@ pub struct RepositoryGrant {
     pub repository: RepositoryDto,
 }
 
-pub fn user_grants(list: &[(Level, Account)]) -> Vec<UserGrant> {
+fn user_grants(list: &[(Level, Account)]) -> Vec<UserGrant> {
     list.iter()
         .map(|(l, a)| UserGrant {
             access_level: l.as_str(),
@@ -114,7 +120,7 @@ pub fn user_grants(list: &[(Level, Account)]) -> Vec<UserGrant> {
         .collect()
 }
 
-pub fn team_grants(list: &[(Level, Team)]) -> Vec<TeamGrant> {
+fn team_grants(list: &[(Level, Team)]) -> Vec<TeamGrant> {
     list.iter()
         .map(|(l, t)| TeamGrant {
             access_level: l.as_str(),
@@ -123,11 +129,277 @@ pub fn team_grants(list: &[(Level, Team)]) -> Vec<TeamGrant> {
         .collect()
 }
 
-pub fn repository_grants(list: &[(Level, Repository)]) -> Vec<RepositoryGrant> {
+fn repository_grants(list: &[(Level, Repository)]) -> Vec<RepositoryGrant> {
     list.iter()
         .map(|(l, r)| RepositoryGrant {
             access_level: l.as_str(),
             repository: r.into(),
         })
         .collect()
+}
+
+// The answers below declare their keys in sorted order, as `json!` wrote them.
+
+/// `GET /api/v0/accounts`: `{"accounts": [...]}`.
+#[derive(Debug, Serialize)]
+pub struct AccountList {
+    #[serde(serialize_with = "keys_sorted")]
+    pub accounts: Vec<AccountDto>,
+}
+
+impl AccountList {
+    pub fn new(list: &[Account]) -> Self {
+        AccountList {
+            accounts: accounts(list),
+        }
+    }
+}
+
+/// `GET /api/v0/accounts/{name}/organizations`: `{"organizations": [...]}`.
+#[derive(Debug, Serialize)]
+pub struct OrganizationList {
+    #[serde(serialize_with = "keys_sorted")]
+    pub organizations: Vec<AccountDto>,
+}
+
+impl OrganizationList {
+    pub fn new(list: &[Account]) -> Self {
+        OrganizationList {
+            organizations: accounts(list),
+        }
+    }
+}
+
+/// `GET .../teams/{team}/members`: `{"members": [...]}`.
+#[derive(Debug, Serialize)]
+pub struct MemberList {
+    #[serde(serialize_with = "keys_sorted")]
+    pub members: Vec<AccountDto>,
+}
+
+impl MemberList {
+    pub fn new(list: &[Account]) -> Self {
+        MemberList {
+            members: accounts(list),
+        }
+    }
+}
+
+/// `GET /api/v0/accounts/{org}/teams`: `{"teams": [...]}`.
+#[derive(Debug, Serialize)]
+pub struct TeamList {
+    #[serde(serialize_with = "keys_sorted")]
+    pub teams: Vec<TeamDto>,
+}
+
+impl TeamList {
+    pub fn new(list: &[Team]) -> Self {
+        TeamList {
+            teams: list.iter().map(TeamDto::from).collect(),
+        }
+    }
+}
+
+/// `GET /api/v0/repositories/{namespace}`: `{"repositories": [...]}`.
+#[derive(Debug, Serialize)]
+pub struct RepositoryList {
+    #[serde(serialize_with = "keys_sorted")]
+    pub repositories: Vec<RepositoryDto>,
+}
+
+impl RepositoryList {
+    pub fn new(list: &[Repository]) -> Self {
+        RepositoryList {
+            repositories: list.iter().map(RepositoryDto::from).collect(),
+        }
+    }
+}
+
+/// `GET .../userAccess`: the repository and its user grants.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserAccessList {
+    #[serde(serialize_with = "keys_sorted")]
+    pub repository: RepositoryDto,
+    #[serde(serialize_with = "keys_sorted")]
+    pub user_access_list: Vec<UserGrant>,
+}
+
+impl UserAccessList {
+    pub fn new(repo: &Repository, list: &[(Level, Account)]) -> Self {
+        UserAccessList {
+            repository: repo.into(),
+            user_access_list: user_grants(list),
+        }
+    }
+}
+
+/// `PUT .../userAccess/{user}`: the grant made.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserAccess {
+    pub access_level: &'static str,
+    #[serde(serialize_with = "keys_sorted")]
+    pub repository: RepositoryDto,
+    #[serde(serialize_with = "keys_sorted")]
+    pub user: AccountDto,
+}
+
+impl UserAccess {
+    pub fn new(level: Level, repo: &Repository, user: &Account) -> Self {
+        UserAccess {
+            access_level: level.as_str(),
+            repository: repo.into(),
+            user: user.into(),
+        }
+    }
+}
+
+/// `GET .../teamAccess`: the repository and its team grants.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamAccessList {
+    #[serde(serialize_with = "keys_sorted")]
+    pub repository: RepositoryDto,
+    #[serde(serialize_with = "keys_sorted")]
+    pub team_access_list: Vec<TeamGrant>,
+}
+
+impl TeamAccessList {
+    pub fn new(repo: &Repository, list: &[(Level, Team)]) -> Self {
+        TeamAccessList {
+            repository: repo.into(),
+            team_access_list: team_grants(list),
+        }
+    }
+}
+
+/// `PUT .../teamAccess/{team}`: the grant made.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamAccess {
+    pub access_level: &'static str,
+    #[serde(serialize_with = "keys_sorted")]
+    pub repository: RepositoryDto,
+    #[serde(serialize_with = "keys_sorted")]
+    pub team: TeamDto,
+}
+
+impl TeamAccess {
+    pub fn new(level: Level, repo: &Repository, team: &Team) -> Self {
+        TeamAccess {
+            access_level: level.as_str(),
+            repository: repo.into(),
+            team: team.into(),
+        }
+    }
+}
+
+/// `GET /api/v0/repositoryNamespaces/{org}/teamAccess`: the namespace and its team grants.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NamespaceAccessList {
+    #[serde(serialize_with = "keys_sorted")]
+    pub namespace: AccountDto,
+    #[serde(serialize_with = "keys_sorted")]
+    pub team_access_list: Vec<TeamGrant>,
+}
+
+impl NamespaceAccessList {
+    pub fn new(org: &Account, list: &[(Level, Team)]) -> Self {
+        NamespaceAccessList {
+            namespace: org.into(),
+            team_access_list: team_grants(list),
+        }
+    }
+}
+
+/// `GET|PUT /api/v0/repositoryNamespaces/{org}/teamAccess/{team}`: one namespace grant.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NamespaceAccess {
+    pub access_level: &'static str,
+    #[serde(serialize_with = "keys_sorted")]
+    pub namespace: AccountDto,
+    #[serde(serialize_with = "keys_sorted")]
+    pub team: TeamDto,
+}
+
+impl NamespaceAccess {
+    pub fn new(level: Level, org: &Account, team: &Team) -> Self {
+        NamespaceAccess {
+            access_level: level.as_str(),
+            namespace: org.into(),
+            team: team.into(),
+        }
+    }
+}
+
+/// `GET .../teams/{team}/repositoryAccess`: the team and its repository grants.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamRepositoryAccess {
+    #[serde(serialize_with = "keys_sorted")]
+    pub repository_access_list: Vec<RepositoryGrant>,
+    #[serde(serialize_with = "keys_sorted")]
+    pub team: TeamDto,
+}
+
+impl TeamRepositoryAccess {
+    pub fn new(team: &Team, list: &[(Level, Repository)]) -> Self {
+        TeamRepositoryAccess {
+            repository_access_list: repository_grants(list),
+            team: team.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::AccountKind;
+
+    fn text<T: Serialize>(value: &T) -> String {
+        serde_json::to_string(value).unwrap_or_default()
+    }
+
+    #[test]
+    fn an_object_alone_keeps_its_declared_order_and_wrapped_its_keys_are_sorted() {
+        let org = Account {
+            id: 3,
+            name: "acme".into(),
+            kind: AccountKind::Organization,
+            full_name: String::new(),
+            is_active: true,
+            is_admin: false,
+            created_at: 0,
+        };
+        let team = Team {
+            id: 9,
+            org_id: 3,
+            name: "devs".into(),
+            description: "d".into(),
+            created_at: 0,
+        };
+        assert_eq!(
+            text(&AccountDto::from(&org)),
+            r#"{"id":3,"type":"organization","name":"acme","isActive":true}"#
+        );
+        assert_eq!(
+            text(&NamespaceAccess::new(Level::Admin, &org, &team)),
+            concat!(
+                r#"{"accessLevel":"admin","#,
+                r#""namespace":{"id":3,"isActive":true,"name":"acme","type":"organization"},"#,
+                r#""team":{"description":"d","id":9,"name":"devs","orgID":3,"type":"managed"}}"#
+            )
+        );
+        assert_eq!(
+            text(&NamespaceAccessList::new(&org, &[(Level::ReadOnly, team)])),
+            concat!(
+                r#"{"namespace":{"id":3,"isActive":true,"name":"acme","type":"organization"},"#,
+                r#""teamAccessList":[{"accessLevel":"read-only","team":"#,
+                r#"{"description":"d","id":9,"name":"devs","orgID":3,"type":"managed"}}]}"#
+            )
+        );
+    }
 }

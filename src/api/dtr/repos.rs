@@ -2,9 +2,8 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
-use super::dto::RepositoryDto;
+use super::dto::{RepositoryDto, RepositoryList};
 use crate::auth::extract::User;
 use crate::core::names;
 use crate::core::repos::{self, NewRepo, Patch};
@@ -26,8 +25,7 @@ pub async fn list(
     crate::api::cached_json(&state, key, move |c| {
         // SQLite reads a negative LIMIT as "no limit".
         let (list, _) = repos::list_in_namespace(c, Some(&caller), &ns, -1, 0)?;
-        let list: Vec<RepositoryDto> = list.iter().map(RepositoryDto::from).collect();
-        Ok(json!({"repositories": list}))
+        Ok(RepositoryList::new(&list))
     })
     .await
 }

@@ -2,9 +2,8 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
-use super::dto::{self, AccountDto, TeamDto};
+use super::dto::{AccountDto, MemberList, TeamDto, TeamList, TeamRepositoryAccess};
 use crate::auth::extract::User;
 use crate::core::teams::{self, TeamPatch};
 use crate::error::{Error, Result};
@@ -21,8 +20,7 @@ pub async fn list(
         .store
         .run(move |c| teams::list(c, Some(&caller), &org))
         .await?;
-    let list: Vec<TeamDto> = list.iter().map(TeamDto::from).collect();
-    Ok(HttpResponse::Ok().json(json!({"teams": list})))
+    Ok(HttpResponse::Ok().json(TeamList::new(&list)))
 }
 
 #[derive(Deserialize)]
@@ -135,7 +133,7 @@ pub async fn members(
         .store
         .run(move |c| teams::members(c, Some(&caller), &org, &team))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({"members": dto::accounts(&list)})))
+    Ok(HttpResponse::Ok().json(MemberList::new(&list)))
 }
 
 /// `GET .../members/{user}`: 204 for a member, 404 otherwise.
@@ -198,8 +196,5 @@ pub async fn repository_access(
         .store
         .run(move |c| teams::repository_access(c, Some(&caller), &org, &team))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "team": TeamDto::from(&team),
-        "repositoryAccessList": dto::repository_grants(&list),
-    })))
+    Ok(HttpResponse::Ok().json(TeamRepositoryAccess::new(&team, &list)))
 }

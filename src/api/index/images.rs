@@ -2,8 +2,8 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
 
+use super::dto::ImageDto;
 use super::token::{self, TokenHeaders};
 use super::{path, to_images, ImageIn};
 use crate::auth::extract::MaybeUser;
@@ -78,10 +78,7 @@ async fn list(
         .store
         .run(move |c| tags::pull(c, caller.as_ref(), &ns, &name, is_pull))
         .await?;
-    let body: Vec<_> = images
-        .iter()
-        .map(|i| json!({"id": i.image_id, "checksum": i.checksum}))
-        .collect();
+    let body: Vec<ImageDto> = images.iter().map(ImageDto::from).collect();
     let headers = TokenHeaders::issue(&state, &req, &who, &full, Access::Read).await?;
     let mut res = HttpResponse::Ok();
     headers.apply(&mut res);

@@ -1,6 +1,7 @@
 //! The legacy Docker Hub index v1 dialect (`docs/index.md`).
 //! Its routes share `/v1/repositories` with Alauda; the route table is `api::v1`.
 
+pub mod dto;
 pub mod images;
 pub mod repos;
 pub mod search;

@@ -2,8 +2,9 @@
 //! dispatch) and `GET|PUT|DELETE .../tags/{tag}`.
 
 use actix_web::http::StatusCode;
+use std::collections::BTreeMap;
+
 use actix_web::{web, HttpResponse};
-use serde_json::{Map, Value};
 
 use super::{empty, path};
 use crate::auth::extract::MaybeUser;
@@ -12,7 +13,7 @@ use crate::core::tokens::Access;
 use crate::error::Result;
 use crate::AppState;
 
-/// `{"tag": "imageid", ...}`.
+/// `{"tag": "imageid", ...}`, by tag name.
 pub async fn list(
     state: web::Data<AppState>,
     who: MaybeUser,
@@ -24,10 +25,7 @@ pub async fn list(
         .store
         .run(move |c| tags::list(c, caller.as_ref(), &ns, &name))
         .await?;
-    let body: Map<String, Value> = found
-        .into_iter()
-        .map(|t| (t.name, Value::String(t.image_id)))
-        .collect();
+    let body: BTreeMap<String, String> = found.into_iter().map(|t| (t.name, t.image_id)).collect();
     Ok(HttpResponse::Ok().json(body))
 }
 
