@@ -18,9 +18,11 @@
 //! pattern); where the request decides, the handler below notes which side answered.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
+use super::body::{FromJson, JsonBody};
 use super::dialect::OnV1;
+use super::index::dto::ImageList;
 use super::{alauda, index};
 use crate::auth::extract::MaybeUser;
 use crate::core::names::LIBRARY;
@@ -90,22 +92,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// What a `PUT` body is: an Index image list or an Alauda update object.
+/// What a `PUT` body is: an Index image list or an Alauda update object (read as its
+/// handler reads it, once this one has said whose it is).
 enum PutBody {
-    Images(Vec<index::ImageIn>),
-    Update(Value),
+    Images(ImageList),
+    Update(Map<String, Value>),
 }
 
-fn put_body(body: &[u8]) -> Result<PutBody> {
-    match serde_json::from_slice::<Value>(body).map_err(Error::invalid_json)? {
-        v @ Value::Array(_) => serde_json::from_value(v)
-            .map(PutBody::Images)
-            .map_err(Error::invalid_json),
-        v @ Value::Object(_) => Ok(PutBody::Update(v)),
-        _ => Err(Error::bad_request(
-            "INVALID_JSON",
-            "expected an image list (Index) or an object of repository fields (Alauda)",
-        )),
+impl FromJson for PutBody {
+    fn from_json(body: &[u8]) -> Result<Self> {
+        match serde_json::from_slice::<Value>(body).map_err(Error::invalid_json)? {
+            v @ Value::Array(_) => serde_json::from_value(v)
+                .map(|images| PutBody::Images(ImageList(images)))
+                .map_err(Error::invalid_json),
+            Value::Object(fields) => Ok(PutBody::Update(fields)),
+            _ => Err(Error::bad_request(
+                "INVALID_JSON",
+                "expected an image list (Index) or an object of repository fields (Alauda)",
+            )),
+        }
     }
 }
 
@@ -115,10 +120,10 @@ async fn put_repository(
     req: HttpRequest,
     who: MaybeUser,
     p: web::Path<(String, String)>,
-    body: web::Bytes,
+    body: JsonBody<PutBody>,
 ) -> Result<HttpResponse> {
     let (ns, name) = p.into_inner();
-    match put_body(&body)? {
+    match body.into_inner() {
         PutBody::Images(images) => {
             note_served_by(&req, OnV1::Index);
             index::repos::create_and_push(state, req, who, ns, name, images).await
@@ -136,9 +141,9 @@ async fn put_library(
     req: HttpRequest,
     who: MaybeUser,
     a: web::Path<String>,
-    body: web::Bytes,
+    body: JsonBody<PutBody>,
 ) -> Result<HttpResponse> {
-    match put_body(&body)? {
+    match body.into_inner() {
         PutBody::Images(images) => {
             index::repos::create_and_push(
                 state,

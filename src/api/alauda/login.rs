@@ -3,9 +3,9 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 use super::dto::{ProfileDto, Regions, Token};
+use crate::api::body::JsonBody;
 use crate::auth::extract::User;
 use crate::core::accounts;
 use crate::error::Result;
@@ -26,9 +26,9 @@ pub struct Login {
 pub async fn generate_api_token(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<Map<String, Value>>,
+    body: JsonBody<Login>,
 ) -> Result<HttpResponse> {
-    let Login { username, password } = crate::api::from_object(body.into_inner())?;
+    let Login { username, password } = body.into_inner();
     let ip = req.peer_addr().map(|a| a.ip());
     let principal = state
         .auth

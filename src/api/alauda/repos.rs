@@ -5,6 +5,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::dto::{Created, Detail, ListHead, Listed, TagDto, Updated};
+use crate::api::body::{self, JsonBody};
 use crate::auth::extract::MaybeUser;
 use crate::core::policy::Caller;
 use crate::core::tokens::Access;
@@ -33,10 +34,10 @@ pub async fn create(
     state: web::Data<AppState>,
     MaybeUser { caller, .. }: MaybeUser,
     ns: web::Path<String>,
-    body: web::Json<Map<String, Value>>,
+    body: JsonBody<NewRepoIn>,
 ) -> Result<HttpResponse> {
     let ns = ns.into_inner();
-    let body: NewRepoIn = crate::api::from_object(body.into_inner())?;
+    let body = body.into_inner();
     if body.namespace.as_deref().is_some_and(|n| n != ns) {
         return Err(Error::bad_request(
             "NAMESPACE_MISMATCH",
@@ -176,15 +177,16 @@ pub struct UpdateIn {
 }
 
 /// `PUT /v1/repositories/{ns}/{repo}` with a JSON object (any subset of `description`,
-/// `full_description`, `is_public`): 200 and the update shape. Repository admins only.
+/// `full_description`, `is_public`): 200 and the update shape. Repository admins only. The
+/// object comes parsed: `api::v1` read the body to tell this from an Index push.
 pub async fn update(
     state: web::Data<AppState>,
     caller: Option<Caller>,
     ns: String,
     name: String,
-    body: Value,
+    body: Map<String, Value>,
 ) -> Result<HttpResponse> {
-    let body: UpdateIn = serde_json::from_value(body).map_err(Error::invalid_json)?;
+    let body: UpdateIn = body::from_object(body)?;
     let patch = repos::Patch {
         short_description: body.description,
         long_description: body.full_description,

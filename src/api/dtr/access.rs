@@ -7,6 +7,7 @@ use serde::Deserialize;
 use super::dto::{
     NamespaceAccess, NamespaceAccessList, TeamAccess, TeamAccessList, UserAccess, UserAccessList,
 };
+use crate::api::body::JsonBody;
 use crate::auth::extract::User;
 use crate::core::{grants, names};
 use crate::error::Result;
@@ -37,7 +38,7 @@ pub async fn user_put(
     state: web::Data<AppState>,
     User { caller, .. }: User,
     path: web::Path<(String, String, String)>,
-    body: crate::api::JsonObject<AccessLevel>,
+    body: JsonBody<AccessLevel>,
 ) -> Result<HttpResponse> {
     let (ns, name, grantee) = path.into_inner();
     let level = names::parse_access_level(&body.access_level)?;
@@ -81,7 +82,7 @@ pub async fn team_put(
     state: web::Data<AppState>,
     User { caller, .. }: User,
     path: web::Path<(String, String, String)>,
-    body: crate::api::JsonObject<AccessLevel>,
+    body: JsonBody<AccessLevel>,
 ) -> Result<HttpResponse> {
     let (ns, name, team) = path.into_inner();
     let level = names::parse_access_level(&body.access_level)?;
@@ -139,7 +140,7 @@ pub async fn namespace_put(
     state: web::Data<AppState>,
     User { caller, .. }: User,
     path: web::Path<(String, String)>,
-    body: crate::api::JsonObject<AccessLevel>,
+    body: JsonBody<AccessLevel>,
 ) -> Result<HttpResponse> {
     let (org, team) = path.into_inner();
     let level = names::parse_access_level(&body.access_level)?;

@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::dto::{AccountDto, AccountList, OrganizationList};
+use crate::api::body::JsonBody;
 use crate::auth::changes::OldPassword;
 use crate::auth::extract::{MaybeUser, User};
 use crate::core::accounts;
@@ -26,7 +27,7 @@ pub struct NewAccount {
 pub async fn create(
     state: web::Data<AppState>,
     MaybeUser { caller, .. }: MaybeUser,
-    body: crate::api::JsonObject<NewAccount>,
+    body: JsonBody<NewAccount>,
 ) -> Result<HttpResponse> {
     let NewAccount {
         kind,
@@ -112,7 +113,7 @@ pub async fn change_password(
     req: actix_web::HttpRequest,
     User { caller, proof }: User,
     path: web::Path<String>,
-    body: crate::api::JsonObject<PasswordChange>,
+    body: JsonBody<PasswordChange>,
 ) -> Result<HttpResponse> {
     let PasswordChange {
         old_password,

@@ -4,6 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::dto::{RepositoryDto, RepositoryList};
+use crate::api::body::JsonBody;
 use crate::auth::extract::User;
 use crate::core::names;
 use crate::core::repos::{self, NewRepo, Patch};
@@ -47,7 +48,7 @@ pub async fn create(
     state: web::Data<AppState>,
     User { caller, .. }: User,
     path: web::Path<String>,
-    body: crate::api::JsonObject<NewRepository>,
+    body: JsonBody<NewRepository>,
 ) -> Result<HttpResponse> {
     let ns = path.into_inner();
     let NewRepository {
@@ -101,7 +102,7 @@ pub async fn update(
     state: web::Data<AppState>,
     User { caller, .. }: User,
     path: web::Path<(String, String)>,
-    body: crate::api::JsonObject<RepositoryUpdate>,
+    body: JsonBody<RepositoryUpdate>,
 ) -> Result<HttpResponse> {
     let (ns, name) = path.into_inner();
     let RepositoryUpdate {

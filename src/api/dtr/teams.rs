@@ -4,6 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::dto::{AccountDto, MemberList, TeamDto, TeamList, TeamRepositoryAccess};
+use crate::api::body::JsonBody;
 use crate::auth::extract::User;
 use crate::core::teams::{self, TeamPatch};
 use crate::error::{Error, Result};
@@ -48,7 +49,7 @@ pub async fn create(
     state: web::Data<AppState>,
     User { caller, .. }: User,
     path: web::Path<String>,
-    body: crate::api::JsonObject<NewTeam>,
+    body: JsonBody<NewTeam>,
 ) -> Result<HttpResponse> {
     let org = path.into_inner();
     let NewTeam {
@@ -91,7 +92,7 @@ pub async fn update(
     state: web::Data<AppState>,
     User { caller, .. }: User,
     path: web::Path<(String, String)>,
-    body: crate::api::JsonObject<TeamUpdate>,
+    body: JsonBody<TeamUpdate>,
 ) -> Result<HttpResponse> {
     let (org, team) = path.into_inner();
     let TeamUpdate {

@@ -1,11 +1,57 @@
-//! Index v1 shapes. Answers declare their keys in sorted order: they were `json!` values
-//! once, and their bytes stay as clients have seen them.
+//! Index v1 shapes. Bodies in: an image list and a tag's image id, the two bodies the
+//! contract makes other than an object. Answers out declare their keys in sorted order: they
+//! were `json!` values once, and their bytes stay as clients have seen them.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use crate::api::body::{self, FromJson};
 use crate::core::model::Repository;
 use crate::core::search::SearchPage;
+use crate::error::Result;
 use crate::store::tags::Image;
+
+/// One image as Index clients send it: `{"id", "checksum"?, "Tag"?}`. `Tag` is accepted and
+/// ignored: tags arrive through the registry-role tag routes.
+#[derive(Debug, Deserialize)]
+pub struct ImageIn {
+    id: String,
+    #[serde(default)]
+    checksum: Option<String>,
+    #[serde(default, rename = "Tag")]
+    _tag: Option<String>,
+}
+
+/// A pushed image list, `[{"id", ...}, ...]`.
+#[derive(Debug)]
+pub struct ImageList(pub Vec<ImageIn>);
+
+impl FromJson for ImageList {
+    fn from_json(bytes: &[u8]) -> Result<Self> {
+        body::any(bytes).map(ImageList)
+    }
+}
+
+impl ImageList {
+    pub fn into_images(self) -> Vec<Image> {
+        self.0
+            .into_iter()
+            .map(|i| Image {
+                image_id: i.id,
+                checksum: i.checksum,
+            })
+            .collect()
+    }
+}
+
+/// The body of a tag `PUT`: the image id as a JSON string.
+#[derive(Debug)]
+pub struct ImageId(pub String);
+
+impl FromJson for ImageId {
+    fn from_json(bytes: &[u8]) -> Result<Self> {
+        body::any(bytes).map(ImageId)
+    }
+}
 
 /// One element of `GET .../images`.
 #[derive(Debug, Serialize)]

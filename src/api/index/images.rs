@@ -3,9 +3,10 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::dto::ImageDto;
+use super::dto::{ImageDto, ImageList};
+use super::path;
 use super::token::{self, TokenHeaders};
-use super::{path, to_images, ImageIn};
+use crate::api::body::JsonBody;
 use crate::auth::extract::MaybeUser;
 use crate::core::names::LIBRARY;
 use crate::core::tags;
@@ -37,7 +38,7 @@ pub async fn put(
     req: HttpRequest,
     who: MaybeUser,
     p: web::Path<(String, String)>,
-    body: web::Json<Vec<ImageIn>>,
+    body: JsonBody<ImageList>,
 ) -> Result<HttpResponse> {
     let (ns, name) = p.into_inner();
     merge(state, req, who, ns, name, body.into_inner()).await
@@ -48,7 +49,7 @@ pub async fn put_library(
     req: HttpRequest,
     who: MaybeUser,
     name: web::Path<String>,
-    body: web::Json<Vec<ImageIn>>,
+    body: JsonBody<ImageList>,
 ) -> Result<HttpResponse> {
     merge(
         state,
@@ -92,11 +93,11 @@ async fn merge(
     who: MaybeUser,
     ns: String,
     name: String,
-    images: Vec<ImageIn>,
+    images: ImageList,
 ) -> Result<HttpResponse> {
     let full = path(&ns, &name);
     let caller = who.caller_on(&full, Access::Write);
-    let images = to_images(images);
+    let images = images.into_images();
     state
         .store
         .run(move |c| tags::push_images(c, caller.as_ref(), &ns, &name, &images))

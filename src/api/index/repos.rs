@@ -3,8 +3,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use super::dto::ImageList;
 use super::token::TokenHeaders;
-use super::{empty, path, to_images, ImageIn};
+use super::{empty, path};
 use crate::auth::extract::MaybeUser;
 use crate::core::tokens::Access;
 use crate::core::{repos, tags, tokens};
@@ -19,11 +20,11 @@ pub async fn create_and_push(
     who: MaybeUser,
     ns: String,
     name: String,
-    images: Vec<ImageIn>,
+    images: ImageList,
 ) -> Result<HttpResponse> {
     let full = path(&ns, &name);
     let caller = who.caller_on(&full, Access::Write);
-    let images = to_images(images);
+    let images = images.into_images();
     state
         .store
         .run(move |c| tags::create_or_merge(c, caller.as_ref(), &ns, &name, &images))

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use actix_web::{web, HttpResponse};
 
+use super::dto::ImageId;
 use super::{empty, path};
+use crate::api::body::JsonBody;
 use crate::auth::extract::MaybeUser;
 use crate::core::tags;
 use crate::core::tokens::Access;
@@ -57,11 +59,11 @@ pub async fn put(
     state: web::Data<AppState>,
     who: MaybeUser,
     p: web::Path<(String, String, String)>,
-    body: web::Json<String>,
+    body: JsonBody<ImageId>,
 ) -> Result<HttpResponse> {
     let (ns, name, tag) = p.into_inner();
     let caller = who.caller_on(&path(&ns, &name), Access::Write);
-    let image = body.into_inner();
+    let ImageId(image) = body.into_inner();
     state
         .store
         .run(move |c| tags::set(c, caller.as_ref(), &ns, &name, &tag, &image))

@@ -3,6 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use crate::api::body::JsonBody;
 use crate::auth::changes::OldPassword;
 use crate::auth::extract::{MaybeUser, User};
 use crate::core::accounts;
@@ -29,13 +30,13 @@ pub struct Registration {
 pub async fn register(
     state: web::Data<AppState>,
     MaybeUser { caller, .. }: MaybeUser,
-    body: web::Json<serde_json::Map<String, serde_json::Value>>,
+    body: JsonBody<Registration>,
 ) -> Result<HttpResponse> {
     let Registration {
         username,
         password,
         email,
-    } = crate::api::from_object(body.into_inner())?;
+    } = body.into_inner();
     accounts::validate_new_user(&username, &password, Some(&email))?;
     let taken = |e: Error| {
         if e.is("ACCOUNT_EXISTS") {
@@ -79,9 +80,9 @@ pub async fn update(
     req: actix_web::HttpRequest,
     User { caller, proof }: User,
     name: web::Path<String>,
-    body: web::Json<serde_json::Map<String, serde_json::Value>>,
+    body: JsonBody<ProfileUpdate>,
 ) -> Result<HttpResponse> {
-    let ProfileUpdate { email, password } = crate::api::from_object(body.into_inner())?;
+    let ProfileUpdate { email, password } = body.into_inner();
     if email.is_none() && password.is_none() {
         return Err(Error::bad_request(
             "NOTHING_TO_UPDATE",
