@@ -50,17 +50,18 @@ where
         .body(web::Bytes::clone(&bytes)))
 }
 
-/// Serializes a value nested in an answer with the keys of every object in it sorted, the
-/// way a `serde_json::json!` value writes them (the crate keeps objects in a sorted map).
-/// Answers that were once built with `json!` keep their bytes this way, since clients' tests
-/// may compare them as text; a struct alone writes its fields in declaration order.
-pub fn keys_sorted<T, S>(value: &T, serializer: S) -> Result<S::Ok, S::Error>
-where
-    T: serde::Serialize,
-    S: serde::Serializer,
-{
-    use serde::Serialize as _;
-    serde_json::to_value(value)
-        .map_err(serde::ser::Error::custom)?
-        .serialize(serializer)
+/// An answer written with the keys of every object in it sorted, nested objects included:
+/// the way a `serde_json::json!` value writes them (the crate keeps objects in a sorted map).
+/// The answers that were once `json!` values are built as `Sorted` by their dialect's
+/// `dto.rs`, so their bytes stay what clients have seen (some compare them as text); a
+/// struct alone writes its fields in declaration order.
+#[derive(Debug)]
+pub struct Sorted<T>(pub T);
+
+impl<T: serde::Serialize> serde::Serialize for Sorted<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde_json::to_value(&self.0)
+            .map_err(serde::ser::Error::custom)?
+            .serialize(serializer)
+    }
 }

@@ -2,11 +2,13 @@
 //! `created_at`/`updated_at` everywhere (`docs/contract.md`). A repository never updated
 //! shows its creation time as its update time, as the seed's create sample does.
 //!
-//! Every answer declares its keys in sorted order: they were `json!` values once (which sort
-//! their keys), and their bytes stay as clients have seen them.
+//! Every answer writes its keys in sorted order, as when they were `json!` values: the
+//! repository shapes, which share their fields, are built as [`Sorted`]; the others declare
+//! their fields in that order.
 
 use serde::Serialize;
 
+use crate::api::Sorted;
 use crate::core::accounts::Profile;
 use crate::core::model::Repository;
 use crate::core::time::{rfc3339, rfc3339_opt};
@@ -15,93 +17,123 @@ use crate::store::tags::Tag;
 pub const LOGO: &str = "default-icon.jpg";
 pub const LOGO_FILE: &str = "/static/images/user/default-logo.png";
 
-fn times(r: &Repository) -> (String, String) {
-    (
-        rfc3339(r.created_at),
-        rfc3339(r.updated_at.unwrap_or(r.created_at)),
-    )
-}
-
-/// `POST /v1/repositories/{ns}` answer.
+/// What every repository shape shows; the `PUT /v1/repositories/{ns}/{repo}` answer is just
+/// this.
 #[derive(Debug, Serialize)]
-pub struct Created {
-    pub created_at: String,
-    pub creation_time: String,
+pub struct Updated {
+    pub repo_name: String,
+    pub namespace: String,
+    pub repo_path: String,
     pub description: String,
     pub full_description: String,
-    pub is_automated: bool,
     pub is_public: bool,
     pub logo: &'static str,
-    pub namespace: String,
-    pub repo_name: String,
-    pub repo_path: String,
+    pub created_at: String,
     pub updated_at: String,
+}
+
+pub fn updated(r: &Repository) -> Sorted<Updated> {
+    Sorted(Updated::from(r))
+}
+
+impl From<&Repository> for Updated {
+    fn from(r: &Repository) -> Self {
+        Updated {
+            repo_name: r.name.clone(),
+            namespace: r.namespace.clone(),
+            repo_path: r.full_path.clone(),
+            description: r.short_description.clone(),
+            full_description: r.long_description.clone(),
+            is_public: r.is_public,
+            logo: LOGO,
+            created_at: rfc3339(r.created_at),
+            updated_at: rfc3339(r.updated_at.unwrap_or(r.created_at)),
+        }
+    }
+}
+
+/// `POST /v1/repositories/{ns}` answer: the times also under the seed's create names.
+#[derive(Debug, Serialize)]
+pub struct Created {
+    #[serde(flatten)]
+    pub repo: Updated,
+    pub is_automated: bool,
+    pub creation_time: String,
     pub updated_time: String,
 }
 
-impl From<&Repository> for Created {
-    fn from(r: &Repository) -> Self {
-        let (created, updated) = times(r);
-        Created {
-            creation_time: created.clone(),
-            created_at: created,
-            description: r.short_description.clone(),
-            full_description: r.long_description.clone(),
-            is_automated: false,
-            is_public: r.is_public,
-            logo: LOGO,
-            namespace: r.namespace.clone(),
-            repo_name: r.name.clone(),
-            repo_path: r.full_path.clone(),
-            updated_time: updated.clone(),
-            updated_at: updated,
-        }
-    }
+pub fn created(r: &Repository) -> Sorted<Created> {
+    let repo = Updated::from(r);
+    Sorted(Created {
+        is_automated: false,
+        creation_time: repo.created_at.clone(),
+        updated_time: repo.updated_at.clone(),
+        repo,
+    })
 }
 
-/// One element of `GET /v1/repositories/{ns}` results.
+/// Stars, pulls and pushes, as the list and the detail show them.
 #[derive(Debug, Serialize)]
-pub struct Listed {
-    pub created_at: String,
-    pub creation_at: String,
-    pub description: String,
-    pub download: i64,
-    pub full_description: String,
+pub struct Activity {
     pub is_automated: bool,
-    pub is_public: bool,
-    pub logo: &'static str,
-    pub namespace: String,
+    pub repo_starred_count: i64,
+    pub download: i64,
+    pub upload: i64,
     pub pulled_at: Option<String>,
     pub pushed_at: Option<String>,
-    pub repo_name: String,
-    pub repo_path: String,
-    pub repo_starred_count: i64,
-    pub updated_at: String,
-    pub upload: i64,
 }
 
-impl From<&Repository> for Listed {
+impl From<&Repository> for Activity {
     fn from(r: &Repository) -> Self {
-        let (created, updated) = times(r);
-        Listed {
-            creation_at: created.clone(),
-            created_at: created,
-            description: r.short_description.clone(),
-            download: r.pull_count,
-            full_description: r.long_description.clone(),
+        Activity {
             is_automated: false,
-            is_public: r.is_public,
-            logo: LOGO,
-            namespace: r.namespace.clone(),
+            repo_starred_count: r.star_count,
+            download: r.pull_count,
+            upload: r.push_count,
             pulled_at: rfc3339_opt(r.pulled_at),
             pushed_at: rfc3339_opt(r.pushed_at),
-            repo_name: r.name.clone(),
-            repo_path: r.full_path.clone(),
-            repo_starred_count: r.star_count,
-            updated_at: updated,
-            upload: r.push_count,
         }
     }
+}
+
+/// One element of `GET /v1/repositories/{ns}` results: the creation time also as
+/// `creation_at`, as the seed's list writes it.
+#[derive(Debug, Serialize)]
+pub struct Listed {
+    #[serde(flatten)]
+    pub repo: Updated,
+    #[serde(flatten)]
+    pub activity: Activity,
+    pub creation_at: String,
+}
+
+pub fn listed(r: &Repository) -> Sorted<Listed> {
+    let repo = Updated::from(r);
+    Sorted(Listed {
+        creation_at: repo.created_at.clone(),
+        repo,
+        activity: Activity::from(r),
+    })
+}
+
+/// `GET /v1/repositories/{ns}/{repo}` answer.
+#[derive(Debug, Serialize)]
+pub struct Detail {
+    #[serde(flatten)]
+    pub repo: Updated,
+    #[serde(flatten)]
+    pub activity: Activity,
+    pub logo_file: &'static str,
+    pub is_repo_starred: bool,
+}
+
+pub fn detail(r: &Repository, starred: bool) -> Sorted<Detail> {
+    Sorted(Detail {
+        repo: Updated::from(r),
+        activity: Activity::from(r),
+        logo_file: LOGO_FILE,
+        is_repo_starred: starred,
+    })
 }
 
 /// The head of a `GET /v1/repositories/{ns}` answer; its `results` are kept serialized in
@@ -111,84 +143,6 @@ pub struct ListHead {
     pub count: i64,
     pub next: Option<String>,
     pub previous: Option<String>,
-}
-
-/// `GET /v1/repositories/{ns}/{repo}` answer.
-#[derive(Debug, Serialize)]
-pub struct Detail {
-    pub created_at: String,
-    pub description: String,
-    pub download: i64,
-    pub full_description: String,
-    pub is_automated: bool,
-    pub is_public: bool,
-    pub is_repo_starred: bool,
-    pub logo: &'static str,
-    pub logo_file: &'static str,
-    pub namespace: String,
-    pub pulled_at: Option<String>,
-    pub pushed_at: Option<String>,
-    pub repo_name: String,
-    pub repo_path: String,
-    pub repo_starred_count: i64,
-    pub updated_at: String,
-    pub upload: i64,
-}
-
-impl Detail {
-    pub fn new(r: &Repository, starred: bool) -> Self {
-        let (created_at, updated_at) = times(r);
-        Detail {
-            created_at,
-            description: r.short_description.clone(),
-            download: r.pull_count,
-            full_description: r.long_description.clone(),
-            is_automated: false,
-            is_public: r.is_public,
-            is_repo_starred: starred,
-            logo: LOGO,
-            logo_file: LOGO_FILE,
-            namespace: r.namespace.clone(),
-            pulled_at: rfc3339_opt(r.pulled_at),
-            pushed_at: rfc3339_opt(r.pushed_at),
-            repo_name: r.name.clone(),
-            repo_path: r.full_path.clone(),
-            repo_starred_count: r.star_count,
-            updated_at,
-            upload: r.push_count,
-        }
-    }
-}
-
-/// `PUT /v1/repositories/{ns}/{repo}` answer.
-#[derive(Debug, Serialize)]
-pub struct Updated {
-    pub created_at: String,
-    pub description: String,
-    pub full_description: String,
-    pub is_public: bool,
-    pub logo: &'static str,
-    pub namespace: String,
-    pub repo_name: String,
-    pub repo_path: String,
-    pub updated_at: String,
-}
-
-impl From<&Repository> for Updated {
-    fn from(r: &Repository) -> Self {
-        let (created_at, updated_at) = times(r);
-        Updated {
-            created_at,
-            description: r.short_description.clone(),
-            full_description: r.long_description.clone(),
-            is_public: r.is_public,
-            logo: LOGO,
-            namespace: r.namespace.clone(),
-            repo_name: r.name.clone(),
-            repo_path: r.full_path.clone(),
-            updated_at,
-        }
-    }
 }
 
 /// One element of `GET /v1/repositories/{ns}/{repo}/tags`: the tag under two names.

@@ -4,7 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::dto::{Created, Detail, ListHead, Listed, TagDto, Updated};
+use super::dto::{self, ListHead, TagDto};
 use crate::api::body::{self, JsonBody};
 use crate::auth::extract::MaybeUser;
 use crate::core::policy::Caller;
@@ -57,7 +57,7 @@ pub async fn create(
         .store
         .run(move |c| repos::create(c, caller.as_ref(), &ns, &new))
         .await?;
-    Ok(HttpResponse::Created().json(Created::from(&repo)))
+    Ok(HttpResponse::Created().json(dto::created(&repo)))
 }
 
 #[derive(Deserialize)]
@@ -119,7 +119,7 @@ pub async fn list(
         .store
         .cached(key, move |c| {
             let (found, count) = repos::list_in_namespace(c, caller.as_ref(), &ns, size, offset)?;
-            let results: Vec<Listed> = found.iter().map(Listed::from).collect();
+            let results: Vec<_> = found.iter().map(dto::listed).collect();
             let results = serde_json::to_vec(&results).map_err(Error::internal)?;
             Ok(ListPage {
                 count,
@@ -163,7 +163,7 @@ pub async fn detail(
             Ok((repo, starred))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Detail::new(&repo, starred)))
+    Ok(HttpResponse::Ok().json(dto::detail(&repo, starred)))
 }
 
 #[derive(Deserialize)]
@@ -196,7 +196,7 @@ pub async fn update(
         .store
         .run(move |c| repos::update(c, caller.as_ref(), &ns, &name, &patch))
         .await?;
-    Ok(HttpResponse::Ok().json(Updated::from(&repo)))
+    Ok(HttpResponse::Ok().json(dto::updated(&repo)))
 }
 
 /// `GET /v1/repositories/{ns}/{repo}/tags` without an access token: `[{"image_id","tag","name"}]`.

@@ -4,9 +4,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::dto::{
-    NamespaceAccess, NamespaceAccessList, TeamAccess, TeamAccessList, UserAccess, UserAccessList,
-};
+use super::dto;
 use crate::api::body::JsonBody;
 use crate::auth::extract::User;
 use crate::core::{grants, names};
@@ -30,7 +28,7 @@ pub async fn user_list(
         .store
         .run(move |c| grants::user_access(c, Some(&caller), &ns, &name))
         .await?;
-    Ok(HttpResponse::Ok().json(UserAccessList::new(&repo, &list)))
+    Ok(HttpResponse::Ok().json(dto::user_access_list(&repo, &list)))
 }
 
 /// `PUT /api/v0/repositories/{ns}/{repo}/userAccess/{user}` `{"accessLevel"}`: 200.
@@ -46,7 +44,7 @@ pub async fn user_put(
         .store
         .run(move |c| grants::grant_user(c, Some(&caller), &ns, &name, &grantee, level))
         .await?;
-    Ok(HttpResponse::Ok().json(UserAccess::new(level, &repo, &grantee)))
+    Ok(HttpResponse::Ok().json(dto::user_access(level, &repo, &grantee)))
 }
 
 /// `DELETE /api/v0/repositories/{ns}/{repo}/userAccess/{user}`: 204, also when absent.
@@ -74,7 +72,7 @@ pub async fn team_list(
         .store
         .run(move |c| grants::team_access(c, Some(&caller), &ns, &name))
         .await?;
-    Ok(HttpResponse::Ok().json(TeamAccessList::new(&repo, &list)))
+    Ok(HttpResponse::Ok().json(dto::team_access_list(&repo, &list)))
 }
 
 /// `PUT /api/v0/repositories/{ns}/{repo}/teamAccess/{team}` `{"accessLevel"}`: 200.
@@ -90,7 +88,7 @@ pub async fn team_put(
         .store
         .run(move |c| grants::grant_team(c, Some(&caller), &ns, &name, &team, level))
         .await?;
-    Ok(HttpResponse::Ok().json(TeamAccess::new(level, &repo, &team)))
+    Ok(HttpResponse::Ok().json(dto::team_access(level, &repo, &team)))
 }
 
 /// `DELETE /api/v0/repositories/{ns}/{repo}/teamAccess/{team}`: 204, also when absent.
@@ -118,7 +116,7 @@ pub async fn namespace_list(
         .store
         .run(move |c| grants::namespace_access(c, Some(&caller), &org))
         .await?;
-    Ok(HttpResponse::Ok().json(NamespaceAccessList::new(&org, &list)))
+    Ok(HttpResponse::Ok().json(dto::namespace_access_list(&org, &list)))
 }
 
 /// `GET /api/v0/repositoryNamespaces/{org}/teamAccess/{team}`.
@@ -132,7 +130,7 @@ pub async fn namespace_get(
         .store
         .run(move |c| grants::namespace_grant(c, Some(&caller), &org, &team))
         .await?;
-    Ok(HttpResponse::Ok().json(NamespaceAccess::new(level, &org, &team)))
+    Ok(HttpResponse::Ok().json(dto::namespace_access(level, &org, &team)))
 }
 
 /// `PUT /api/v0/repositoryNamespaces/{org}/teamAccess/{team}` `{"accessLevel"}`: 200.
@@ -148,7 +146,7 @@ pub async fn namespace_put(
         .store
         .run(move |c| grants::grant_namespace(c, Some(&caller), &org, &team, level))
         .await?;
-    Ok(HttpResponse::Ok().json(NamespaceAccess::new(level, &org, &team)))
+    Ok(HttpResponse::Ok().json(dto::namespace_access(level, &org, &team)))
 }
 
 /// `DELETE /api/v0/repositoryNamespaces/{org}/teamAccess/{team}`: 204, also when absent.

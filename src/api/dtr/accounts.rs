@@ -4,7 +4,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::dto::{AccountDto, AccountList, OrganizationList};
+use super::dto::{self, AccountDto};
 use crate::api::body::JsonBody;
 use crate::auth::changes::OldPassword;
 use crate::auth::extract::{MaybeUser, User};
@@ -71,7 +71,7 @@ pub async fn create(
 /// `GET /api/v0/accounts`: every account, for any authenticated user.
 pub async fn list(state: web::Data<AppState>, _user: User) -> Result<HttpResponse> {
     let list = state.store.run(|c| accounts::list(c)).await?;
-    Ok(HttpResponse::Ok().json(AccountList::new(&list)))
+    Ok(HttpResponse::Ok().json(dto::account_list(&list)))
 }
 
 /// `GET /api/v0/accounts/{name}`.
@@ -182,5 +182,5 @@ pub async fn organizations(
         .store
         .run(move |c| accounts::organizations_of(c, Some(&caller), &name))
         .await?;
-    Ok(HttpResponse::Ok().json(OrganizationList::new(&list)))
+    Ok(HttpResponse::Ok().json(dto::organization_list(&list)))
 }

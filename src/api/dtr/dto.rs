@@ -1,13 +1,12 @@
 //! The DTR 1.3 wire shapes (camelCase, as the DTR documents write them).
 //!
 //! An account, team or repository answered alone writes its fields in the order declared
-//! here. The answers that wrap them (lists, access lists) write every key in sorted order,
-//! nested objects included ([`keys_sorted`]): they were `json!` values once, and their bytes
-//! stay as clients have seen them.
+//! here. The answers that wrap them (lists, access lists) are [`Sorted`]: every key in sorted
+//! order, nested objects included, as when they were `json!` values.
 
 use serde::Serialize;
 
-use crate::api::keys_sorted;
+use crate::api::Sorted;
 use crate::core::model::{Account, Repository, Team};
 use crate::core::policy::Level;
 
@@ -138,100 +137,81 @@ fn repository_grants(list: &[(Level, Repository)]) -> Vec<RepositoryGrant> {
         .collect()
 }
 
-// The answers below declare their keys in sorted order, as `json!` wrote them.
+// The answers that wrap those objects, written through `Sorted`.
 
 /// `GET /api/v0/accounts`: `{"accounts": [...]}`.
 #[derive(Debug, Serialize)]
 pub struct AccountList {
-    #[serde(serialize_with = "keys_sorted")]
     pub accounts: Vec<AccountDto>,
 }
 
-impl AccountList {
-    pub fn new(list: &[Account]) -> Self {
-        AccountList {
-            accounts: accounts(list),
-        }
-    }
+pub fn account_list(list: &[Account]) -> Sorted<AccountList> {
+    Sorted(AccountList {
+        accounts: accounts(list),
+    })
 }
 
 /// `GET /api/v0/accounts/{name}/organizations`: `{"organizations": [...]}`.
 #[derive(Debug, Serialize)]
 pub struct OrganizationList {
-    #[serde(serialize_with = "keys_sorted")]
     pub organizations: Vec<AccountDto>,
 }
 
-impl OrganizationList {
-    pub fn new(list: &[Account]) -> Self {
-        OrganizationList {
-            organizations: accounts(list),
-        }
-    }
+pub fn organization_list(list: &[Account]) -> Sorted<OrganizationList> {
+    Sorted(OrganizationList {
+        organizations: accounts(list),
+    })
 }
 
 /// `GET .../teams/{team}/members`: `{"members": [...]}`.
 #[derive(Debug, Serialize)]
 pub struct MemberList {
-    #[serde(serialize_with = "keys_sorted")]
     pub members: Vec<AccountDto>,
 }
 
-impl MemberList {
-    pub fn new(list: &[Account]) -> Self {
-        MemberList {
-            members: accounts(list),
-        }
-    }
+pub fn member_list(list: &[Account]) -> Sorted<MemberList> {
+    Sorted(MemberList {
+        members: accounts(list),
+    })
 }
 
 /// `GET /api/v0/accounts/{org}/teams`: `{"teams": [...]}`.
 #[derive(Debug, Serialize)]
 pub struct TeamList {
-    #[serde(serialize_with = "keys_sorted")]
     pub teams: Vec<TeamDto>,
 }
 
-impl TeamList {
-    pub fn new(list: &[Team]) -> Self {
-        TeamList {
-            teams: list.iter().map(TeamDto::from).collect(),
-        }
-    }
+pub fn team_list(list: &[Team]) -> Sorted<TeamList> {
+    Sorted(TeamList {
+        teams: list.iter().map(TeamDto::from).collect(),
+    })
 }
 
 /// `GET /api/v0/repositories/{namespace}`: `{"repositories": [...]}`.
 #[derive(Debug, Serialize)]
 pub struct RepositoryList {
-    #[serde(serialize_with = "keys_sorted")]
     pub repositories: Vec<RepositoryDto>,
 }
 
-impl RepositoryList {
-    pub fn new(list: &[Repository]) -> Self {
-        RepositoryList {
-            repositories: list.iter().map(RepositoryDto::from).collect(),
-        }
-    }
+pub fn repository_list(list: &[Repository]) -> Sorted<RepositoryList> {
+    Sorted(RepositoryList {
+        repositories: list.iter().map(RepositoryDto::from).collect(),
+    })
 }
 
 /// `GET .../userAccess`: the repository and its user grants.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserAccessList {
-    #[serde(serialize_with = "keys_sorted")]
     pub repository: RepositoryDto,
-    #[serde(serialize_with = "keys_sorted")]
     pub user_access_list: Vec<UserGrant>,
 }
 
-impl UserAccessList {
-    pub fn new(repo: &Repository, list: &[(Level, Account)]) -> Self {
-        UserAccessList {
-            repository: repo.into(),
-            user_access_list: user_grants(list),
-        }
-    }
+pub fn user_access_list(repo: &Repository, list: &[(Level, Account)]) -> Sorted<UserAccessList> {
+    Sorted(UserAccessList {
+        repository: repo.into(),
+        user_access_list: user_grants(list),
+    })
 }
 
 /// `PUT .../userAccess/{user}`: the grant made.
@@ -239,39 +219,31 @@ impl UserAccessList {
 #[serde(rename_all = "camelCase")]
 pub struct UserAccess {
     pub access_level: &'static str,
-    #[serde(serialize_with = "keys_sorted")]
-    pub repository: RepositoryDto,
-    #[serde(serialize_with = "keys_sorted")]
     pub user: AccountDto,
+    pub repository: RepositoryDto,
 }
 
-impl UserAccess {
-    pub fn new(level: Level, repo: &Repository, user: &Account) -> Self {
-        UserAccess {
-            access_level: level.as_str(),
-            repository: repo.into(),
-            user: user.into(),
-        }
-    }
+pub fn user_access(level: Level, repo: &Repository, user: &Account) -> Sorted<UserAccess> {
+    Sorted(UserAccess {
+        access_level: level.as_str(),
+        user: user.into(),
+        repository: repo.into(),
+    })
 }
 
 /// `GET .../teamAccess`: the repository and its team grants.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TeamAccessList {
-    #[serde(serialize_with = "keys_sorted")]
     pub repository: RepositoryDto,
-    #[serde(serialize_with = "keys_sorted")]
     pub team_access_list: Vec<TeamGrant>,
 }
 
-impl TeamAccessList {
-    pub fn new(repo: &Repository, list: &[(Level, Team)]) -> Self {
-        TeamAccessList {
-            repository: repo.into(),
-            team_access_list: team_grants(list),
-        }
-    }
+pub fn team_access_list(repo: &Repository, list: &[(Level, Team)]) -> Sorted<TeamAccessList> {
+    Sorted(TeamAccessList {
+        repository: repo.into(),
+        team_access_list: team_grants(list),
+    })
 }
 
 /// `PUT .../teamAccess/{team}`: the grant made.
@@ -279,39 +251,31 @@ impl TeamAccessList {
 #[serde(rename_all = "camelCase")]
 pub struct TeamAccess {
     pub access_level: &'static str,
-    #[serde(serialize_with = "keys_sorted")]
-    pub repository: RepositoryDto,
-    #[serde(serialize_with = "keys_sorted")]
     pub team: TeamDto,
+    pub repository: RepositoryDto,
 }
 
-impl TeamAccess {
-    pub fn new(level: Level, repo: &Repository, team: &Team) -> Self {
-        TeamAccess {
-            access_level: level.as_str(),
-            repository: repo.into(),
-            team: team.into(),
-        }
-    }
+pub fn team_access(level: Level, repo: &Repository, team: &Team) -> Sorted<TeamAccess> {
+    Sorted(TeamAccess {
+        access_level: level.as_str(),
+        team: team.into(),
+        repository: repo.into(),
+    })
 }
 
 /// `GET /api/v0/repositoryNamespaces/{org}/teamAccess`: the namespace and its team grants.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NamespaceAccessList {
-    #[serde(serialize_with = "keys_sorted")]
     pub namespace: AccountDto,
-    #[serde(serialize_with = "keys_sorted")]
     pub team_access_list: Vec<TeamGrant>,
 }
 
-impl NamespaceAccessList {
-    pub fn new(org: &Account, list: &[(Level, Team)]) -> Self {
-        NamespaceAccessList {
-            namespace: org.into(),
-            team_access_list: team_grants(list),
-        }
-    }
+pub fn namespace_access_list(org: &Account, list: &[(Level, Team)]) -> Sorted<NamespaceAccessList> {
+    Sorted(NamespaceAccessList {
+        namespace: org.into(),
+        team_access_list: team_grants(list),
+    })
 }
 
 /// `GET|PUT /api/v0/repositoryNamespaces/{org}/teamAccess/{team}`: one namespace grant.
@@ -319,39 +283,34 @@ impl NamespaceAccessList {
 #[serde(rename_all = "camelCase")]
 pub struct NamespaceAccess {
     pub access_level: &'static str,
-    #[serde(serialize_with = "keys_sorted")]
-    pub namespace: AccountDto,
-    #[serde(serialize_with = "keys_sorted")]
     pub team: TeamDto,
+    pub namespace: AccountDto,
 }
 
-impl NamespaceAccess {
-    pub fn new(level: Level, org: &Account, team: &Team) -> Self {
-        NamespaceAccess {
-            access_level: level.as_str(),
-            namespace: org.into(),
-            team: team.into(),
-        }
-    }
+pub fn namespace_access(level: Level, org: &Account, team: &Team) -> Sorted<NamespaceAccess> {
+    Sorted(NamespaceAccess {
+        access_level: level.as_str(),
+        team: team.into(),
+        namespace: org.into(),
+    })
 }
 
 /// `GET .../teams/{team}/repositoryAccess`: the team and its repository grants.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TeamRepositoryAccess {
-    #[serde(serialize_with = "keys_sorted")]
-    pub repository_access_list: Vec<RepositoryGrant>,
-    #[serde(serialize_with = "keys_sorted")]
     pub team: TeamDto,
+    pub repository_access_list: Vec<RepositoryGrant>,
 }
 
-impl TeamRepositoryAccess {
-    pub fn new(team: &Team, list: &[(Level, Repository)]) -> Self {
-        TeamRepositoryAccess {
-            repository_access_list: repository_grants(list),
-            team: team.into(),
-        }
-    }
+pub fn team_repository_access(
+    team: &Team,
+    list: &[(Level, Repository)],
+) -> Sorted<TeamRepositoryAccess> {
+    Sorted(TeamRepositoryAccess {
+        team: team.into(),
+        repository_access_list: repository_grants(list),
+    })
 }
 
 #[cfg(test)]
@@ -386,7 +345,7 @@ mod tests {
             r#"{"id":3,"type":"organization","name":"acme","isActive":true}"#
         );
         assert_eq!(
-            text(&NamespaceAccess::new(Level::Admin, &org, &team)),
+            text(&namespace_access(Level::Admin, &org, &team)),
             concat!(
                 r#"{"accessLevel":"admin","#,
                 r#""namespace":{"id":3,"isActive":true,"name":"acme","type":"organization"},"#,
@@ -394,7 +353,7 @@ mod tests {
             )
         );
         assert_eq!(
-            text(&NamespaceAccessList::new(&org, &[(Level::ReadOnly, team)])),
+            text(&namespace_access_list(&org, &[(Level::ReadOnly, team)])),
             concat!(
                 r#"{"namespace":{"id":3,"isActive":true,"name":"acme","type":"organization"},"#,
                 r#""teamAccessList":[{"accessLevel":"read-only","team":"#,

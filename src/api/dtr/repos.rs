@@ -3,7 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::dto::{RepositoryDto, RepositoryList};
+use super::dto::{self, RepositoryDto};
 use crate::api::body::JsonBody;
 use crate::auth::extract::User;
 use crate::core::names;
@@ -26,7 +26,7 @@ pub async fn list(
     crate::api::cached_json(&state, key, move |c| {
         // SQLite reads a negative LIMIT as "no limit".
         let (list, _) = repos::list_in_namespace(c, Some(&caller), &ns, -1, 0)?;
-        Ok(RepositoryList::new(&list))
+        Ok(dto::repository_list(&list))
     })
     .await
 }

@@ -3,7 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::dto::{AccountDto, MemberList, TeamDto, TeamList, TeamRepositoryAccess};
+use super::dto::{self, AccountDto, TeamDto};
 use crate::api::body::JsonBody;
 use crate::auth::extract::User;
 use crate::core::teams::{self, TeamPatch};
@@ -21,7 +21,7 @@ pub async fn list(
         .store
         .run(move |c| teams::list(c, Some(&caller), &org))
         .await?;
-    Ok(HttpResponse::Ok().json(TeamList::new(&list)))
+    Ok(HttpResponse::Ok().json(dto::team_list(&list)))
 }
 
 #[derive(Deserialize)]
@@ -134,7 +134,7 @@ pub async fn members(
         .store
         .run(move |c| teams::members(c, Some(&caller), &org, &team))
         .await?;
-    Ok(HttpResponse::Ok().json(MemberList::new(&list)))
+    Ok(HttpResponse::Ok().json(dto::member_list(&list)))
 }
 
 /// `GET .../members/{user}`: 204 for a member, 404 otherwise.
@@ -197,5 +197,5 @@ pub async fn repository_access(
         .store
         .run(move |c| teams::repository_access(c, Some(&caller), &org, &team))
         .await?;
-    Ok(HttpResponse::Ok().json(TeamRepositoryAccess::new(&team, &list)))
+    Ok(HttpResponse::Ok().json(dto::team_repository_access(&team, &list)))
 }
