@@ -2,7 +2,8 @@
 //! key revocation and account deletion. Each operation decides what proof it needs (through
 //! the policy), commits the change with whatever it revokes (core::accounts), and then always
 //! empties the credential cache of the user, so every dialect and page that calls it gets the
-//! same rules. Nothing else writes these.
+//! same rules. Nothing else writes these. Registration through the APIs is here too, so the
+//! dialects share its steps (the sign-up page takes them one by one, to show each refusal).
 
 use std::net::IpAddr;
 
@@ -26,6 +27,32 @@ pub enum OldPassword {
 }
 
 impl Authenticator {
+    /// Register a user with a password, asked by `by` (`None`: anonymous), as the API
+    /// dialects do: the name, password and email are validated, the site's registration
+    /// setting decides whether it may happen and whether the user starts active
+    /// (`accounts::check_registration`), the password is hashed off the executor, and the
+    /// user is created.
+    pub async fn register_user(
+        &self,
+        store: &Store,
+        by: Option<Caller>,
+        name: String,
+        password: String,
+        email: Option<String>,
+    ) -> Result<Account> {
+        accounts::validate_new_user(&name, &password, email.as_deref())?;
+        let active = store
+            .run({
+                let (name, email) = (name.clone(), email.clone());
+                move |c| accounts::check_registration(c, by.as_ref(), &name, email.as_deref())
+            })
+            .await?;
+        let hash = self.bcrypt_hash(password).await?;
+        store
+            .run(move |c| accounts::register(c, &name, &hash, email.as_deref(), active))
+            .await
+    }
+
     /// Change the password of the user `name` on behalf of `by`, whose credential proved
     /// `proof`.
     ///

@@ -38,18 +38,9 @@ pub async fn create(
         "user" => {
             let password = password
                 .ok_or_else(|| Error::bad_request("INVALID_PASSWORD", "a user needs a password"))?;
-            accounts::validate_new_user(&name, &password, None)?;
-            let active = state
-                .store
-                .run({
-                    let name = name.clone();
-                    move |c| accounts::check_registration(c, caller.as_ref(), &name, None)
-                })
-                .await?;
-            let hash = state.auth.bcrypt_hash(password).await?;
             state
-                .store
-                .run(move |c| accounts::register(c, &name, &hash, None, active))
+                .auth
+                .register_user(&state.store, caller, name, password, None)
                 .await?
         }
         "organization" => {

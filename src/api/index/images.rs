@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::dto::{ImageDto, ImageList};
 use super::path;
-use super::token::{self, TokenHeaders};
+use super::token;
 use crate::api::body::JsonBody;
 use crate::auth::extract::MaybeUser;
 use crate::core::names::LIBRARY;
@@ -80,9 +80,7 @@ async fn list(
         .run(move |c| tags::pull(c, caller.as_ref(), &ns, &name, is_pull))
         .await?;
     let body: Vec<ImageDto> = images.iter().map(ImageDto::from).collect();
-    let headers = TokenHeaders::issue(&state, &req, &who, &full, Access::Read).await?;
-    let mut res = HttpResponse::Ok();
-    headers.apply(&mut res);
+    let mut res = token::answer(&state, &req, &who, &full, Access::Read, StatusCode::OK).await?;
     Ok(res.json(body))
 }
 
@@ -102,8 +100,7 @@ async fn merge(
         .store
         .run(move |c| tags::push_images(c, caller.as_ref(), &ns, &name, &images))
         .await?;
-    let headers = TokenHeaders::issue(&state, &req, &who, &full, Access::Write).await?;
-    let mut res = HttpResponse::build(StatusCode::NO_CONTENT);
-    headers.apply(&mut res);
+    let status = StatusCode::NO_CONTENT;
+    let mut res = token::answer(&state, &req, &who, &full, Access::Write, status).await?;
     Ok(res.finish())
 }

@@ -37,7 +37,6 @@ pub async fn register(
         password,
         email,
     } = body.into_inner();
-    accounts::validate_new_user(&username, &password, Some(&email))?;
     let taken = |e: Error| {
         if e.is("ACCOUNT_EXISTS") {
             Error::bad_request(e.code, USER_EXISTS).with_bare()
@@ -45,18 +44,9 @@ pub async fn register(
             e
         }
     };
-    let active = state
-        .store
-        .run({
-            let (username, email) = (username.clone(), email.clone());
-            move |c| accounts::check_registration(c, caller.as_ref(), &username, Some(&email))
-        })
-        .await
-        .map_err(taken)?;
-    let hash = state.auth.bcrypt_hash(password).await?;
     state
-        .store
-        .run(move |c| accounts::register(c, &username, &hash, Some(&email), active))
+        .auth
+        .register_user(&state.store, caller, username, password, Some(email))
         .await
         .map_err(taken)?;
     Ok(HttpResponse::Created().json("User Created"))
