@@ -23,7 +23,7 @@ use actix_web::{error::JsonPayloadError, web, App, HttpResponse};
 
 use crate::config::Config;
 use crate::core::accounts::{self, Bootstrap};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::secrets::Keyring;
 use crate::store::Store;
 
@@ -117,10 +117,10 @@ pub fn app(
         )
         .app_data(
             web::PathConfig::default()
-                .error_handler(|_, _| Error::not_found("NOT_FOUND", "not found").into()),
+                .error_handler(|_, _| Error::new(Code::NotFound, "not found").into()),
         )
         .wrap(from_fn(api::guard::browser_writes))
-        .wrap(from_fn(error::envelope))
+        .wrap(from_fn(api::envelope::envelope))
         .wrap(from_fn(browser::security_headers))
         .wrap(from_fn(ops::conn::watch))
         .wrap(NormalizePath::trim())
@@ -177,7 +177,7 @@ async fn healthz() -> HttpResponse {
 }
 
 async fn not_found() -> Result<HttpResponse> {
-    Err(Error::not_found("NOT_FOUND", "not found"))
+    Err(Error::new(Code::NotFound, "not found"))
 }
 
 fn json_error(err: JsonPayloadError) -> Error {

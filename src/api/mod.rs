@@ -4,6 +4,7 @@ pub mod alauda;
 pub mod cloud;
 pub mod dialect;
 pub mod dtr;
+pub mod envelope;
 pub mod guard;
 pub mod index;
 pub mod params;

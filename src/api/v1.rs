@@ -24,7 +24,7 @@ use super::dialect::OnV1;
 use super::{alauda, index};
 use crate::auth::extract::MaybeUser;
 use crate::core::names::LIBRARY;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::ops::access::note_served_by;
 use crate::AppState;
 
@@ -102,8 +102,8 @@ fn put_body(body: &[u8]) -> Result<PutBody> {
             .map(PutBody::Images)
             .map_err(Error::invalid_json),
         v @ Value::Object(_) => Ok(PutBody::Update(v)),
-        _ => Err(Error::bad_request(
-            "INVALID_JSON",
+        _ => Err(Error::new(
+            Code::InvalidJson,
             "expected an image list (Index) or an object of repository fields (Alauda)",
         )),
     }
@@ -150,7 +150,7 @@ async fn put_library(
             )
             .await
         }
-        PutBody::Update(_) => Err(Error::bad_request("INVALID_JSON", "expected an image list")),
+        PutBody::Update(_) => Err(Error::new(Code::InvalidJson, "expected an image list")),
     }
 }
 

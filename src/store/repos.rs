@@ -6,7 +6,7 @@ use super::{is_unique_violation, now_ms};
 use crate::core::model::{Account, AccountKind, Repository};
 use crate::core::names::LIBRARY;
 use crate::core::policy::{Caller, Level, NamespaceFacts, Owner, RepositoryFacts};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 /// Columns of [`repository`], for `FROM repositories r JOIN accounts a ON a.id = r.namespace_id`.
 pub const COLUMNS: &str = "r.id, r.namespace_id, a.name, a.kind, r.name, r.full_path,
@@ -178,7 +178,7 @@ pub fn insert(conn: &Connection, ns: &Account, repo: &NewRepository<'_>) -> Resu
     ])
     .map_err(|e| {
         if is_unique_violation(&e) {
-            Error::bad_request("REPOSITORY_EXISTS", "a repository with this name already exists")
+            Error::new(Code::RepositoryExists, "a repository with this name already exists")
         } else {
             e.into()
         }

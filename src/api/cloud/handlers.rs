@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::dto::{Meta, Page, RegistryObject, RepositoryObject, PREFIX};
 use crate::auth::extract::User;
 use crate::core::external::{self, CredentialsPatch, Filter, NewExternal};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::secrets::SecretString;
 use crate::AppState;
 
@@ -82,8 +82,8 @@ fn meta(base: &str, limit: i64, offset: i64, total: i64, filters: &[(&str, &str)
 /// absolute URL allowed) as (namespace if named, host).
 fn parse_registry_uri(uri: &str) -> Result<(Option<String>, String)> {
     let invalid = || {
-        Error::bad_request(
-            "INVALID_QUERY",
+        Error::new(
+            Code::InvalidQuery,
             "registry must be a registry resource URI such as /api/repo/v1/{namespace}/registry/{host}/",
         )
     };
@@ -108,19 +108,19 @@ fn parse_registry_uri(uri: &str) -> Result<(Option<String>, String)> {
 /// The request body as a JSON object. Error messages never quote the body.
 fn json_object(body: &[u8]) -> Result<Map<String, Value>> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(Error::bad_request(
-            "INVALID_JSON",
+        return Err(Error::new(
+            Code::InvalidJson,
             "a JSON object body is required",
         ));
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(Error::bad_request(
-            "INVALID_JSON",
+        Ok(_) => Err(Error::new(
+            Code::InvalidJson,
             "the body must be a JSON object",
         )),
-        Err(e) => Err(Error::bad_request(
-            "INVALID_JSON",
+        Err(e) => Err(Error::new(
+            Code::InvalidJson,
             format!(
                 "invalid JSON body (line {}, column {})",
                 e.line(),
@@ -135,8 +135,8 @@ fn string_field(map: &mut Map<String, Value>, key: &'static str) -> Result<Optio
     match map.remove(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(Error::bad_request(
-            "INVALID_JSON",
+        Some(_) => Err(Error::new(
+            Code::InvalidJson,
             format!("{key} must be a string"),
         )),
     }
@@ -194,7 +194,7 @@ pub async fn add(
     let mut map = json_object(&body)?;
     let name = string_field(&mut map, "name")?
         .filter(|n| !n.is_empty())
-        .ok_or_else(|| Error::bad_request("INVALID_JSON", "name is required"))?;
+        .ok_or_else(|| Error::new(Code::InvalidJson, "name is required"))?;
     let new = NewExternal {
         name,
         username: string_field(&mut map, "username")?.unwrap_or_default(),

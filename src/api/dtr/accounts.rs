@@ -9,7 +9,7 @@ use super::dto::{self, AccountDto};
 use crate::auth::changes::OldPassword;
 use crate::auth::extract::{MaybeUser, User};
 use crate::core::accounts;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -37,7 +37,7 @@ pub async fn create(
     let account = match kind.as_str() {
         "user" => {
             let password = password
-                .ok_or_else(|| Error::bad_request("INVALID_PASSWORD", "a user needs a password"))?;
+                .ok_or_else(|| Error::new(Code::InvalidPassword, "a user needs a password"))?;
             accounts::validate_new_user(&name, &password, None)?;
             let active = state
                 .store
@@ -59,8 +59,8 @@ pub async fn create(
                 .await?
         }
         _ => {
-            return Err(Error::bad_request(
-                "INVALID_ACCOUNT_TYPE",
+            return Err(Error::new(
+                Code::InvalidAccountType,
                 "type is \"user\" or \"organization\"",
             ))
         }

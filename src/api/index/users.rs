@@ -6,7 +6,7 @@ use serde::Deserialize;
 use crate::auth::changes::OldPassword;
 use crate::auth::extract::{MaybeUser, User};
 use crate::core::accounts;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::AppState;
 
 /// The exact body old clients compare before falling back to a login.
@@ -39,8 +39,8 @@ pub async fn register(
     accounts::validate_new_user(&username, &password, Some(&email))?;
     let caller = caller.caller();
     let taken = |e: Error| {
-        if e.is("ACCOUNT_EXISTS") {
-            Error::bad_request(e.code, USER_EXISTS).with_bare()
+        if e.is(Code::AccountExists) {
+            Error::new(e.code, USER_EXISTS).with_bare()
         } else {
             e
         }
@@ -84,8 +84,8 @@ pub async fn update(
 ) -> Result<HttpResponse> {
     let ProfileUpdate { email, password } = crate::api::from_object(body.into_inner())?;
     if email.is_none() && password.is_none() {
-        return Err(Error::bad_request(
-            "NOTHING_TO_UPDATE",
+        return Err(Error::new(
+            Code::NothingToUpdate,
             "send an email, a password or both",
         ));
     }
