@@ -62,6 +62,12 @@ impl AppState {
                 ),
             }
             store::keys::purge_expired_access_tokens(&conn)?;
+            let rendered = core::repos::render_stored_descriptions(&mut conn)?;
+            if rendered > 0 {
+                log::info!(
+                    "rendered {rendered} stored descriptions with the current markdown rules"
+                );
+            }
         }
         // Never fails on a missing or wrong key file: that is reported when a secret is used.
         let secrets = Arc::new(Keyring::open(&config.data_dir, &*store.conn()?));

@@ -528,6 +528,37 @@ fn group_ids_come_from_repository_namespace_and_owners_grants() {
     );
 }
 
+/// The seed's own `alpine` description, written through an API (DTR) and read back as
+/// RegistryUI shows it: the seed's HTML, with the two attributes API-NOTES section 2 adds to
+/// every image (`referrerpolicy="no-referrer"`, `loading="lazy"`), written by the sanitizer
+/// as HTML rather than XHTML (`>` for ` />`), and ending with a newline after the last block
+/// as every rendered description does.
+#[test]
+fn the_seeds_sized_image_renders_as_the_seed_shows() {
+    let seed: Value = serde_json::from_str(include_str!("fixtures/registryui/repositories.json"))
+        .expect("seed fixture");
+    let sample = &seed["entries"][0];
+    let app = TestApp::start();
+    let created = app
+        .post("/api/v0/repositories/library")
+        .admin()
+        .json(&json!({
+            "name": "alpine",
+            "longDescription": sample["description"]["text"],
+            "visibility": "public",
+        }))
+        .send();
+    assert_eq!(created.status, 201, "{created:?}");
+    let seed_html = sample["description"]["html"].as_str().unwrap();
+    assert!(seed_html.contains("width=\"80\" height=\"70px\" />"));
+    let expected =
+        seed_html.replace(" />", " referrerpolicy=\"no-referrer\" loading=\"lazy\">") + "\n";
+    let r = app.get(LIST).admin().send();
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["entries"][0]["description"]["html"], json!(expected));
+    assert_eq!(r.json()["entries"][0]["description"]["text"], sample["description"]["text"]);
+}
+
 #[test]
 fn the_answer_has_the_shape_of_the_seed_example() {
     let seed: Value = serde_json::from_str(include_str!("fixtures/registryui/repositories.json"))

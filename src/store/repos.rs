@@ -1,6 +1,6 @@
 //! Repositories, and the facts the permission policy needs about a caller and a repository.
 
-use rusqlite::{named_params, params, Connection, OptionalExtension, Row};
+use rusqlite::{named_params, params, Connection, OptionalExtension, Row, Transaction};
 
 use super::{is_unique_violation, now_ms};
 use crate::core::model::{Account, AccountKind, Repository};
@@ -218,6 +218,22 @@ pub fn update(conn: &Connection, id: i64, patch: &RepositoryPatch) -> Result<()>
         patch.is_public,
         now_ms()
     ])?;
+    Ok(())
+}
+
+/// Every repository with a long description: `(id, markdown)`.
+pub fn long_descriptions(tx: &Transaction) -> Result<Vec<(i64, String)>> {
+    let mut stmt =
+        tx.prepare("SELECT id, long_description FROM repositories WHERE long_description <> ''")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The rendered form of a description, rendered again by a newer renderer: not an edit, so
+/// `updated_at` stays.
+pub fn set_long_description_html(tx: &Transaction, id: i64, html: &str) -> Result<()> {
+    tx.prepare_cached("UPDATE repositories SET long_description_html = ?2 WHERE id = ?1")?
+        .execute(params![id, html])?;
     Ok(())
 }
 
