@@ -555,8 +555,14 @@ fn the_seeds_sized_image_renders_as_the_seed_shows() {
         seed_html.replace(" />", " referrerpolicy=\"no-referrer\" loading=\"lazy\">") + "\n";
     let r = app.get(LIST).admin().send();
     assert_eq!(r.status, 200);
-    assert_eq!(r.json()["entries"][0]["description"]["html"], json!(expected));
-    assert_eq!(r.json()["entries"][0]["description"]["text"], sample["description"]["text"]);
+    assert_eq!(
+        r.json()["entries"][0]["description"]["html"],
+        json!(expected)
+    );
+    assert_eq!(
+        r.json()["entries"][0]["description"]["text"],
+        sample["description"]["text"]
+    );
 }
 
 #[test]
