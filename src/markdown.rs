@@ -59,11 +59,18 @@ pub fn render(markdown: &str) -> SanitizedHtml {
         &mut raw,
         sized_images(Parser::new_ext(&markdown, options())),
     );
-    SanitizedHtml(cleaner().clean(&raw).to_string())
+    SanitizedHtml(sanitize(&raw))
 }
 
 /// The sanitizer: ammonia's defaults (no script, style, frame, form or event handler), images
-/// from `https:` only, which fetch without a referrer and only when shown.
+/// from `https:` only, which fetch only when shown ([`cleaner`]) and without a referrer
+/// ([`referrer_policy`]). Two passes, because ammonia adds the attributes it sets in a random
+/// order, and the stored HTML must not depend on the process that wrote it.
+fn sanitize(raw: &str) -> String {
+    let clean = cleaner().clean(raw).to_string();
+    referrer_policy().clean(&clean).to_string()
+}
+
 fn cleaner() -> &'static ammonia::Builder<'static> {
     static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         let mut b = ammonia::Builder::default();
@@ -71,11 +78,22 @@ fn cleaner() -> &'static ammonia::Builder<'static> {
             ("img", "src") => is_https(value).then(|| value.into()),
             _ => Some(value.into()),
         })
-        .set_tag_attribute_value("img", "referrerpolicy", "no-referrer")
         .set_tag_attribute_value("img", "loading", "lazy");
         b
     });
     &CLEANER
+}
+
+/// The second pass: what the first left, and `referrerpolicy` on every image. Cleaning
+/// ammonia's own output again with the same defaults changes nothing else.
+fn referrer_policy() -> &'static ammonia::Builder<'static> {
+    static FINISH: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+        let mut b = ammonia::Builder::default();
+        b.add_tag_attributes("img", ["loading"])
+            .set_tag_attribute_value("img", "referrerpolicy", "no-referrer");
+        b
+    });
+    &FINISH
 }
 
 fn is_https(url: &str) -> bool {
@@ -317,7 +335,7 @@ mod tests {
             "<table>",
             "<td>1</td>",
             "<a href=\"https://www.docker.com/\" rel=\"noopener noreferrer\">Docker</a>",
-            "<img src=\"https://example.com/logo.png\" alt=\"logo\" referrerpolicy=\"no-referrer\" loading=\"lazy\">",
+            "<img src=\"https://example.com/logo.png\" alt=\"logo\" loading=\"lazy\" referrerpolicy=\"no-referrer\">",
         ] {
             assert!(out.contains(expected), "missing {expected:?} in {out}");
         }
@@ -330,12 +348,12 @@ mod tests {
         let md = "Read more about Alpine Linux here.\n\n![Alpine Logo](https://raw.githubusercontent.com/docker-library/docs/781049d54b1bd9b26d7e8ad384a92f7e0dcb0894/alpine/logo.png =80x70px)";
         assert_eq!(
             render(md).as_str(),
-            "<p>Read more about Alpine Linux here.</p>\n<p><img src=\"https://raw.githubusercontent.com/docker-library/docs/781049d54b1bd9b26d7e8ad384a92f7e0dcb0894/alpine/logo.png\" alt=\"Alpine Logo\" width=\"80\" height=\"70px\" referrerpolicy=\"no-referrer\" loading=\"lazy\"></p>\n"
+            "<p>Read more about Alpine Linux here.</p>\n<p><img src=\"https://raw.githubusercontent.com/docker-library/docs/781049d54b1bd9b26d7e8ad384a92f7e0dcb0894/alpine/logo.png\" alt=\"Alpine Logo\" width=\"80\" height=\"70px\" loading=\"lazy\" referrerpolicy=\"no-referrer\"></p>\n"
         );
         // One side only, and a title-less plain image, side by side.
         assert_eq!(
             render("![a](https://x.example/a.png =100x) ![b](https://x.example/b.png)").as_str(),
-            "<p><img src=\"https://x.example/a.png\" alt=\"a\" width=\"100\" referrerpolicy=\"no-referrer\" loading=\"lazy\"> <img src=\"https://x.example/b.png\" alt=\"b\" referrerpolicy=\"no-referrer\" loading=\"lazy\"></p>\n"
+            "<p><img src=\"https://x.example/a.png\" alt=\"a\" width=\"100\" loading=\"lazy\" referrerpolicy=\"no-referrer\"> <img src=\"https://x.example/b.png\" alt=\"b\" loading=\"lazy\" referrerpolicy=\"no-referrer\"></p>\n"
         );
         // Alt text is escaped; quotes in the URL cannot end the attribute.
         let out = render("![a &lt;b&gt; \\\"x](https://x.example/a.png =1x1)").into_string();
@@ -382,7 +400,7 @@ mod tests {
         let out = render("<img src=\"HTTPS://x.example/a.png\" alt=a>").into_string();
         assert!(out.contains("src=\"HTTPS://x.example/a.png\""), "{out}");
         assert!(
-            out.contains("referrerpolicy=\"no-referrer\" loading=\"lazy\""),
+            out.contains("loading=\"lazy\" referrerpolicy=\"no-referrer\""),
             "{out}"
         );
         let out = render("[site](http://x.example/)").into_string();

@@ -530,7 +530,7 @@ fn group_ids_come_from_repository_namespace_and_owners_grants() {
 
 /// The seed's own `alpine` description, written through an API (DTR) and read back as
 /// RegistryUI shows it: the seed's HTML, with the two attributes API-NOTES section 2 adds to
-/// every image (`referrerpolicy="no-referrer"`, `loading="lazy"`), written by the sanitizer
+/// every image (`loading="lazy"`, `referrerpolicy="no-referrer"`), written by the sanitizer
 /// as HTML rather than XHTML (`>` for ` />`), and ending with a newline after the last block
 /// as every rendered description does.
 #[test]
@@ -552,7 +552,7 @@ fn the_seeds_sized_image_renders_as_the_seed_shows() {
     let seed_html = sample["description"]["html"].as_str().unwrap();
     assert!(seed_html.contains("width=\"80\" height=\"70px\" />"));
     let expected =
-        seed_html.replace(" />", " referrerpolicy=\"no-referrer\" loading=\"lazy\">") + "\n";
+        seed_html.replace(" />", " loading=\"lazy\" referrerpolicy=\"no-referrer\">") + "\n";
     let r = app.get(LIST).admin().send();
     assert_eq!(r.status, 200);
     assert_eq!(
