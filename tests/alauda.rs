@@ -419,6 +419,20 @@ fn detail_has_every_field() {
     assert_eq!(r.sj(), (200, expected_detail(&app, "alice/app", false)));
 }
 
+/// Issue 18: the detail's `logo_file` names a path that answers, with an image, to anyone.
+#[test]
+fn the_logo_file_of_a_detail_is_served() {
+    let app = world();
+    let r = app.get("/v1/repositories/alice/app/").send();
+    let logo = r.json()["logo_file"].as_str().unwrap().to_owned();
+    let img = ureq::get(&app.url(&logo)).call().expect("the logo answers");
+    assert_eq!(img.status(), 200, "{logo}");
+    assert_eq!(img.header("content-type"), Some("image/png"));
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut img.into_reader(), &mut bytes).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{logo}");
+}
+
 #[test]
 fn detail_shows_counters_and_the_callers_star() {
     let app = world();

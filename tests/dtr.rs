@@ -2897,7 +2897,10 @@ fn ids_of_deleted_repositories_and_teams_are_never_given_again() {
         r.json()["id"].as_i64().unwrap()
     };
     let first = create_team();
-    let r = app.delete("/api/v0/accounts/acme/teams/devs").admin().send();
+    let r = app
+        .delete("/api/v0/accounts/acme/teams/devs")
+        .admin()
+        .send();
     assert_eq!(r.status, 204);
     let second = create_team();
     assert!(second > first, "{second} after {first}");
