@@ -10,6 +10,7 @@ pub mod core;
 pub mod error;
 pub mod markdown;
 pub mod ops;
+pub mod origin;
 pub mod secrets;
 pub mod store;
 pub mod ui;
@@ -81,18 +82,15 @@ impl AppState {
         })
     }
 
-    /// This server's `host[:port]` as clients should reach it: the configured public
-    /// address, or the `Host` the request came with (Index `X-Docker-Endpoints`, absolute
-    /// paging links, RegistryUI and web UI pull commands).
+    /// This server's `host[:port]` as clients should reach it (Index `X-Docker-Endpoints`,
+    /// RegistryUI and web UI pull commands; the rule is [`origin`]).
     pub fn public_host(&self, req: &actix_web::HttpRequest) -> String {
-        if let Some(addr) = &self.config.public_address {
-            return addr.clone();
-        }
-        req.headers()
-            .get(actix_web::http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_owned)
-            .unwrap_or_else(|| req.connection_info().host().to_owned())
+        self.public_origin(req).host
+    }
+
+    /// Scheme and host clients should use (the one rule: [`origin`]).
+    pub fn public_origin(&self, req: &actix_web::HttpRequest) -> origin::Origin {
+        origin::of(&self.config, req.headers(), req.app_config().host())
     }
 }
 

@@ -1355,6 +1355,31 @@ fn pull_commands_follow_the_host_the_request_came_to() {
     );
 }
 
+/// Issue 18: `X-Forwarded-Host` from a client is not believed (it used to be, when no `Host`
+/// came); from a trusted proxy (`--trust-proxy`) it is.
+#[test]
+fn pull_commands_follow_forwarded_hosts_only_from_a_trusted_proxy() {
+    let pull = |app: &TestApp| {
+        let repo = app.repo("library", "alpine", true);
+        tag(app, &repo, &["latest"], IMAGE);
+        app.get("/udr/v1api/tags?repository=alpine")
+            .header("Host", "10.0.0.5:5000")
+            .header("X-Forwarded-Host", "hub.example")
+            .admin()
+            .send()
+            .json()["entries"][0]["pullCommand"]
+            .clone()
+    };
+    assert_eq!(
+        pull(&TestApp::start()),
+        json!("docker pull 10.0.0.5:5000/alpine:latest")
+    );
+    assert_eq!(
+        pull(&TestApp::start_with(|c| c.trust_proxy = true)),
+        json!("docker pull hub.example/alpine:latest")
+    );
+}
+
 #[test]
 fn tags_are_sorted_in_byte_order_and_page_with_start_after_skip_and_take() {
     let app = TestApp::start();

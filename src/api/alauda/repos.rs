@@ -110,11 +110,8 @@ pub async fn list(
         "alauda-list|{ns}|{page}|{size}|{}",
         crate::core::policy::viewer_key(caller.as_ref())
     );
-    let base = format!(
-        "{}://{}/v1/repositories/{ns}",
-        req.connection_info().scheme(),
-        state.public_host(&req)
-    );
+    let origin = state.public_origin(&req);
+    let base = format!("{}://{}/v1/repositories/{ns}", origin.scheme, origin.host);
     let listed = state
         .store
         .cached(key, move |c| {
