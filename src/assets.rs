@@ -6,7 +6,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use rust_embed::RustEmbed;
 
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 #[derive(RustEmbed)]
 #[folder = "static/"]
@@ -27,7 +27,7 @@ fn content_type(path: &str) -> &'static str {
 /// `GET /static/{path}`.
 pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse> {
     let path = path.into_inner();
-    let file = Static::get(&path).ok_or_else(|| Error::not_found("NOT_FOUND", "not found"))?;
+    let file = Static::get(&path).ok_or_else(|| Error::new(Code::NotFound, "not found"))?;
     let etag = format!("\"{}\"", hex::encode(file.metadata.sha256_hash()));
     let matches = req
         .headers()

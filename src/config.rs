@@ -45,10 +45,15 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Address clients should use to reach this server (host[:port]), for the Index
+    /// Address clients should use to reach this server (`host[:port]`, optionally with its
+    /// scheme: `https://hub.example`), for pull commands, absolute links and the Index
     /// dialect's `X-Docker-Endpoints`; default: the Host the request arrived with.
     #[arg(long, env = "BERTH_PUBLIC_ADDRESS")]
     pub public_address: Option<String>,
+    /// A proxy in front of Berth is trusted: believe its `X-Forwarded-Host` and
+    /// `X-Forwarded-Proto` when no public address is set (never believed otherwise).
+    #[arg(long, env = "BERTH_TRUST_PROXY")]
+    pub trust_proxy: bool,
     /// Worker threads (default: number of cores).
     #[arg(long, env = "BERTH_WORKERS")]
     pub workers: Option<usize>,
@@ -154,7 +159,12 @@ impl Switch {
 pub struct Config {
     pub data_dir: PathBuf,
     pub bcrypt_cost: u32,
+    /// `host[:port]` clients use (`--public-address` without its scheme).
     pub public_address: Option<String>,
+    /// The scheme `--public-address` named, if it named one.
+    pub public_scheme: Option<&'static str>,
+    /// Believe a proxy's forwarded headers (`--trust-proxy`; see `origin`).
+    pub trust_proxy: bool,
     /// Initial admin password (`BERTH_ADMIN_PASSWORD`); random when absent. `AppState::open`
     /// takes it out once the store is bootstrapped.
     pub admin_password: Option<String>,
@@ -185,6 +195,8 @@ impl Config {
             data_dir,
             bcrypt_cost: 12,
             public_address: None,
+            public_scheme: None,
+            trust_proxy: false,
             admin_password: None,
             bcrypt_concurrency: cores,
             login_max_failures: 5,
@@ -209,7 +221,12 @@ impl Config {
 
     pub fn from_serve_args(args: &ServeArgs) -> Self {
         let mut cfg = Config::from_store_args(&args.store);
-        cfg.public_address = args.public_address.clone();
+        if let Some(address) = &args.public_address {
+            let (scheme, host) = crate::origin::split_scheme(address);
+            cfg.public_address = Some(host.to_owned());
+            cfg.public_scheme = scheme;
+        }
+        cfg.trust_proxy = args.trust_proxy;
         cfg.secure_cookies = args.secure_cookies;
         cfg.session_secs = args.session_secs;
         cfg.header_timeout_secs = args.header_timeout_secs;

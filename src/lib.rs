@@ -10,6 +10,7 @@ pub mod core;
 pub mod error;
 pub mod markdown;
 pub mod ops;
+pub mod origin;
 pub mod secrets;
 pub mod store;
 pub mod ui;
@@ -23,7 +24,7 @@ use actix_web::{web, App, HttpResponse};
 
 use crate::config::Config;
 use crate::core::accounts::{self, Bootstrap};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::secrets::Keyring;
 use crate::store::Store;
 
@@ -62,6 +63,12 @@ impl AppState {
                 ),
             }
             store::keys::purge_expired_access_tokens(&conn)?;
+            let rendered = core::repos::render_stored_descriptions(&mut conn)?;
+            if rendered > 0 {
+                log::info!(
+                    "rendered {rendered} stored descriptions with the current markdown rules"
+                );
+            }
         }
         // Never fails on a missing or wrong key file: that is reported when a secret is used.
         let secrets = Arc::new(Keyring::open(&config.data_dir, &*store.conn()?));
@@ -75,18 +82,15 @@ impl AppState {
         })
     }
 
-    /// This server's `host[:port]` as clients should reach it: the configured public
-    /// address, or the `Host` the request came with (Index `X-Docker-Endpoints`, absolute
-    /// paging links, RegistryUI and web UI pull commands).
+    /// This server's `host[:port]` as clients should reach it (Index `X-Docker-Endpoints`,
+    /// RegistryUI and web UI pull commands; the rule is [`origin`]).
     pub fn public_host(&self, req: &actix_web::HttpRequest) -> String {
-        if let Some(addr) = &self.config.public_address {
-            return addr.clone();
-        }
-        req.headers()
-            .get(actix_web::http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_owned)
-            .unwrap_or_else(|| req.connection_info().host().to_owned())
+        self.public_origin(req).host
+    }
+
+    /// Scheme and host clients should use (the one rule: [`origin`]).
+    pub fn public_origin(&self, req: &actix_web::HttpRequest) -> origin::Origin {
+        origin::of(&self.config, req.headers(), req.app_config().host())
     }
 }
 
@@ -112,10 +116,10 @@ pub fn app(
         )
         .app_data(
             web::PathConfig::default()
-                .error_handler(|_, _| Error::not_found("NOT_FOUND", "not found").into()),
+                .error_handler(|_, _| Error::new(Code::NotFound, "not found").into()),
         )
         .wrap(from_fn(api::guard::browser_writes))
-        .wrap(from_fn(error::envelope))
+        .wrap(from_fn(api::envelope::envelope))
         .wrap(from_fn(browser::security_headers))
         .wrap(from_fn(ops::conn::watch))
         .wrap(NormalizePath::trim())
@@ -172,5 +176,5 @@ async fn healthz() -> HttpResponse {
 }
 
 async fn not_found() -> Result<HttpResponse> {
-    Err(Error::not_found("NOT_FOUND", "not found"))
+    Err(Error::new(Code::NotFound, "not found"))
 }

@@ -21,14 +21,13 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-use actix_web::http::StatusCode;
 use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::store;
 
 /// File name of the key inside the data folder.
@@ -168,8 +167,7 @@ impl SecretKey {
 /// The answer when the key is missing or does not fit the stored secrets.
 pub fn key_unavailable() -> Error {
     Error::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "SECRETS_KEY_UNAVAILABLE",
+        Code::SecretsKeyUnavailable,
         "stored credentials cannot be used: the server's secrets key file (secrets.key in the data folder) \
          is missing or does not match them; an operator must restore it",
     )
@@ -385,8 +383,7 @@ impl Keyring {
             Err(p) => {
                 self.log_problem(&p);
                 return Err(Error::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "SECRETS_KEY_UNAVAILABLE",
+                    Code::SecretsKeyUnavailable,
                     match p {
                         Problem::Missing => format!(
                             "{} is missing; restore it before rotating",
@@ -479,7 +476,7 @@ mod tests {
         assert!(!sealed.windows(7).any(|w| w == b"hunter2"));
         assert_eq!(
             key.open(b"row 2", &sealed).unwrap_err().code,
-            "SECRETS_KEY_UNAVAILABLE"
+            Code::SecretsKeyUnavailable
         );
         assert!(SecretKey::generate().open(b"row 1", &sealed).is_err());
         let mut tampered = sealed.clone();

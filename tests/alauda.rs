@@ -371,6 +371,45 @@ fn list_links_use_the_public_address_whatever_the_host() {
     }
 }
 
+/// Issue 18: one rule for the public address. A client's `X-Forwarded-*` headers are not
+/// believed (they used to set the links' scheme); behind `--trust-proxy` they are, for host and
+/// scheme both; `--public-address` wins over them and may name its scheme.
+#[test]
+fn list_links_believe_forwarded_headers_only_from_a_trusted_proxy() {
+    let links = |app: &TestApp| {
+        app.user("bob");
+        app.repo("bob", "r0", true);
+        app.repo("bob", "r1", true);
+        app.get("/v1/repositories/bob?page_size=1")
+            .header("Host", "10.0.0.5:5000")
+            .header("X-Forwarded-Host", "hub.example")
+            .header("X-Forwarded-Proto", "https")
+            .send()
+            .json()["next"]
+            .clone()
+    };
+    let next = |base: &str| json!(format!("{base}/v1/repositories/bob?page=2&page_size=1"));
+    assert_eq!(links(&TestApp::start()), next("http://10.0.0.5:5000"));
+    assert_eq!(
+        links(&TestApp::start_with(|c| c.trust_proxy = true)),
+        next("https://hub.example")
+    );
+    assert_eq!(
+        links(&TestApp::start_with(|c| {
+            c.trust_proxy = true;
+            c.public_address = Some("registry.example:8443".into());
+        })),
+        next("https://registry.example:8443")
+    );
+    assert_eq!(
+        links(&TestApp::start_with(|c| {
+            c.public_address = Some("registry.example".into());
+            c.public_scheme = Some("https");
+        })),
+        next("https://registry.example")
+    );
+}
+
 #[test]
 fn list_defaults_to_20_and_clamps_page_size_to_100() {
     let app = world();
@@ -417,6 +456,20 @@ fn detail_has_every_field() {
     let app = world();
     let r = app.get("/v1/repositories/alice/app/").send();
     assert_eq!(r.sj(), (200, expected_detail(&app, "alice/app", false)));
+}
+
+/// Issue 18: the detail's `logo_file` names a path that answers, with an image, to anyone.
+#[test]
+fn the_logo_file_of_a_detail_is_served() {
+    let app = world();
+    let r = app.get("/v1/repositories/alice/app/").send();
+    let logo = r.json()["logo_file"].as_str().unwrap().to_owned();
+    let img = ureq::get(&app.url(&logo)).call().expect("the logo answers");
+    assert_eq!(img.status(), 200, "{logo}");
+    assert_eq!(img.header("content-type"), Some("image/png"));
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut img.into_reader(), &mut bytes).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{logo}");
 }
 
 #[test]

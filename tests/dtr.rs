@@ -2864,3 +2864,44 @@ fn a_body_over_one_mebibyte_is_413() {
         )
     );
 }
+
+/// Issue 18: a repository or team created after the newest one was deleted gets a new id,
+/// never the deleted one's (a script that cached the id would act on something else).
+#[test]
+fn ids_of_deleted_repositories_and_teams_are_never_given_again() {
+    let app = TestApp::start();
+    let owner = app.user("don");
+    let org = app.org("acme", &owner);
+    let create_repo = || {
+        let r = app
+            .post("/api/v0/repositories/acme")
+            .admin()
+            .json(&json!({"name": "web", "visibility": "public"}))
+            .send();
+        assert_eq!(r.status, 201, "{r:?}");
+        r.json()["id"].as_i64().unwrap()
+    };
+    let first = create_repo();
+    let r = app.delete("/api/v0/repositories/acme/web").admin().send();
+    assert_eq!(r.status, 204);
+    let second = create_repo();
+    assert!(second > first, "{second} after {first}");
+
+    let create_team = || {
+        let r = app
+            .post(&format!("/api/v0/accounts/{}/teams", org.name))
+            .admin()
+            .json(&json!({"name": "devs", "type": "managed"}))
+            .send();
+        assert_eq!(r.status, 201, "{r:?}");
+        r.json()["id"].as_i64().unwrap()
+    };
+    let first = create_team();
+    let r = app
+        .delete("/api/v0/accounts/acme/teams/devs")
+        .admin()
+        .send();
+    assert_eq!(r.status, 204);
+    let second = create_team();
+    assert!(second > first, "{second} after {first}");
+}

@@ -528,6 +528,43 @@ fn group_ids_come_from_repository_namespace_and_owners_grants() {
     );
 }
 
+/// The seed's own `alpine` description, written through an API (DTR) and read back as
+/// RegistryUI shows it: the seed's HTML, with the two attributes API-NOTES section 2 adds to
+/// every image (`loading="lazy"`, `referrerpolicy="no-referrer"`), written by the sanitizer
+/// as HTML rather than XHTML (`>` for ` />`), and ending with a newline after the last block
+/// as every rendered description does.
+#[test]
+fn the_seeds_sized_image_renders_as_the_seed_shows() {
+    let seed: Value = serde_json::from_str(include_str!("fixtures/registryui/repositories.json"))
+        .expect("seed fixture");
+    let sample = &seed["entries"][0];
+    let app = TestApp::start();
+    let created = app
+        .post("/api/v0/repositories/library")
+        .admin()
+        .json(&json!({
+            "name": "alpine",
+            "longDescription": sample["description"]["text"],
+            "visibility": "public",
+        }))
+        .send();
+    assert_eq!(created.status, 201, "{created:?}");
+    let seed_html = sample["description"]["html"].as_str().unwrap();
+    assert!(seed_html.contains("width=\"80\" height=\"70px\" />"));
+    let expected =
+        seed_html.replace(" />", " loading=\"lazy\" referrerpolicy=\"no-referrer\">") + "\n";
+    let r = app.get(LIST).admin().send();
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.json()["entries"][0]["description"]["html"],
+        json!(expected)
+    );
+    assert_eq!(
+        r.json()["entries"][0]["description"]["text"],
+        sample["description"]["text"]
+    );
+}
+
 #[test]
 fn the_answer_has_the_shape_of_the_seed_example() {
     let seed: Value = serde_json::from_str(include_str!("fixtures/registryui/repositories.json"))
@@ -1315,6 +1352,31 @@ fn pull_commands_follow_the_host_the_request_came_to() {
     assert_eq!(
         r.json()["entries"][0]["pullCommand"],
         json!("docker pull hub.local:8443/alpine:latest")
+    );
+}
+
+/// Issue 18: `X-Forwarded-Host` from a client is not believed (it used to be, when no `Host`
+/// came); from a trusted proxy (`--trust-proxy`) it is.
+#[test]
+fn pull_commands_follow_forwarded_hosts_only_from_a_trusted_proxy() {
+    let pull = |app: &TestApp| {
+        let repo = app.repo("library", "alpine", true);
+        tag(app, &repo, &["latest"], IMAGE);
+        app.get("/udr/v1api/tags?repository=alpine")
+            .header("Host", "10.0.0.5:5000")
+            .header("X-Forwarded-Host", "hub.example")
+            .admin()
+            .send()
+            .json()["entries"][0]["pullCommand"]
+            .clone()
+    };
+    assert_eq!(
+        pull(&TestApp::start()),
+        json!("docker pull 10.0.0.5:5000/alpine:latest")
+    );
+    assert_eq!(
+        pull(&TestApp::start_with(|c| c.trust_proxy = true)),
+        json!("docker pull hub.example/alpine:latest")
     );
 }
 

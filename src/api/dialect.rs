@@ -1,5 +1,5 @@
 //! Which dialect a request speaks: the one map from request to dialect. The envelope
-//! middleware (`error::envelope`), the APIs' browser guard (`api::guard`), the body timeout
+//! middleware (`api::envelope`), the APIs' browser guard (`api::guard`), the body timeout
 //! (`ops::conn`), metrics and the access log (`ops::access`), the `/v1` dispatch
 //! (`api::v1`) and the web UI's `/{ns}` routes (`ui`) all ask it, so they never disagree.
 //!

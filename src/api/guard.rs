@@ -113,7 +113,7 @@ mod tests {
         for h in headers {
             r = r.append_header(*h);
         }
-        check(&r.to_srv_request()).err().map(|e| e.code)
+        check(&r.to_srv_request()).err().map(|e| e.code.as_str())
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod body;
 pub mod cloud;
 pub mod dialect;
 pub mod dtr;
+pub mod envelope;
 pub mod guard;
 pub mod index;
 pub mod params;

@@ -1,14 +1,14 @@
 //! Query parameter values as every dialect parses them. What is absent or empty, and the
 //! defaults and clamps, stay with each dialect (each vendor documents its own).
 
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 /// An integer; anything else is a 400 `INVALID_QUERY` naming the parameter.
 pub fn int(name: &str, value: &str) -> Result<i64> {
     value
         .trim()
         .parse::<i64>()
-        .map_err(|_| Error::bad_request("INVALID_QUERY", format!("{name} must be an integer")))
+        .map_err(|_| Error::new(Code::InvalidQuery, format!("{name} must be an integer")))
 }
 
 /// A non-negative integer; anything else is a 400 `INVALID_QUERY` naming the parameter.
@@ -19,8 +19,8 @@ pub fn non_negative(name: &str, value: &str) -> Result<i64> {
         .ok()
         .filter(|n| *n >= 0)
         .ok_or_else(|| {
-            Error::bad_request(
-                "INVALID_QUERY",
+            Error::new(
+                Code::InvalidQuery,
                 format!("{name} must be a non-negative integer"),
             )
         })

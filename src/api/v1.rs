@@ -26,7 +26,7 @@ use super::index::dto::ImageList;
 use super::{alauda, index};
 use crate::auth::extract::MaybeUser;
 use crate::core::names::LIBRARY;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::ops::access::note_served_by;
 use crate::AppState;
 
@@ -106,8 +106,8 @@ impl FromJson for PutBody {
                 .map(|images| PutBody::Images(ImageList(images)))
                 .map_err(Error::invalid_json),
             Value::Object(fields) => Ok(PutBody::Update(fields)),
-            _ => Err(Error::bad_request(
-                "INVALID_JSON",
+            _ => Err(Error::new(
+                Code::InvalidJson,
                 "expected an image list (Index) or an object of repository fields (Alauda)",
             )),
         }
@@ -155,7 +155,7 @@ async fn put_library(
             )
             .await
         }
-        PutBody::Update(_) => Err(Error::bad_request("INVALID_JSON", "expected an image list")),
+        PutBody::Update(_) => Err(Error::new(Code::InvalidJson, "expected an image list")),
     }
 }
 

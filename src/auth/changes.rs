@@ -12,7 +12,7 @@ use crate::core::accounts;
 use crate::core::model::Account;
 use crate::core::names;
 use crate::core::policy::{Caller, Proof};
-use crate::error::Result;
+use crate::error::{Code, Result};
 use crate::store::{self, Store};
 
 /// How a dialect carries the account's current password, when one is needed.
@@ -111,7 +111,7 @@ impl Authenticator {
         match self.login(store, account.name.clone(), password, ip).await {
             Ok(p) if p.user.id == account.id => Ok(()),
             Ok(_) => Err(accounts::old_password_wrong()),
-            Err(e) if e.status.as_u16() == 401 => Err(accounts::old_password_wrong()),
+            Err(e) if e.is(Code::NotAuthenticated) => Err(accounts::old_password_wrong()),
             Err(e) => Err(e),
         }
     }

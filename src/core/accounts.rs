@@ -6,7 +6,7 @@ use crate::auth::secret;
 use crate::core::model::Account;
 use crate::core::names::{self, LIBRARY};
 use crate::core::policy::{self, Caller};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::store::{self, accounts::NewUser};
 
 /// Name of the site admin created on the first start.
@@ -112,8 +112,8 @@ fn end_logins(tx: &Transaction, user_id: i64) -> Result<()> {
 }
 
 fn email_taken(e: Error) -> Error {
-    if e.is("ACCOUNT_EXISTS") {
-        Error::bad_request("EMAIL_TAKEN", "this email belongs to another account")
+    if e.is(Code::AccountExists) {
+        Error::new(Code::EmailTaken, "this email belongs to another account")
     } else {
         e
     }
@@ -137,8 +137,8 @@ pub fn create_api_key(
 ) -> Result<(store::keys::ApiKey, String)> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(Error::bad_request(
-            "INVALID_KEY_NAME",
+        return Err(Error::new(
+            Code::InvalidKeyName,
             "key names are 1 to 100 characters",
         ));
     }
@@ -213,8 +213,8 @@ pub fn check_registration(
     let by_admin = policy::is_site_admin(caller);
     let mode = registration(conn)?;
     if mode == Registration::Closed && !by_admin {
-        return Err(Error::forbidden(
-            "REGISTRATION_CLOSED",
+        return Err(Error::new(
+            Code::RegistrationClosed,
             "registration is closed on this site",
         ));
     }
@@ -253,19 +253,22 @@ pub fn register(
 }
 
 pub fn not_a_user() -> Error {
-    Error::bad_request("NOT_A_USER", "this account is an organization, not a user")
+    Error::new(
+        Code::NotAUser,
+        "this account is an organization, not a user",
+    )
 }
 
 fn last_admin() -> Error {
-    Error::bad_request(
-        "LAST_ADMIN",
+    Error::new(
+        Code::LastAdmin,
         "this is the last active site admin; make another admin first",
     )
 }
 
 fn builtin_account() -> Error {
-    Error::bad_request(
-        "BUILTIN_ACCOUNT",
+    Error::new(
+        Code::BuiltinAccount,
         "the library organization is built in and cannot be removed",
     )
 }
@@ -399,21 +402,21 @@ pub fn password_change_target(
 }
 
 pub fn password_required() -> Error {
-    Error::forbidden(
-        "PASSWORD_REQUIRED",
+    Error::new(
+        Code::PasswordRequired,
         "changing a password needs the password itself as the credential, not an API key or token",
     )
 }
 
 /// The current password was asked for and not given.
 pub fn old_password_missing() -> Error {
-    Error::bad_request("INVALID_OLD_PASSWORD", "oldPassword is required")
+    Error::new(Code::InvalidOldPassword, "oldPassword is required")
 }
 
 /// The current password given was not the account's.
 pub fn old_password_wrong() -> Error {
-    Error::bad_request(
-        "INVALID_OLD_PASSWORD",
+    Error::new(
+        Code::InvalidOldPassword,
         "oldPassword is not the current password",
     )
 }

@@ -13,7 +13,7 @@ use crate::core::model::Repository;
 use crate::core::names::{self, LIBRARY};
 use crate::core::policy::{self, Caller, Level};
 use crate::core::repos::{self, NewRepo};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::store::{self, catalog::PathRange};
 
 /// A repository's path as RegistryUI shows it: `library/x` is `x`, everything else is
@@ -135,8 +135,8 @@ pub fn groups(conn: &Connection, repos: &[Repository]) -> Result<Vec<Groups>> {
 }
 
 fn invalid_path() -> Error {
-    Error::bad_request(
-        "INVALID_REPOSITORY_NAME",
+    Error::new(
+        Code::InvalidRepositoryName,
         "repository must be `name` (library) or `namespace/name`",
     )
 }
@@ -180,10 +180,7 @@ pub fn delete_folder(
     }
     let folder = folder.trim_end_matches('/');
     if folder.is_empty() {
-        return Err(Error::bad_request(
-            "INVALID_FOLDER",
-            "path must name a folder",
-        ));
+        return Err(Error::new(Code::InvalidFolder, "path must name a folder"));
     }
     let range = path_range(Some(folder), None);
     store::write(conn, |tx| store::catalog::delete_range(tx, &range))

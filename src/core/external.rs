@@ -11,7 +11,7 @@ use crate::core::model::{Account, ExternalRepository};
 use crate::core::names::{self, DOCKER_HUB_REGISTRY};
 use crate::core::policy::{self, Caller, Level};
 use crate::core::repos;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::secrets::{self, Keyring, SecretString};
 use crate::store::{self, external::Sealed};
 
@@ -20,11 +20,14 @@ pub const USERNAME_MAX: usize = 255;
 pub const PASSWORD_MAX: usize = 1024;
 
 pub fn no_such_external_repository() -> Error {
-    Error::not_found("NO_SUCH_EXTERNAL_REPOSITORY", "no such external repository")
+    Error::new(
+        Code::NoSuchExternalRepository,
+        "no such external repository",
+    )
 }
 
 pub fn no_such_registry() -> Error {
-    Error::not_found("NO_SUCH_REGISTRY", "no such registry")
+    Error::new(Code::NoSuchRegistry, "no such registry")
 }
 
 /// The namespace an external-repository request acts in: `ns`, or the caller's own when
@@ -129,8 +132,8 @@ pub struct CredentialsPatch {
 
 fn validate_username(username: &str) -> Result<()> {
     if username.chars().count() > USERNAME_MAX || username.chars().any(char::is_control) {
-        return Err(Error::bad_request(
-            "INVALID_CREDENTIALS",
+        return Err(Error::new(
+            Code::InvalidCredentials,
             "username must be at most 255 characters without control characters",
         ));
     }
@@ -139,8 +142,8 @@ fn validate_username(username: &str) -> Result<()> {
 
 fn validate_password(password: &SecretString) -> Result<()> {
     if password.expose().len() > PASSWORD_MAX {
-        return Err(Error::bad_request(
-            "INVALID_CREDENTIALS",
+        return Err(Error::new(
+            Code::InvalidCredentials,
             "password must be at most 1024 bytes",
         ));
     }
@@ -182,8 +185,8 @@ pub fn add(
     validate_password(&new.password)?;
     let repo = store::write(conn, |tx| {
         if store::external::by_name(tx, account.id, &new.name)?.is_some() {
-            return Err(Error::conflict(
-                "EXTERNAL_REPOSITORY_EXISTS",
+            return Err(Error::new(
+                Code::ExternalRepositoryExists,
                 "this namespace already has an external repository with this name",
             ));
         }

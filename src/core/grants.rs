@@ -11,25 +11,28 @@ use rusqlite::Connection;
 use crate::core::model::{Account, AccountKind, Repository, Team};
 use crate::core::policy::{self, Caller, Level};
 use crate::core::{accounts, repos, teams};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::store;
 
 fn not_user_owned() -> Error {
-    Error::bad_request(
-        "NOT_USER_OWNED",
+    Error::new(
+        Code::NotUserOwned,
         "the repository belongs to an organization: grant access to its teams (teamAccess)",
     )
 }
 
 fn not_organization_owned() -> Error {
-    Error::bad_request(
-        "NOT_ORGANIZATION_OWNED",
+    Error::new(
+        Code::NotOrganizationOwned,
         "the repository belongs to a user: grant access to users (userAccess)",
     )
 }
 
 fn no_such_grant() -> Error {
-    Error::not_found("NO_SUCH_GRANT", "the team has no access to this namespace")
+    Error::new(
+        Code::NoSuchGrant,
+        "the team has no access to this namespace",
+    )
 }
 
 /// A repository the caller administers, owned by the given kind of account.
@@ -76,8 +79,8 @@ pub fn grant_user(
         return Err(accounts::not_a_user());
     }
     if grantee.id == repo.namespace_id {
-        return Err(Error::bad_request(
-            "INVALID_GRANTEE",
+        return Err(Error::new(
+            Code::InvalidGrantee,
             "the owner of the namespace is admin of its repositories already",
         ));
     }

@@ -1,6 +1,6 @@
 //! Validation of names and description limits (`docs/contract.md`), in one place.
 
-use crate::error::Error;
+use crate::error::{Code, Error};
 
 /// The built-in organization owned by site admins.
 pub const LIBRARY: &str = "library";
@@ -87,14 +87,14 @@ pub fn is_account_name(name: &str) -> bool {
 /// A name a new user or organization may take.
 pub fn validate_new_account_name(name: &str) -> Result<(), Error> {
     if !is_account_name(name) {
-        return Err(Error::bad_request(
-            "INVALID_ACCOUNT_NAME",
+        return Err(Error::new(
+            Code::InvalidAccountName,
             "account names are 2 to 64 characters of a-z and 0-9, separated by single '.', '_' or '-'",
         ));
     }
     if RESERVED_ACCOUNT_NAMES.contains(&name) {
-        return Err(Error::bad_request(
-            "INVALID_ACCOUNT_NAME",
+        return Err(Error::new(
+            Code::InvalidAccountName,
             "this account name is reserved",
         ));
     }
@@ -113,20 +113,20 @@ pub fn is_repository_name(name: &str) -> bool {
 /// A name a new repository may take in `namespace`.
 pub fn validate_repository_name(namespace: &str, name: &str) -> Result<(), Error> {
     if !is_repository_name(name) {
-        return Err(Error::bad_request(
-            "INVALID_REPOSITORY_NAME",
+        return Err(Error::new(
+            Code::InvalidRepositoryName,
             "repository names are a-z and 0-9 separated by '.', '_', '__' or dashes",
         ));
     }
     if RESERVED_REPOSITORY_NAMES.contains(&name) {
-        return Err(Error::bad_request(
-            "INVALID_REPOSITORY_NAME",
+        return Err(Error::new(
+            Code::InvalidRepositoryName,
             "this repository name is reserved",
         ));
     }
     if namespace.len() + 1 + name.len() > FULL_PATH_MAX {
-        return Err(Error::bad_request(
-            "INVALID_REPOSITORY_NAME",
+        return Err(Error::new(
+            Code::InvalidRepositoryName,
             "namespace/name is longer than 255 characters",
         ));
     }
@@ -147,8 +147,8 @@ pub fn validate_tag_name(tag: &str) -> Result<(), Error> {
     if is_tag_name(tag) {
         Ok(())
     } else {
-        Err(Error::bad_request(
-            "INVALID_TAG",
+        Err(Error::new(
+            Code::InvalidTag,
             "tags are 1 to 128 characters of A-Z, a-z, 0-9, '_', '.' and '-', not starting with '.' or '-'",
         ))
     }
@@ -166,8 +166,8 @@ pub fn validate_image_id(id: &str) -> Result<(), Error> {
     if is_image_id(id) {
         Ok(())
     } else {
-        Err(Error::bad_request(
-            "INVALID_IMAGE_ID",
+        Err(Error::new(
+            Code::InvalidImageId,
             "image ids are 64 lowercase hex digits",
         ))
     }
@@ -175,8 +175,8 @@ pub fn validate_image_id(id: &str) -> Result<(), Error> {
 
 pub fn validate_short_description(text: &str) -> Result<(), Error> {
     if text.chars().count() > SHORT_DESCRIPTION_MAX {
-        return Err(Error::bad_request(
-            "INVALID_DESCRIPTION",
+        return Err(Error::new(
+            Code::InvalidDescription,
             "the short description is longer than 100 characters",
         ));
     }
@@ -185,8 +185,8 @@ pub fn validate_short_description(text: &str) -> Result<(), Error> {
 
 pub fn validate_long_description(text: &str) -> Result<(), Error> {
     if text.chars().count() > LONG_DESCRIPTION_MAX {
-        return Err(Error::bad_request(
-            "INVALID_DESCRIPTION",
+        return Err(Error::new(
+            Code::InvalidDescription,
             "the long description is longer than 25000 characters",
         ));
     }
@@ -204,21 +204,21 @@ pub fn validate_email(email: &str) -> Result<(), Error> {
     if ok {
         Ok(())
     } else {
-        Err(Error::bad_request("INVALID_EMAIL", "invalid email address"))
+        Err(Error::new(Code::InvalidEmail, "invalid email address"))
     }
 }
 
 /// Passwords: at least 8 characters, at most 72 bytes (bcrypt's limit).
 pub fn validate_password(password: &str) -> Result<(), Error> {
     if password.chars().count() < 8 {
-        return Err(Error::bad_request(
-            "INVALID_PASSWORD",
+        return Err(Error::new(
+            Code::InvalidPassword,
             "passwords are at least 8 characters",
         ));
     }
     if password.len() > 72 {
-        return Err(Error::bad_request(
-            "INVALID_PASSWORD",
+        return Err(Error::new(
+            Code::InvalidPassword,
             "passwords are at most 72 bytes",
         ));
     }
@@ -230,8 +230,8 @@ pub fn validate_team_name(name: &str) -> Result<(), Error> {
     if is_account_name(name) {
         Ok(())
     } else {
-        Err(Error::bad_request(
-            "INVALID_TEAM_NAME",
+        Err(Error::new(
+            Code::InvalidTeamName,
             "team names are 2 to 64 characters of a-z and 0-9, separated by single '.', '_' or '-'",
         ))
     }
@@ -241,8 +241,8 @@ pub const TEAM_DESCRIPTION_MAX: usize = 100;
 
 pub fn validate_team_description(text: &str) -> Result<(), Error> {
     if text.chars().count() > TEAM_DESCRIPTION_MAX {
-        return Err(Error::bad_request(
-            "INVALID_TEAM_DESCRIPTION",
+        return Err(Error::new(
+            Code::InvalidTeamDescription,
             "the team description is longer than 100 characters",
         ));
     }
@@ -254,8 +254,8 @@ pub fn parse_visibility(text: &str) -> Result<bool, Error> {
     match text {
         "public" => Ok(true),
         "private" => Ok(false),
-        _ => Err(Error::bad_request(
-            "INVALID_VISIBILITY",
+        _ => Err(Error::new(
+            Code::InvalidVisibility,
             "visibility is \"public\" or \"private\"",
         )),
     }
@@ -264,8 +264,8 @@ pub fn parse_visibility(text: &str) -> Result<bool, Error> {
 /// A grant level as the APIs write it: `read-only`, `read-write` or `admin`.
 pub fn parse_access_level(text: &str) -> Result<crate::core::policy::Level, Error> {
     crate::core::policy::Level::parse_grant(text).ok_or_else(|| {
-        Error::bad_request(
-            "INVALID_ACCESS_LEVEL",
+        Error::new(
+            Code::InvalidAccessLevel,
             "accessLevel is \"read-only\", \"read-write\" or \"admin\"",
         )
     })
@@ -281,8 +281,8 @@ pub const DOCKER_HUB_REGISTRY: &str = "registry-1.docker.io";
 /// characters.
 pub fn external_registry_host(name: &str) -> Result<&str, Error> {
     let invalid = || {
-        Error::bad_request(
-            "INVALID_REPOSITORY_NAME",
+        Error::new(
+            Code::InvalidRepositoryName,
             "not a valid image reference: expected [host[:port]/]path with lowercase path components \
              separated by '/', at most 255 characters, without a tag or digest",
         )
@@ -386,7 +386,7 @@ mod tests {
             "library", "api", "v1", "v2", "udr", "healthz", "settings", "new", "search",
         ] {
             let e = validate_new_account_name(name).unwrap_err();
-            assert_eq!(e.code, "INVALID_ACCOUNT_NAME", "{name}");
+            assert_eq!(e.code, Code::InvalidAccountName, "{name}");
         }
         // The bootstrap admin keeps its namespace: admin pages live under /-/.
         assert!(validate_new_account_name("admin").is_ok());
@@ -453,7 +453,7 @@ mod tests {
         ] {
             assert!(!is_tag_name(bad), "{bad:?}");
         }
-        assert_eq!(validate_tag_name("-x").unwrap_err().code, "INVALID_TAG");
+        assert_eq!(validate_tag_name("-x").unwrap_err().code, Code::InvalidTag);
     }
 
     #[test]
@@ -506,7 +506,7 @@ mod tests {
         for bad in HOSTILE.iter().copied().chain(["q", "QA"]) {
             assert_eq!(
                 validate_team_name(bad).unwrap_err().code,
-                "INVALID_TEAM_NAME",
+                Code::InvalidTeamName,
                 "{bad:?}"
             );
         }
@@ -517,7 +517,7 @@ mod tests {
         for bad in ["", "Public", "internal"] {
             assert_eq!(
                 parse_visibility(bad).unwrap_err().code,
-                "INVALID_VISIBILITY"
+                Code::InvalidVisibility
             );
         }
         assert_eq!(
@@ -527,7 +527,7 @@ mod tests {
         for bad in ["", "none", "write", "ADMIN"] {
             assert_eq!(
                 parse_access_level(bad).unwrap_err().code,
-                "INVALID_ACCESS_LEVEL"
+                Code::InvalidAccessLevel
             );
         }
     }
@@ -583,7 +583,7 @@ mod tests {
         assert!(external_registry_host(&format!("r.io/{}", "a".repeat(251))).is_err());
         assert_eq!(
             external_registry_host("a:b").unwrap_err().code,
-            "INVALID_REPOSITORY_NAME"
+            Code::InvalidRepositoryName
         );
     }
 }

@@ -15,6 +15,23 @@ pub fn namespace(conn: &Connection, name: &str) -> Result<Account> {
     store::accounts::by_name(conn, name)?.ok_or_else(Error::no_such_account)
 }
 
+/// Render again every stored description made by an older `markdown::render` (a store opened
+/// after an upgrade), in one transaction, so pages and dialects show one rule for all of
+/// them. Returns how many were rendered.
+pub fn render_stored_descriptions(conn: &mut Connection) -> Result<usize> {
+    if store::settings::markdown_version(conn)? >= markdown::RENDER_VERSION {
+        return Ok(0);
+    }
+    store::write(conn, |tx| {
+        let rows = store::repos::long_descriptions(tx)?;
+        for (id, text) in &rows {
+            store::repos::set_long_description_html(tx, *id, markdown::render(text).as_str())?;
+        }
+        store::settings::set_markdown_version(tx, markdown::RENDER_VERSION)?;
+        Ok(rows.len())
+    })
+}
+
 /// A repository the caller may read, with the caller's level on it.
 pub fn readable(
     conn: &Connection,
@@ -154,4 +171,51 @@ pub fn list_in_namespace(
 ) -> Result<(Vec<Repository>, i64)> {
     let account = namespace(conn, ns)?;
     store::repos::list_visible_in_namespace(conn, caller, account.id, limit, offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::accounts::{insert_user, NewUser};
+
+    /// A store written by an older renderer: its descriptions follow the current rules after
+    /// the next start, and the repositories do not look edited.
+    #[test]
+    fn stored_descriptions_are_rendered_again_once_after_an_upgrade() {
+        let mut conn = store::memory();
+        let user = NewUser {
+            name: "don",
+            password_hash: "x",
+            email: None,
+            is_active: true,
+            is_admin: false,
+        };
+        let ns = insert_user(&conn, &user).unwrap();
+        let text = "![logo](https://x.example/l.png =80x70px)";
+        let old_html = "<p>![logo](https://x.example/l.png =80x70px)</p>\n";
+        let repo = store::repos::insert(
+            &conn,
+            &ns,
+            &NewRepository {
+                name: "app",
+                short_description: "",
+                long_description: text,
+                long_description_html: old_html,
+                is_public: true,
+            },
+        )
+        .unwrap();
+        store::settings::set_markdown_version(&conn, 1).unwrap();
+
+        assert_eq!(render_stored_descriptions(&mut conn).unwrap(), 1);
+        let after = store::repos::by_path(&conn, "don", "app").unwrap().unwrap();
+        assert_eq!(
+            after.long_description_html,
+            markdown::render(text).into_string()
+        );
+        assert!(after.long_description_html.contains("width=\"80\""));
+        assert_eq!(after.updated_at, repo.updated_at);
+        // Once: the version is recorded.
+        assert_eq!(render_stored_descriptions(&mut conn).unwrap(), 0);
+    }
 }

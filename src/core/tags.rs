@@ -7,11 +7,11 @@ use crate::core::model::Repository;
 use crate::core::names;
 use crate::core::policy::{Caller, Level};
 use crate::core::repos;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::store::{self, tags::Image, tags::Tag};
 
 pub fn no_such_tag() -> Error {
-    Error::not_found("NO_SUCH_TAG", "no such tag")
+    Error::new(Code::NoSuchTag, "no such tag")
 }
 
 /// The tags of a repository the caller may read.
@@ -128,10 +128,7 @@ pub fn validate_images(images: &[Image]) -> Result<()> {
                 || sum.len() > 200
                 || sum.chars().any(|c| c.is_whitespace() || c.is_control())
             {
-                return Err(Error::bad_request(
-                    "INVALID_CHECKSUM",
-                    "invalid image checksum",
-                ));
+                return Err(Error::new(Code::InvalidChecksum, "invalid image checksum"));
             }
         }
     }
@@ -208,7 +205,7 @@ pub fn create_or_merge(
         Ok((repo, false))
     };
     match merge(conn) {
-        Err(e) if e.is("NO_SUCH_REPOSITORY") => {
+        Err(e) if e.is(Code::NoSuchRepository) => {
             let new = repos::NewRepo {
                 name: name.to_owned(),
                 is_public: true,
@@ -219,7 +216,7 @@ pub fn create_or_merge(
             }) {
                 Ok(repo) => Ok((repo, true)),
                 // A concurrent push created it between the look and the create: merge.
-                Err(e) if e.is("REPOSITORY_EXISTS") => merge(conn),
+                Err(e) if e.is(Code::RepositoryExists) => merge(conn),
                 Err(e) => Err(e),
             }
         }

@@ -7,23 +7,23 @@ use rusqlite::Connection;
 use crate::core::model::{Account, Repository, Team};
 use crate::core::names;
 use crate::core::policy::{self, Caller, Level, NamespaceFacts};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::store;
 
 pub fn not_an_organization() -> Error {
-    Error::bad_request(
-        "NOT_AN_ORGANIZATION",
+    Error::new(
+        Code::NotAnOrganization,
         "this account is a user, not an organization",
     )
 }
 
 pub fn no_such_team() -> Error {
-    Error::not_found("NO_SUCH_TEAM", "no such team")
+    Error::new(Code::NoSuchTeam, "no such team")
 }
 
 fn owners_team() -> Error {
-    Error::bad_request(
-        "OWNERS_TEAM",
+    Error::new(
+        Code::OwnersTeam,
         "the owners team cannot be renamed or removed",
     )
 }

@@ -40,8 +40,9 @@ use actix_web::{HttpMessage, HttpServer};
 use futures_util::Stream;
 
 use crate::api::dialect::Dialect;
+use crate::api::envelope::{self, PageRenderer};
 use crate::config::Config;
-use crate::error::{Error, PageRenderer};
+use crate::error::Error;
 use crate::AppState;
 
 /// Longest time an idle kept-alive connection stays open (never more than the header
@@ -218,7 +219,7 @@ pub async fn watch(
     let dialect = Dialect::for_path(req.match_info().as_str());
     let pages = PageRenderer::of(req.request());
     let timed_out = || {
-        let mut res = Error::request_timeout().render(dialect, pages);
+        let mut res = envelope::render(&Error::request_timeout(), dialect, pages);
         res.head_mut().set_connection_type(ConnectionType::Close);
         res
     };

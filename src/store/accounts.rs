@@ -4,7 +4,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::{is_unique_violation, now_ms};
 use crate::core::model::{Account, AccountKind};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 const COLUMNS: &str = "id, name, kind, full_name, is_active, is_admin, created_at";
 
@@ -114,8 +114,8 @@ pub fn insert_organization(
 }
 
 pub fn account_exists() -> Error {
-    Error::bad_request(
-        "ACCOUNT_EXISTS",
+    Error::new(
+        Code::AccountExists,
         "an account with this name or email already exists",
     )
 }

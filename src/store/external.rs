@@ -5,7 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::{is_unique_violation, now_ms};
 use crate::core::model::ExternalRepository;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 const COLUMNS: &str = "id, namespace_id, name, registry_host, created_at, updated_at";
 
@@ -57,8 +57,8 @@ pub fn insert(conn: &Connection, new: &NewExternal<'_>) -> Result<ExternalReposi
     ])
     .map_err(|e| {
         if is_unique_violation(&e) {
-            Error::conflict(
-                "EXTERNAL_REPOSITORY_EXISTS",
+            Error::new(
+                Code::ExternalRepositoryExists,
                 "this namespace already has an external repository with this name",
             )
         } else {

@@ -8,6 +8,7 @@ pub mod external;
 pub mod grants;
 pub mod keys;
 pub mod memo;
+mod migrations;
 pub mod repos;
 pub mod search;
 pub mod sessions;
@@ -30,8 +31,7 @@ use crate::error::{Error, Result};
 
 pub type Conn = PooledConnection<SqliteConnectionManager>;
 
-/// Ordered migrations; each runs once, in one transaction. Never edit a shipped one.
-const MIGRATIONS: &[&str] = &[include_str!("../../schema.sql")];
+use migrations::{migrate, MIGRATIONS};
 
 /// File name of the database inside the data folder.
 pub const DB_FILE: &str = "berth.db";
@@ -154,24 +154,6 @@ pub fn write<T>(conn: &mut Connection, f: impl FnOnce(&Transaction) -> Result<T>
     let out = f(&tx)?;
     tx.commit()?;
     Ok(out)
-}
-
-fn migrate(conn: &mut Connection) -> Result<()> {
-    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate() {
-        let version = i as i64 + 1;
-        if version <= current {
-            continue;
-        }
-        write(conn, |tx| {
-            tx.execute_batch(sql)?;
-            tx.execute_batch(&format!("PRAGMA user_version = {version}"))?;
-            Ok(())
-        })
-        .map_err(|e| Error::internal(format_args!("migration {version} failed: {e}")))?;
-        log::info!("store migrated to version {version}");
-    }
-    Ok(())
 }
 
 /// The schema version the store is at (the number of migrations applied).

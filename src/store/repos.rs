@@ -1,12 +1,12 @@
 //! Repositories, and the facts the permission policy needs about a caller and a repository.
 
-use rusqlite::{named_params, params, Connection, OptionalExtension, Row};
+use rusqlite::{named_params, params, Connection, OptionalExtension, Row, Transaction};
 
 use super::{is_unique_violation, now_ms};
 use crate::core::model::{Account, AccountKind, Repository};
 use crate::core::names::LIBRARY;
 use crate::core::policy::{Caller, Level, NamespaceFacts, Owner, RepositoryFacts};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 /// Columns of [`repository`], for `FROM repositories r JOIN accounts a ON a.id = r.namespace_id`.
 pub const COLUMNS: &str = "r.id, r.namespace_id, a.name, a.kind, r.name, r.full_path,
@@ -178,7 +178,7 @@ pub fn insert(conn: &Connection, ns: &Account, repo: &NewRepository<'_>) -> Resu
     ])
     .map_err(|e| {
         if is_unique_violation(&e) {
-            Error::bad_request("REPOSITORY_EXISTS", "a repository with this name already exists")
+            Error::new(Code::RepositoryExists, "a repository with this name already exists")
         } else {
             e.into()
         }
@@ -218,6 +218,22 @@ pub fn update(conn: &Connection, id: i64, patch: &RepositoryPatch) -> Result<()>
         patch.is_public,
         now_ms()
     ])?;
+    Ok(())
+}
+
+/// Every repository with a long description: `(id, markdown)`.
+pub fn long_descriptions(tx: &Transaction) -> Result<Vec<(i64, String)>> {
+    let mut stmt =
+        tx.prepare("SELECT id, long_description FROM repositories WHERE long_description <> ''")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The rendered form of a description, rendered again by a newer renderer: not an edit, so
+/// `updated_at` stays.
+pub fn set_long_description_html(tx: &Transaction, id: i64, html: &str) -> Result<()> {
+    tx.prepare_cached("UPDATE repositories SET long_description_html = ?2 WHERE id = ?1")?
+        .execute(params![id, html])?;
     Ok(())
 }
 

@@ -39,3 +39,17 @@ pub fn bump_credential_epoch(conn: &Connection) -> Result<()> {
 }
 
 const CREDENTIAL_EPOCH: &str = "credential_epoch";
+
+/// The `markdown::RENDER_VERSION` the stored descriptions were rendered with (1 before the
+/// setting existed).
+pub fn markdown_version(conn: &Connection) -> Result<i64> {
+    Ok(get(conn, MARKDOWN_VERSION)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1))
+}
+
+pub fn set_markdown_version(conn: &Connection, version: i64) -> Result<()> {
+    set(conn, MARKDOWN_VERSION, &version.to_string())
+}
+
+const MARKDOWN_VERSION: &str = "markdown_version";

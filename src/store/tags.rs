@@ -3,7 +3,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::now_ms;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Image {
@@ -107,8 +107,8 @@ pub fn tag_by_name(conn: &Connection, repository_id: i64, name: &str) -> Result<
 /// Point a tag at an image of the same repository (which must exist).
 pub fn set_tag(conn: &Transaction, repository_id: i64, name: &str, image_id: &str) -> Result<()> {
     if !has_image(conn, repository_id, image_id)? {
-        return Err(Error::bad_request(
-            "NO_SUCH_IMAGE",
+        return Err(Error::new(
+            Code::NoSuchImage,
             "the image does not belong to this repository",
         ));
     }

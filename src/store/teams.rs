@@ -5,7 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::accounts::{account, A_COLUMNS};
 use super::{is_unique_violation, now_ms};
 use crate::core::model::{Account, Team};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 /// Columns of [`team`], for a query that names the teams table `t`.
 pub const T_COLUMNS: &str = "t.id, t.org_id, t.name, t.description, t.created_at";
@@ -22,8 +22,8 @@ pub fn team(row: &Row<'_>) -> rusqlite::Result<Team> {
 }
 
 pub fn team_exists() -> Error {
-    Error::bad_request(
-        "TEAM_EXISTS",
+    Error::new(
+        Code::TeamExists,
         "a team with this name already exists in the organization",
     )
 }

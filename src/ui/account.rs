@@ -14,7 +14,7 @@ use crate::core::accounts::{self, Registration};
 use crate::core::model::Account;
 use crate::core::policy::{Caller, Proof};
 use crate::core::{external, sessions};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::secrets::SecretString;
 use crate::AppState;
 
@@ -228,7 +228,7 @@ pub async fn signup(
     let fail = |e: Error, mode: &'static str| {
         let t = SignupPage {
             chrome: Chrome::new(&visitor, "Sign up"),
-            open: e.code != "REGISTRATION_CLOSED",
+            open: e.code != Code::RegistrationClosed,
             registration: mode,
             username: username.clone(),
             email: email.clone(),
@@ -460,8 +460,8 @@ pub async fn password(
         .await;
     match changed {
         Ok(_) => signed_in_response(&state, user.id, None, "/settings?done=password").await,
-        Err(e) if e.is("INVALID_OLD_PASSWORD") => {
-            let e = Error::bad_request("WRONG_PASSWORD", "the current password is not right");
+        Err(e) if e.is(Code::InvalidOldPassword) => {
+            let e = Error::new(Code::WrongPassword, "the current password is not right");
             refused(&state, &visitor, user, caller, None, e).await
         }
         Err(e) => refused(&state, &visitor, user, caller, None, e).await,
@@ -545,7 +545,7 @@ pub async fn revoke_key(
     let (user, _) = signed_in!(visitor, "/settings");
     let key_id: i64 = path
         .parse()
-        .map_err(|_| Error::not_found("NOT_FOUND", "not found"))?;
+        .map_err(|_| Error::new(Code::NotFound, "not found"))?;
     state
         .auth
         .revoke_api_key(&state.store, user.id, key_id)

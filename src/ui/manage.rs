@@ -12,7 +12,7 @@ use crate::core::accounts::{self, Registration};
 use crate::core::model::{Account, Team};
 use crate::core::policy::{self, Caller, Level};
 use crate::core::{grants, settings, teams};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -170,7 +170,7 @@ pub async fn site_settings(
 ) -> Result<HttpResponse> {
     let (_, caller) = signed_in!(visitor, "/-/admin");
     let mode = Registration::parse(&form.registration)
-        .ok_or_else(|| Error::bad_request("INVALID_SETTING", "unknown registration policy"))?;
+        .ok_or_else(|| Error::new(Code::InvalidSetting, "unknown registration policy"))?;
     let public_api = form.public_api == "on";
     state
         .store
@@ -286,7 +286,7 @@ pub async fn namespace_grant(
         "none" => None,
         l => Some(
             Level::parse_grant(l)
-                .ok_or_else(|| Error::bad_request("INVALID_LEVEL", "choose an access level"))?,
+                .ok_or_else(|| Error::new(Code::InvalidLevel, "choose an access level"))?,
         ),
     };
     let team = form.team.trim().to_owned();

@@ -13,7 +13,8 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{guard, web, HttpResponse};
 use askama::Template;
 
-use crate::error::{Error, PageRenderer, Result};
+use crate::api::envelope::PageRenderer;
+use crate::error::{Error, Result};
 use session::Visitor;
 
 /// Build a 303 redirect (after a form post, or to the sign-in page).

@@ -11,7 +11,7 @@ use crate::core::model::{Account, AccountKind, Repository, Team};
 use crate::core::policy::Level;
 use crate::core::search::{self, Order};
 use crate::core::{accounts, grants, repos, stars, tags, teams};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::markdown::{self, SanitizedHtml};
 use crate::AppState;
 
@@ -203,7 +203,7 @@ pub async fn namespace(
         .store
         .run(move |c| {
             let account = repos::namespace(c, &lookup)
-                .map_err(|e| e.or_not_found_as(Error::not_found("NOT_FOUND", "not found")))?;
+                .map_err(|e| e.or_not_found_as(Error::new(Code::NotFound, "not found")))?;
             let offset = (page_no - 1) * PAGE_SIZE;
             let list = repos::list_in_namespace(c, caller.as_ref(), &lookup, PAGE_SIZE, offset)?;
             let (teams, may_manage) = if account.is_user() {
@@ -571,7 +571,7 @@ pub async fn access(
         "none" => None,
         l => Some(
             Level::parse_grant(l)
-                .ok_or_else(|| Error::bad_request("INVALID_LEVEL", "choose an access level"))?,
+                .ok_or_else(|| Error::new(Code::InvalidLevel, "choose an access level"))?,
         ),
     };
     let grantee = form.grantee.trim().to_owned();
@@ -628,8 +628,8 @@ pub async fn delete(
             // Permission first: an outsider learns nothing from a wrong confirmation.
             repos::with_level(c, Some(&caller), &ns, &name, Level::Admin)?;
             if !confirmed {
-                return Err(Error::bad_request(
-                    "NOT_CONFIRMED",
+                return Err(Error::new(
+                    Code::NotConfirmed,
                     "type the repository's name to confirm the deletion",
                 ));
             }
@@ -761,6 +761,5 @@ pub async fn create(
 
 /// The account named in a path, for pages about it (not-found reads like any 404).
 pub fn account_named(c: &rusqlite::Connection, name: &str) -> Result<Account> {
-    accounts::get(c, name)
-        .map_err(|e| e.or_not_found_as(Error::not_found("NOT_FOUND", "not found")))
+    accounts::get(c, name).map_err(|e| e.or_not_found_as(Error::new(Code::NotFound, "not found")))
 }

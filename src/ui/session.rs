@@ -22,7 +22,7 @@ use crate::auth::secret;
 use crate::core::model::Account;
 use crate::core::policy::Caller;
 use crate::core::sessions;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::AppState;
 
 pub const SESSION_COOKIE: &str = "berth_session";
@@ -213,8 +213,8 @@ pub trait CsrfForm {
 pub struct Posted<T>(pub Visitor, pub T);
 
 fn csrf_refused() -> Error {
-    Error::forbidden(
-        "CSRF_REFUSED",
+    Error::new(
+        Code::CsrfRefused,
         "this form came from another site or an old page; reload the page and try again",
     )
 }
@@ -252,7 +252,7 @@ impl<T: DeserializeOwned + CsrfForm + 'static> FromRequest for Posted<T> {
                     {
                         Error::payload_too_large()
                     } else {
-                        Error::bad_request("INVALID_FORM", "the form was incomplete or malformed")
+                        Error::new(Code::InvalidForm, "the form was incomplete or malformed")
                     }
                 })?
                 .into_inner();

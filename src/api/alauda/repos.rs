@@ -10,7 +10,7 @@ use crate::auth::extract::MaybeUser;
 use crate::core::policy::Caller;
 use crate::core::tokens::Access;
 use crate::core::{repos, stars, tags};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::AppState;
 
 pub const PAGE_SIZE_DEFAULT: i64 = 20;
@@ -39,8 +39,8 @@ pub async fn create(
     let ns = ns.into_inner();
     let body = body.into_inner();
     if body.namespace.as_deref().is_some_and(|n| n != ns) {
-        return Err(Error::bad_request(
-            "NAMESPACE_MISMATCH",
+        return Err(Error::new(
+            Code::NamespaceMismatch,
             "the body's namespace differs from the URL's",
         ));
     }
@@ -71,7 +71,7 @@ pub struct ListQuery {
 fn paging(q: &ListQuery) -> Result<(i64, i64)> {
     let page = crate::api::params::optional_int("page", q.page.as_deref())?.unwrap_or(1);
     if page < 1 {
-        return Err(Error::bad_request("INVALID_QUERY", "`page` counts from 1"));
+        return Err(Error::new(Code::InvalidQuery, "`page` counts from 1"));
     }
     let size = crate::api::params::optional_int("page_size", q.page_size.as_deref())?
         .unwrap_or(PAGE_SIZE_DEFAULT)
@@ -110,11 +110,8 @@ pub async fn list(
         "alauda-list|{ns}|{page}|{size}|{}",
         crate::core::policy::viewer_key(caller.as_ref())
     );
-    let base = format!(
-        "{}://{}/v1/repositories/{ns}",
-        req.connection_info().scheme(),
-        state.public_host(&req)
-    );
+    let origin = state.public_origin(&req);
+    let base = format!("{}://{}/v1/repositories/{ns}", origin.scheme, origin.host);
     let listed = state
         .store
         .cached(key, move |c| {

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use crate::api::body::FromJson;
 use crate::core::external::{CredentialsPatch, NewExternal, Registry};
 use crate::core::model::ExternalRepository;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::secrets::SecretString;
 
 pub const PREFIX: &str = "/api/repo/v1";
@@ -93,7 +93,7 @@ impl FromJson for ExternalIn {
         let mut map = json_object(body)?;
         let name = string_field(&mut map, "name")?
             .filter(|n| !n.is_empty())
-            .ok_or_else(|| Error::bad_request("INVALID_JSON", "name is required"))?;
+            .ok_or_else(|| Error::new(Code::InvalidJson, "name is required"))?;
         Ok(ExternalIn(NewExternal {
             name,
             username: string_field(&mut map, "username")?.unwrap_or_default(),
@@ -120,19 +120,19 @@ impl FromJson for CredentialsIn {
 /// The request body as a JSON object. Error messages never quote the body.
 fn json_object(body: &[u8]) -> Result<Map<String, Value>> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(Error::bad_request(
-            "INVALID_JSON",
+        return Err(Error::new(
+            Code::InvalidJson,
             "a JSON object body is required",
         ));
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(Error::bad_request(
-            "INVALID_JSON",
+        Ok(_) => Err(Error::new(
+            Code::InvalidJson,
             "the body must be a JSON object",
         )),
-        Err(e) => Err(Error::bad_request(
-            "INVALID_JSON",
+        Err(e) => Err(Error::new(
+            Code::InvalidJson,
             format!(
                 "invalid JSON body (line {}, column {})",
                 e.line(),
@@ -147,8 +147,8 @@ fn string_field(map: &mut Map<String, Value>, key: &'static str) -> Result<Optio
     match map.remove(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(Error::bad_request(
-            "INVALID_JSON",
+        Some(_) => Err(Error::new(
+            Code::InvalidJson,
             format!("{key} must be a string"),
         )),
     }

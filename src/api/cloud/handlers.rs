@@ -7,7 +7,7 @@ use super::dto::{CredentialsIn, ExternalIn, Meta, Page, RegistryObject, Reposito
 use crate::api::body::JsonBody;
 use crate::auth::extract::User;
 use crate::core::external::{self, Filter};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::AppState;
 
 /// Page size when the client does not ask (the clients' first request never does).
@@ -77,8 +77,8 @@ fn meta(base: &str, limit: i64, offset: i64, total: i64, filters: &[(&str, &str)
 /// absolute URL allowed) as (namespace if named, host).
 fn parse_registry_uri(uri: &str) -> Result<(Option<String>, String)> {
     let invalid = || {
-        Error::bad_request(
-            "INVALID_QUERY",
+        Error::new(
+            Code::InvalidQuery,
             "registry must be a registry resource URI such as /api/repo/v1/{namespace}/registry/{host}/",
         )
     };

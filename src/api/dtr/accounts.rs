@@ -10,7 +10,7 @@ use crate::auth::changes::OldPassword;
 use crate::auth::extract::{MaybeUser, User};
 use crate::core::accounts;
 use crate::core::policy::Caller;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -37,7 +37,7 @@ pub async fn create(
     let account = match kind.as_str() {
         "user" => {
             let password = password
-                .ok_or_else(|| Error::bad_request("INVALID_PASSWORD", "a user needs a password"))?;
+                .ok_or_else(|| Error::new(Code::InvalidPassword, "a user needs a password"))?;
             state
                 .auth
                 .register_user(&state.store, caller, name, password, None)
@@ -50,8 +50,8 @@ pub async fn create(
                 .await?
         }
         _ => {
-            return Err(Error::bad_request(
-                "INVALID_ACCOUNT_TYPE",
+            return Err(Error::new(
+                Code::InvalidAccountType,
                 "type is \"user\" or \"organization\"",
             ))
         }

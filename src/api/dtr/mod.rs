@@ -1,7 +1,7 @@
 //! The Docker Trusted Registry 1.3 dialect (`/api/v0`, `docs/dtr.md`): accounts, teams,
 //! repositories and access grants. Every route but sign-up needs an authenticated, active
 //! user; errors leave in the DTR envelope
-//! `{"errors":[{"code","message"}]}` (rendered by `error::envelope`).
+//! `{"errors":[{"code","message"}]}` (rendered by `api::envelope`).
 
 mod access;
 mod accounts;

@@ -8,7 +8,7 @@ use crate::api::body::JsonBody;
 use crate::auth::extract::User;
 use crate::core::names;
 use crate::core::repos::{self, NewRepo, Patch};
-use crate::error::Result;
+use crate::error::{Code, Result};
 use crate::AppState;
 
 /// `GET /api/v0/repositories/{namespace}`: every repository of the namespace the caller
@@ -142,7 +142,7 @@ pub async fn delete(
         .await
     {
         Ok(()) => Ok(HttpResponse::NoContent().finish()),
-        Err(e) if e.is("NO_SUCH_REPOSITORY") => Ok(HttpResponse::NoContent().finish()),
+        Err(e) if e.is(Code::NoSuchRepository) => Ok(HttpResponse::NoContent().finish()),
         Err(e) => Err(e),
     }
 }

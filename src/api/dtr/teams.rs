@@ -7,7 +7,7 @@ use super::dto::{self, AccountDto, TeamDto};
 use crate::api::body::JsonBody;
 use crate::auth::extract::User;
 use crate::core::teams::{self, TeamPatch};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::AppState;
 
 /// `GET /api/v0/accounts/{org}/teams`: the organization's members and site admins.
@@ -37,8 +37,8 @@ pub struct NewTeam {
 fn check_team_type(kind: Option<&str>) -> Result<()> {
     match kind {
         None | Some("managed") => Ok(()),
-        Some(_) => Err(Error::bad_request(
-            "INVALID_TEAM_TYPE",
+        Some(_) => Err(Error::new(
+            Code::InvalidTeamType,
             "only \"managed\" teams are supported",
         )),
     }
@@ -151,8 +151,8 @@ pub async fn is_member(
     if found {
         Ok(HttpResponse::NoContent().finish())
     } else {
-        Err(Error::not_found(
-            "NOT_A_MEMBER",
+        Err(Error::new(
+            Code::NotAMember,
             "the user is not a member of this team",
         ))
     }

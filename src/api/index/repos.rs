@@ -9,7 +9,7 @@ use super::{empty, path};
 use crate::auth::extract::MaybeUser;
 use crate::core::tokens::Access;
 use crate::core::{repos, tags, tokens};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::AppState;
 
 /// `PUT /v1/repositories/{ns}/{name}` with an image list: create the repository if missing,
@@ -122,7 +122,7 @@ async fn authorize_token(
         .await
     {
         Ok(p) => p,
-        Err(e) if e.status == StatusCode::UNAUTHORIZED => None,
+        Err(e) if e.is(Code::NotAuthenticated) => None,
         Err(e) => return Err(e),
     };
     // Who the caller is on this repository (`caller_on` is the one place a token's binding
@@ -145,8 +145,8 @@ async fn authorize_token(
         })
         .await?;
     if !consumed {
-        return Err(Error::forbidden(
-            "INVALID_TOKEN",
+        return Err(Error::new(
+            Code::InvalidToken,
             "invalid, expired or foreign access token",
         ));
     }

@@ -7,7 +7,7 @@ use crate::api::body::JsonBody;
 use crate::auth::changes::OldPassword;
 use crate::auth::extract::{MaybeUser, User};
 use crate::core::accounts;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::AppState;
 
 /// The exact body old clients compare before falling back to a login.
@@ -38,8 +38,8 @@ pub async fn register(
         email,
     } = body.into_inner();
     let taken = |e: Error| {
-        if e.is("ACCOUNT_EXISTS") {
-            Error::bad_request(e.code, USER_EXISTS).with_bare()
+        if e.is(Code::AccountExists) {
+            Error::new(e.code, USER_EXISTS).with_bare()
         } else {
             e
         }
@@ -74,8 +74,8 @@ pub async fn update(
 ) -> Result<HttpResponse> {
     let ProfileUpdate { email, password } = body.into_inner();
     if email.is_none() && password.is_none() {
-        return Err(Error::bad_request(
-            "NOTHING_TO_UPDATE",
+        return Err(Error::new(
+            Code::NothingToUpdate,
             "send an email, a password or both",
         ));
     }

@@ -11,7 +11,7 @@ use super::dto::{
 use crate::auth::extract::{MaybeUser, User};
 use crate::core::policy::Caller;
 use crate::core::{catalog, settings, tags};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::AppState;
 
 /// `take` when the caller does not say.
@@ -30,8 +30,8 @@ fn paging(skip: Option<&str>, take: Option<&str>) -> Result<(i64, i64)> {
     let skip = count("skip", skip, 0)?;
     let take = count("take", take, DEFAULT_TAKE)?;
     if take > MAX_TAKE {
-        return Err(Error::bad_request(
-            "INVALID_PAGING",
+        return Err(Error::new(
+            Code::InvalidPaging,
             format!("take must be at most {MAX_TAKE}"),
         ));
     }
@@ -41,7 +41,7 @@ fn paging(skip: Option<&str>, take: Option<&str>) -> Result<(i64, i64)> {
 fn required<'a>(name: &'static str, value: Option<&'a str>) -> Result<&'a str> {
     value
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| Error::bad_request("MISSING_PARAMETER", format!("{name} is required")))
+        .ok_or_else(|| Error::new(Code::MissingParameter, format!("{name} is required")))
 }
 
 /// A repository named by a displayed path; a path that cannot exist is a missing repository.
@@ -58,12 +58,12 @@ fn form<T: DeserializeOwned + Default>(body: &web::Bytes) -> Result<T> {
         return Ok(T::default());
     }
     let text = std::str::from_utf8(body)
-        .map_err(|_| Error::bad_request("INVALID_BODY", "the form body is not UTF-8"))?;
+        .map_err(|_| Error::new(Code::InvalidBody, "the form body is not UTF-8"))?;
     web::Query::<T>::from_query(text)
         .map(web::Query::into_inner)
         .map_err(|e| {
             let message = crate::error::with_safe_detail("invalid form body", &e.to_string());
-            Error::bad_request("INVALID_BODY", message)
+            Error::new(Code::InvalidBody, message)
         })
 }
 
@@ -139,8 +139,8 @@ pub async fn project_create(
         Some(v) if v.eq_ignore_ascii_case("true") || v == "1" => true,
         Some(v) if v.eq_ignore_ascii_case("false") || v == "0" => false,
         Some(_) => {
-            return Err(Error::bad_request(
-                "INVALID_PARAMETER",
+            return Err(Error::new(
+                Code::InvalidParameter,
                 "isPublic must be true or false",
             ))
         }

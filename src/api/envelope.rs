@@ -1,0 +1,160 @@
+//! The envelope: every error response leaves in the shape of the dialect whose path was hit,
+//! ours or one the framework made (bad JSON, bad query, unknown route, wrong method, body too
+//! large). Which dialect that is, the path decides ([`super::dialect`]); the web dialect's HTML
+//! page is drawn by the renderer the UI registers ([`PageRenderer`]), so this module knows no
+//! templates.
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse};
+use serde_json::json;
+
+use super::dialect::Dialect;
+use crate::error::Error;
+
+/// How the web dialect draws an error: an HTML page in the site's layout, never a Basic
+/// challenge. The web UI registers its renderer as app data (`ui::configure`); an app that
+/// serves no pages falls back to [`PageRenderer::PLAIN`].
+#[derive(Clone, Copy)]
+pub struct PageRenderer(pub fn(&Error) -> HttpResponse);
+
+impl PageRenderer {
+    /// A bare HTML page with the status: no layout, no message.
+    pub const PLAIN: PageRenderer = PageRenderer(plain_page);
+
+    /// The renderer registered with the app serving `req`.
+    pub fn of(req: &HttpRequest) -> PageRenderer {
+        req.app_data::<PageRenderer>()
+            .copied()
+            .unwrap_or(PageRenderer::PLAIN)
+    }
+}
+
+fn plain_page(e: &Error) -> HttpResponse {
+    let mut res = HttpResponse::build(e.status);
+    res.content_type("text/html; charset=utf-8");
+    res.insert_header((header::CACHE_CONTROL, "no-store"));
+    if let Some(secs) = e.retry_after {
+        res.insert_header((header::RETRY_AFTER, secs.to_string()));
+    }
+    res.body(format!(
+        "<!doctype html><title>{}</title>",
+        e.status.as_u16()
+    ))
+}
+
+/// `e` as the given dialect writes errors; `pages` draws the web dialect's.
+pub fn render(e: &Error, dialect: Dialect, pages: PageRenderer) -> HttpResponse {
+    let body = match dialect {
+        Dialect::Web => return (pages.0)(e),
+        Dialect::Dtr => {
+            json!({"errors": [{"code": e.code.as_str(), "message": e.message}]})
+        }
+        Dialect::V1 if e.bare => json!(e.message),
+        Dialect::V1 | Dialect::Cloud | Dialect::RegistryUi | Dialect::Generic => {
+            json!({"error": e.message})
+        }
+    };
+    e.response().json(body)
+}
+
+/// Middleware: every error response leaves in the envelope of the dialect whose path was hit.
+pub async fn envelope(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    // The path as the router reads it: escaped letters decoded (`/%61pi/v0/accounts` is
+    // served by the DTR route `/api/v0/accounts`), slashes normalized. The raw path would
+    // give that route's errors another dialect's envelope.
+    let dialect = Dialect::for_path(req.match_info().as_str());
+    let pages = PageRenderer::of(req.request());
+    let res = match next.call(req).await {
+        Ok(res) => res,
+        Err(err) => {
+            let e = domain_error(&err);
+            let rendered = render(&e, dialect, pages);
+            return Err(actix_web::error::InternalError::from_response(e, rendered).into());
+        }
+    };
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return Ok(res.map_into_left_body());
+    }
+    // A web page rendered with an error status on purpose (a form shown again with its
+    // message) stays as it is.
+    if dialect == Dialect::Web && res.response().error().is_none() && is_html(res.response()) {
+        return Ok(res.map_into_left_body());
+    }
+    let e = match res.response().error() {
+        Some(err) => domain_error(err),
+        None => Error::from_status(status, None),
+    };
+    let (req, _) = res.into_parts();
+    Ok(ServiceResponse::new(req, render(&e, dialect, pages)).map_into_right_body())
+}
+
+fn is_html<B>(res: &HttpResponse<B>) -> bool {
+    res.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
+}
+
+fn domain_error(err: &actix_web::Error) -> Error {
+    if let Some(e) = err.as_error::<Error>() {
+        return e.clone();
+    }
+    let status = err.as_response_error().status_code();
+    Error::from_status(status, Some(err.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `web` fuzz target (`POST /%75%64%72//star` answered an HTML page).
+    #[actix_web::test]
+    async fn escaped_letters_in_a_prefix_get_the_envelope_of_the_route_that_answers() {
+        use actix_web::dev::Service;
+        use actix_web::http::StatusCode;
+        use actix_web::middleware::{from_fn, NormalizePath};
+        use actix_web::{test as actix_test, web, App};
+
+        let app = actix_test::init_service(
+            App::new()
+                .wrap(from_fn(envelope))
+                .wrap(NormalizePath::trim())
+                .route(
+                    "/api/v0/accounts",
+                    web::get().to(|| async {
+                        Err::<HttpResponse, _>(Error::unauthorized("authentication required"))
+                    }),
+                ),
+        )
+        .await;
+        for uri in [
+            "/api/v0/accounts",
+            "/%61pi/v0/accounts",
+            "/%61%70%69//v0/accounts/",
+        ] {
+            let req = actix_test::TestRequest::get().uri(uri).to_request();
+            let res = match app.call(req).await {
+                Ok(res) => res.into_parts().1.map_into_boxed_body(),
+                Err(err) => err.error_response(),
+            };
+            assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{uri}");
+            assert!(
+                res.headers().contains_key(header::WWW_AUTHENTICATE),
+                "{uri}"
+            );
+            let body = actix_web::body::to_bytes(res.into_body()).await.unwrap();
+            assert_eq!(
+                serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+                json!({"errors": [{"code": "NOT_AUTHENTICATED", "message": "authentication required"}]}),
+                "{uri}"
+            );
+        }
+    }
+}
