@@ -13,13 +13,15 @@ pub mod v1;
 
 use actix_web::{web, HttpRequest};
 
+use crate::route_table::Routes;
 use crate::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    dtr::configure(cfg);
-    v1::configure(cfg);
-    cloud::configure(cfg);
-    registryui::configure(cfg);
+/// The APIs' routes, dialect by dialect (each names its own dialect).
+pub fn configure(routes: &mut Routes) {
+    dtr::configure(routes);
+    v1::configure(routes);
+    cloud::configure(routes);
+    registryui::configure(routes);
 }
 
 /// A JSON object body as `T`. serde would also read a struct from a JSON array (by field
