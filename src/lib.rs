@@ -11,6 +11,7 @@ pub mod error;
 pub mod markdown;
 pub mod ops;
 pub mod origin;
+pub mod route_table;
 pub mod secrets;
 pub mod store;
 pub mod ui;
@@ -22,9 +23,11 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{from_fn, NormalizePath};
 use actix_web::{web, App, HttpResponse};
 
+use crate::api::dialect::Dialect;
 use crate::config::Config;
 use crate::core::accounts::{self, Bootstrap};
 use crate::error::{Code, Error, Result};
+use crate::route_table::{Route, Routes};
 use crate::secrets::Keyring;
 use crate::store::Store;
 
@@ -124,7 +127,8 @@ pub fn app(
         .wrap(from_fn(ops::conn::watch))
         .wrap(NormalizePath::trim())
         .wrap(from_fn(ops::access::observe))
-        .configure(configure)
+        // Serving needs no list of the routes: [`routes`] is where it is kept.
+        .configure(|cfg| configure(&mut Routes::new(cfg, &mut Vec::new())))
         .default_service(web::to(not_found))
 }
 
@@ -144,12 +148,17 @@ pub fn metrics_app(
     App::new()
         .app_data(state)
         .wrap(from_fn(ops::conn::watch))
-        .service(web::resource("/metrics").route(web::get().to(metrics)))
+        .configure(|cfg| configure_metrics(&mut Routes::new(cfg, &mut Vec::new())))
         .default_service(web::to(|| async {
             HttpResponse::NotFound()
                 .content_type("text/plain; charset=utf-8")
                 .body("only /metrics is served here\n")
         }))
+}
+
+/// The metrics listener's one route.
+fn configure_metrics(routes: &mut Routes) {
+    routes.resource("/metrics", |r| r.get(metrics));
 }
 
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
@@ -163,12 +172,30 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// Every route, dialect by dialect.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/healthz").route(web::get().to(healthz)));
-    api::configure(cfg);
+/// Every route of the public listener, dialect by dialect, in the order the router tries
+/// them.
+pub fn configure(routes: &mut Routes) {
+    routes.resource("/healthz", |r| r.get(healthz));
+    api::configure(routes);
     // Last: the web UI's `/{ns}` and `/{ns}/{repo}` must not shadow any API route.
-    ui::configure(cfg, api::dialect::is_api_word);
+    ui::configure(&mut routes.dialect(Dialect::Web), api::dialect::is_api_word);
+}
+
+/// Every route [`app`] serves, in the order its router tries them, written down by the same
+/// [`configure`] that builds it (`App::configure` runs it at once; nothing is served).
+pub fn routes() -> Vec<Route> {
+    table_of(configure)
+}
+
+/// The routes [`metrics_app`] serves (`GET /metrics`).
+pub fn metrics_routes() -> Vec<Route> {
+    table_of(configure_metrics)
+}
+
+fn table_of(configure: fn(&mut Routes)) -> Vec<Route> {
+    let mut table = Vec::new();
+    App::new().configure(|cfg| configure(&mut Routes::new(cfg, &mut table)));
+    table
 }
 
 async fn healthz() -> HttpResponse {

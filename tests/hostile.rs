@@ -141,7 +141,7 @@ fn destructive(route: &Route) -> bool {
 /// A valid value for each path parameter, chosen so that the route reaches its deep code
 /// (existing accounts, teams, repositories, tags, external repositories).
 fn valid(route: &Route, param: &str, alt: bool) -> String {
-    let p = route.path;
+    let p = route.path.as_str();
     let doomed = destructive(route);
     let has_b = p.contains("{b}");
     let s = match (route.dialect, param) {
@@ -498,8 +498,8 @@ fn route_probes(route: &Route, who: Who, creds: &Creds, corpus: &Corpus, out: &m
 /// Every method a path does not declare, on the path filled with valid names.
 fn wrong_method_probes(who: Who, creds: &Creds, corpus: &Corpus, out: &mut Vec<Probe>) {
     let mut declared: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for r in ROUTES {
-        declared.entry(r.path).or_default().push(r.method);
+    for r in ROUTES.iter() {
+        declared.entry(r.path.as_str()).or_default().push(r.method);
     }
     const METHODS: &[&str] = &[
         "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT", "PROPFIND",
@@ -1084,7 +1084,7 @@ fn hostile_input_gets_4xx_in_the_envelope_and_the_server_stays_up() {
     let mut phase_a = Vec::new();
     let mut phase_b = Vec::new();
     for who in [Who::Anonymous, Who::Admin] {
-        for route in ROUTES {
+        for route in ROUTES.iter() {
             let out = if destructive(route) {
                 &mut phase_b
             } else {

@@ -586,7 +586,7 @@ enum Axis {
 }
 
 fn axis_of(r: &Route) -> Axis {
-    let p = r.path;
+    let p = r.path.as_str();
     if p.starts_with("/api/repo/v1") || p.starts_with("/settings/external") {
         return Axis::Cloud;
     }
@@ -905,7 +905,7 @@ fn query(pairs: &[(&str, String)]) -> String {
 /// (variant, query string) for a route and target.
 fn queries(r: &Route, ctx: &Ctx) -> Vec<(String, String)> {
     let one = |q: String| vec![(String::new(), q)];
-    match (r.method, r.path) {
+    match (r.method, r.path.as_str()) {
         ("GET", "/v1/search") | ("GET", "/") => match ctx.vals.get("q") {
             Some(q) => one(query(&[("q", q.clone())])),
             None => one(String::new()),
@@ -957,7 +957,7 @@ fn bodies(r: &Route, ctx: &Ctx, who: Who) -> Vec<(String, Option<Body>)> {
         w if w.anonymous() => (NOBODY, "wrong-password-1"),
         w => (w.self_name(), PASSWORD),
     };
-    match (r.method, r.path) {
+    match (r.method, r.path.as_str()) {
         // DTR
         ("POST", "/api/v0/accounts") => one(Body::Json(
             json!({"type": "organization", "name": format!("zqneworg-{c}")}),

@@ -1,49 +1,19 @@
 //! The envelope: every error response leaves in the shape of the dialect whose path was hit,
 //! ours or one the framework made (bad JSON, bad query, unknown route, wrong method, body too
 //! large). Which dialect that is, the path decides ([`super::dialect`]); the web dialect's HTML
-//! page is drawn by the renderer the UI registers ([`PageRenderer`]), so this module knows no
+//! page is drawn by the renderer the UI registers ([`PageRenderer`], defined beside the error
+//! so that neither the UI nor this module imports the other), so this module knows no
 //! templates.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use serde_json::json;
 
 use super::dialect::Dialect;
-use crate::error::Error;
-
-/// How the web dialect draws an error: an HTML page in the site's layout, never a Basic
-/// challenge. The web UI registers its renderer as app data (`ui::configure`); an app that
-/// serves no pages falls back to [`PageRenderer::PLAIN`].
-#[derive(Clone, Copy)]
-pub struct PageRenderer(pub fn(&Error) -> HttpResponse);
-
-impl PageRenderer {
-    /// A bare HTML page with the status: no layout, no message.
-    pub const PLAIN: PageRenderer = PageRenderer(plain_page);
-
-    /// The renderer registered with the app serving `req`.
-    pub fn of(req: &HttpRequest) -> PageRenderer {
-        req.app_data::<PageRenderer>()
-            .copied()
-            .unwrap_or(PageRenderer::PLAIN)
-    }
-}
-
-fn plain_page(e: &Error) -> HttpResponse {
-    let mut res = HttpResponse::build(e.status);
-    res.content_type("text/html; charset=utf-8");
-    res.insert_header((header::CACHE_CONTROL, "no-store"));
-    if let Some(secs) = e.retry_after {
-        res.insert_header((header::RETRY_AFTER, secs.to_string()));
-    }
-    res.body(format!(
-        "<!doctype html><title>{}</title>",
-        e.status.as_u16()
-    ))
-}
+use crate::error::{Error, PageRenderer};
 
 /// `e` as the given dialect writes errors; `pages` draws the web dialect's.
 pub fn render(e: &Error, dialect: Dialect, pages: PageRenderer) -> HttpResponse {

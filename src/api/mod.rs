@@ -14,13 +14,15 @@ pub mod v1;
 
 use actix_web::web;
 
+use crate::route_table::Routes;
 use crate::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    dtr::configure(cfg);
-    v1::configure(cfg);
-    cloud::configure(cfg);
-    registryui::configure(cfg);
+/// The APIs' routes, dialect by dialect (each names its own dialect).
+pub fn configure(routes: &mut Routes) {
+    dtr::configure(routes);
+    v1::configure(routes);
+    cloud::configure(routes);
+    registryui::configure(routes);
 }
 
 /// A 200 JSON answer read through the store's commit-invalidated cache: `key` names every

@@ -21,75 +21,63 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{Map, Value};
 
 use super::body::{FromJson, JsonBody};
-use super::dialect::OnV1;
+use super::dialect::{Dialect, OnV1};
 use super::index::dto::ImageList;
 use super::{alauda, index};
 use crate::auth::extract::MaybeUser;
 use crate::core::names::LIBRARY;
 use crate::error::{Code, Error, Result};
 use crate::ops::access::note_served_by;
+use crate::route_table::Routes;
 use crate::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(routes: &mut Routes) {
     use alauda::{login, repos as arepos};
     use index::{images, repos as irepos, search, stars, tags, users};
-    cfg.service(web::resource("/v1/_ping").route(web::get().to(search::ping)))
-        .service(web::resource("/v1/search").route(web::get().to(search::search)))
-        .service(
-            web::resource("/v1/users")
-                .route(web::get().to(users::login_check))
-                .route(web::post().to(users::register)),
-        )
-        .service(web::resource("/v1/users/{username}").route(web::put().to(users::update)))
-        .service(
-            web::resource("/v1/generate-api-token")
-                .route(web::post().to(login::generate_api_token)),
-        )
-        .service(web::resource("/v1/auth/{ns}/profile").route(web::get().to(login::profile)))
-        .service(web::resource("/v1/regions/{ns}").route(web::get().to(login::regions)))
+    routes
+        .dialect(Dialect::V1)
+        .resource("/v1/_ping", |r| r.get(search::ping))
+        .resource("/v1/search", |r| r.get(search::search))
+        .resource("/v1/users", |r| {
+            r.get(users::login_check).post(users::register)
+        })
+        .resource("/v1/users/{username}", |r| r.put(users::update))
+        .resource("/v1/generate-api-token", |r| {
+            r.post(login::generate_api_token)
+        })
+        .resource("/v1/auth/{ns}/profile", |r| r.get(login::profile))
+        .resource("/v1/regions/{ns}", |r| r.get(login::regions))
         // Library sub-resources first: `images` and `auth` are reserved repository names.
-        .service(
-            web::resource("/v1/repositories/{a}/images")
-                .route(web::get().to(images::get_library))
-                .route(web::put().to(images::put_library)),
-        )
-        .service(
-            web::resource("/v1/repositories/{a}/auth")
-                .route(web::put().to(irepos::authorize_library)),
-        )
-        .service(
-            web::resource("/v1/repositories/{a}")
-                .route(web::get().to(arepos::list))
-                .route(web::post().to(arepos::create))
-                .route(web::put().to(put_library))
-                .route(web::delete().to(delete_library)),
-        )
-        .service(
-            web::resource("/v1/repositories/{a}/{b}/images")
-                .route(web::get().to(images::get))
-                .route(web::put().to(images::put)),
-        )
-        .service(
-            web::resource("/v1/repositories/{a}/{b}/auth").route(web::put().to(irepos::authorize)),
-        )
-        .service(
-            web::resource("/v1/repositories/{a}/{b}/star")
-                .route(web::put().to(stars::star))
-                .route(web::delete().to(stars::unstar)),
-        )
-        .service(web::resource("/v1/repositories/{a}/{b}/tags").route(web::get().to(get_tags)))
-        .service(
-            web::resource("/v1/repositories/{a}/{b}/tags/{tag}")
-                .route(web::get().to(tags::get))
-                .route(web::put().to(tags::put))
-                .route(web::delete().to(tags::delete)),
-        )
-        .service(
-            web::resource("/v1/repositories/{a}/{b}")
-                .route(web::get().to(arepos::detail))
-                .route(web::put().to(put_repository))
-                .route(web::delete().to(delete_repository)),
-        );
+        .resource("/v1/repositories/{a}/images", |r| {
+            r.get(images::get_library).put(images::put_library)
+        })
+        .resource("/v1/repositories/{a}/auth", |r| {
+            r.put(irepos::authorize_library)
+        })
+        .resource("/v1/repositories/{a}", |r| {
+            r.get(arepos::list)
+                .post(arepos::create)
+                .put(put_library)
+                .delete(delete_library)
+        })
+        .resource("/v1/repositories/{a}/{b}/images", |r| {
+            r.get(images::get).put(images::put)
+        })
+        .resource("/v1/repositories/{a}/{b}/auth", |r| {
+            r.put(irepos::authorize)
+        })
+        .resource("/v1/repositories/{a}/{b}/star", |r| {
+            r.put(stars::star).delete(stars::unstar)
+        })
+        .resource("/v1/repositories/{a}/{b}/tags", |r| r.get(get_tags))
+        .resource("/v1/repositories/{a}/{b}/tags/{tag}", |r| {
+            r.get(tags::get).put(tags::put).delete(tags::delete)
+        })
+        .resource("/v1/repositories/{a}/{b}", |r| {
+            r.get(arepos::detail)
+                .put(put_repository)
+                .delete(delete_repository)
+        });
 }
 
 /// What a `PUT` body is: an Index image list or an Alauda update object (read as its

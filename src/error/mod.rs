@@ -12,7 +12,7 @@ use std::fmt;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
 use serde_json::json;
 
 mod codes;
@@ -252,6 +252,37 @@ impl From<actix_web::error::BlockingError> for Error {
     fn from(e: actix_web::error::BlockingError) -> Self {
         Error::internal(format_args!("blocking task: {e}"))
     }
+}
+
+/// How the web dialect draws an error: an HTML page in the site's layout, never a Basic
+/// challenge. The web UI registers its renderer as app data (`ui::configure`); an app that
+/// serves no pages falls back to [`PageRenderer::PLAIN`].
+#[derive(Clone, Copy)]
+pub struct PageRenderer(pub fn(&Error) -> HttpResponse);
+
+impl PageRenderer {
+    /// A bare HTML page with the status: no layout, no message.
+    pub const PLAIN: PageRenderer = PageRenderer(plain_page);
+
+    /// The renderer registered with the app serving `req`.
+    pub fn of(req: &HttpRequest) -> PageRenderer {
+        req.app_data::<PageRenderer>()
+            .copied()
+            .unwrap_or(PageRenderer::PLAIN)
+    }
+}
+
+fn plain_page(e: &Error) -> HttpResponse {
+    let mut res = HttpResponse::build(e.status);
+    res.content_type("text/html; charset=utf-8");
+    res.insert_header((header::CACHE_CONTROL, "no-store"));
+    if let Some(secs) = e.retry_after {
+        res.insert_header((header::RETRY_AFTER, secs.to_string()));
+    }
+    res.body(format!(
+        "<!doctype html><title>{}</title>",
+        e.status.as_u16()
+    ))
 }
 
 #[cfg(test)]

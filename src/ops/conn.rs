@@ -40,9 +40,9 @@ use actix_web::{HttpMessage, HttpServer};
 use futures_util::Stream;
 
 use crate::api::dialect::Dialect;
-use crate::api::envelope::{self, PageRenderer};
+use crate::api::envelope;
 use crate::config::Config;
-use crate::error::Error;
+use crate::error::{Error, PageRenderer};
 use crate::AppState;
 
 /// Longest time an idle kept-alive connection stays open (never more than the header

@@ -13,22 +13,22 @@ use crate::core::model::{Account, Team};
 use crate::core::policy::{self, Caller, Level};
 use crate::core::{grants, settings, teams};
 use crate::error::{Code, Error, Result};
+use crate::route_table::Routes;
 use crate::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/-/admin").route(web::get().to(admin)))
-        .service(web::resource("/-/admin/users/{name}/active").route(web::post().to(set_active)))
-        .service(web::resource("/-/admin/users/{name}/admin").route(web::post().to(set_admin)))
-        .service(web::resource("/-/admin/orgs").route(web::post().to(create_org)))
-        .service(web::resource("/-/admin/settings").route(web::post().to(site_settings)))
-        .service(web::resource("/-/orgs/{org}").route(web::get().to(org)))
-        .service(web::resource("/-/orgs/{org}/teams").route(web::post().to(create_team)))
-        .service(web::resource("/-/orgs/{org}/grants").route(web::post().to(namespace_grant)))
-        .service(web::resource("/-/orgs/{org}/teams/{team}").route(web::get().to(team)))
-        .service(
-            web::resource("/-/orgs/{org}/teams/{team}/delete").route(web::post().to(delete_team)),
-        )
-        .service(web::resource("/-/orgs/{org}/teams/{team}/members").route(web::post().to(member)));
+pub fn configure(routes: &mut Routes) {
+    routes
+        .resource("/-/admin", |r| r.get(admin))
+        .resource("/-/admin/users/{name}/active", |r| r.post(set_active))
+        .resource("/-/admin/users/{name}/admin", |r| r.post(set_admin))
+        .resource("/-/admin/orgs", |r| r.post(create_org))
+        .resource("/-/admin/settings", |r| r.post(site_settings))
+        .resource("/-/orgs/{org}", |r| r.get(org))
+        .resource("/-/orgs/{org}/teams", |r| r.post(create_team))
+        .resource("/-/orgs/{org}/grants", |r| r.post(namespace_grant))
+        .resource("/-/orgs/{org}/teams/{team}", |r| r.get(team))
+        .resource("/-/orgs/{org}/teams/{team}/delete", |r| r.post(delete_team))
+        .resource("/-/orgs/{org}/teams/{team}/members", |r| r.post(member));
 }
 
 fn require_site_admin(caller: &Caller) -> Result<()> {

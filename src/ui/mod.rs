@@ -10,11 +10,11 @@ pub mod pages;
 pub mod session;
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{guard, web, HttpResponse};
+use actix_web::{guard, HttpResponse};
 use askama::Template;
 
-use crate::api::envelope::PageRenderer;
-use crate::error::{Error, Result};
+use crate::error::{Error, PageRenderer, Result};
+use crate::route_table::Routes;
 use session::Visitor;
 
 /// Build a 303 redirect (after a form post, or to the sign-in page).
@@ -174,77 +174,48 @@ fn not_api(api_word: fn(&str) -> bool) -> impl guard::Guard {
     })
 }
 
-/// The pages. `api_word` tells the first path words of the APIs (the dialect map's
-/// `is_api_word`, handed in by `berth::configure`: the UI sits beside the APIs, not on
-/// them). Also hands the envelope the web dialect's error page ([`error_page`]).
-pub fn configure(cfg: &mut web::ServiceConfig, api_word: fn(&str) -> bool) {
-    cfg.app_data(PageRenderer(error_page));
-    cfg.service(web::resource("/static/{path:.+}").route(web::get().to(crate::assets::serve)))
-        .service(web::resource("/").route(web::get().to(pages::explore)))
-        .service(
-            web::resource("/login")
-                .route(web::get().to(account::login_form))
-                .route(web::post().to(account::login)),
-        )
-        .service(web::resource("/logout").route(web::post().to(account::logout)))
-        .service(
-            web::resource("/signup")
-                .route(web::get().to(account::signup_form))
-                .route(web::post().to(account::signup)),
-        )
-        .service(
-            web::resource("/new")
-                .route(web::get().to(pages::new_form))
-                .route(web::post().to(pages::create)),
-        )
-        .service(web::resource("/settings").route(web::get().to(account::settings)))
-        .service(web::resource("/settings/password").route(web::post().to(account::password)))
-        .service(web::resource("/settings/emails").route(web::post().to(account::add_email)))
-        .service(web::resource("/settings/keys").route(web::post().to(account::create_key)))
-        .service(
-            web::resource("/settings/keys/{id}/revoke").route(web::post().to(account::revoke_key)),
-        )
-        .service(web::resource("/settings/external").route(web::post().to(account::add_external)))
-        .service(
-            web::resource("/settings/external/update")
-                .route(web::post().to(account::update_external)),
-        )
-        .service(
-            web::resource("/settings/external/remove")
-                .route(web::post().to(account::remove_external)),
-        );
-    manage::configure(cfg);
-    cfg.service(
-        web::resource("/{ns}")
-            .guard(not_api(api_word))
-            .route(web::get().to(pages::namespace)),
-    )
-    .service(
-        web::resource("/{ns}/{repo}")
-            .guard(not_api(api_word))
-            .route(web::get().to(pages::repository)),
-    )
-    .service(
-        web::resource("/{ns}/{repo}/star")
-            .guard(not_api(api_word))
-            .route(web::post().to(pages::star)),
-    )
-    .service(
-        web::resource("/{ns}/{repo}/settings")
-            .guard(not_api(api_word))
-            .route(web::get().to(pages::settings))
-            .route(web::post().to(pages::update)),
-    )
-    .service(
-        web::resource("/{ns}/{repo}/access")
-            .guard(not_api(api_word))
-            .route(web::post().to(pages::access)),
-    )
-    .service(
-        web::resource("/{ns}/{repo}/delete")
-            .guard(not_api(api_word))
-            .route(web::post().to(pages::delete)),
-    );
+/// The pages. `berth::configure` hands in `routes` already in the web dialect and
+/// `api_word`, which tells the first path words of the APIs (the dialect map's
+/// `is_api_word`): the UI sits beside the APIs, not on them, and names neither. Also hands
+/// the envelope the web dialect's error page ([`error_page`]).
+pub fn configure(routes: &mut Routes, api_word: fn(&str) -> bool) {
+    routes
+        .app_data(PageRenderer(error_page))
+        .resource("/static/{path:.+}", |r| r.get(crate::assets::serve))
+        .resource("/", |r| r.get(pages::explore))
+        .resource("/login", |r| {
+            r.get(account::login_form).post(account::login)
+        })
+        .resource("/logout", |r| r.post(account::logout))
+        .resource("/signup", |r| {
+            r.get(account::signup_form).post(account::signup)
+        })
+        .resource("/new", |r| r.get(pages::new_form).post(pages::create))
+        .resource("/settings", |r| r.get(account::settings))
+        .resource("/settings/password", |r| r.post(account::password))
+        .resource("/settings/emails", |r| r.post(account::add_email))
+        .resource("/settings/keys", |r| r.post(account::create_key))
+        .resource("/settings/keys/{id}/revoke", |r| {
+            r.post(account::revoke_key)
+        })
+        .resource("/settings/external", |r| r.post(account::add_external))
+        .resource("/settings/external/update", |r| {
+            r.post(account::update_external)
+        })
+        .resource("/settings/external/remove", |r| {
+            r.post(account::remove_external)
+        });
+    manage::configure(routes);
+    let ns = || not_api(api_word);
+    routes
+        .resource("/{ns}", |r| r.guard(ns()).get(pages::namespace))
+        .resource("/{ns}/{repo}", |r| r.guard(ns()).get(pages::repository))
+        .resource("/{ns}/{repo}/star", |r| r.guard(ns()).post(pages::star))
+        .resource("/{ns}/{repo}/settings", |r| {
+            r.guard(ns()).get(pages::settings).post(pages::update)
+        })
+        .resource("/{ns}/{repo}/access", |r| r.guard(ns()).post(pages::access))
+        .resource("/{ns}/{repo}/delete", |r| r.guard(ns()).post(pages::delete));
 }
 
 #[cfg(test)]

@@ -9,27 +9,26 @@
 mod dto;
 mod handlers;
 
-use actix_web::web;
+use super::dialect::Dialect;
+use crate::route_table::Routes;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(routes: &mut Routes) {
+    let mut routes = routes.dialect(Dialect::Cloud);
     for prefix in ["/api/repo/v1", "/api/repo/v1/{ns}"] {
-        cfg.service(
-            web::resource(format!("{prefix}/repository"))
-                .route(web::get().to(handlers::list))
-                .route(web::post().to(handlers::add)),
-        )
-        .service(
-            web::resource(format!("{prefix}/repository/{{name:.+}}"))
-                .route(web::get().to(handlers::inspect))
-                .route(web::patch().to(handlers::update))
-                .route(web::delete().to(handlers::remove)),
-        )
-        .service(
-            web::resource(format!("{prefix}/registry")).route(web::get().to(handlers::registries)),
-        )
-        .service(
-            web::resource(format!("{prefix}/registry/{{host}}"))
-                .route(web::get().to(handlers::registry)),
-        );
+        routes
+            .resource(format!("{prefix}/repository"), |r| {
+                r.get(handlers::list).post(handlers::add)
+            })
+            .resource(format!("{prefix}/repository/{{name:.+}}"), |r| {
+                r.get(handlers::inspect)
+                    .patch(handlers::update)
+                    .delete(handlers::remove)
+            })
+            .resource(format!("{prefix}/registry"), |r| {
+                r.get(handlers::registries)
+            })
+            .resource(format!("{prefix}/registry/{{host}}"), |r| {
+                r.get(handlers::registry)
+            });
     }
 }

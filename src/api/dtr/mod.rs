@@ -9,97 +9,83 @@ mod dto;
 mod repos;
 mod teams;
 
-use actix_web::web;
+use super::dialect::Dialect;
+use crate::route_table::Routes;
 
 /// The route table, with the paths as the DTR 1.3 documents write them.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v0/accounts")
-            .route(web::get().to(accounts::list))
-            .route(web::post().to(accounts::create)),
-    )
-    .service(
-        web::resource("/api/v0/accounts/{name}")
-            .route(web::get().to(accounts::get))
-            .route(web::delete().to(accounts::delete)),
-    )
-    .service(
-        web::resource("/api/v0/accounts/{name}/changePassword")
-            .route(web::post().to(accounts::change_password)),
-    )
-    .service(
-        web::resource("/api/v0/accounts/{name}/activate").route(web::put().to(accounts::activate)),
-    )
-    .service(
-        web::resource("/api/v0/accounts/{name}/deactivate")
-            .route(web::put().to(accounts::deactivate)),
-    )
-    .service(
-        web::resource("/api/v0/accounts/{name}/organizations")
-            .route(web::get().to(accounts::organizations)),
-    )
-    .service(
-        web::resource("/api/v0/accounts/{org}/teams")
-            .route(web::get().to(teams::list))
-            .route(web::post().to(teams::create)),
-    )
-    .service(
-        web::resource("/api/v0/accounts/{org}/teams/{team}")
-            .route(web::get().to(teams::get))
-            .route(web::patch().to(teams::update))
-            .route(web::delete().to(teams::delete)),
-    )
-    .service(
-        web::resource("/api/v0/accounts/{org}/teams/{team}/members")
-            .route(web::get().to(teams::members)),
-    )
-    .service(
-        web::resource("/api/v0/accounts/{org}/teams/{team}/members/{member}")
-            .route(web::get().to(teams::is_member))
-            .route(web::put().to(teams::add_member))
-            .route(web::delete().to(teams::remove_member)),
-    )
-    .service(
-        web::resource("/api/v0/accounts/{org}/teams/{team}/repositoryAccess")
-            .route(web::get().to(teams::repository_access)),
-    )
-    .service(
-        web::resource("/api/v0/repositories/{namespace}")
-            .route(web::get().to(repos::list))
-            .route(web::post().to(repos::create)),
-    )
-    .service(
-        web::resource("/api/v0/repositories/{namespace}/{reponame}")
-            .route(web::get().to(repos::get))
-            .route(web::patch().to(repos::update))
-            .route(web::delete().to(repos::delete)),
-    )
-    .service(
-        web::resource("/api/v0/repositories/{namespace}/{reponame}/userAccess")
-            .route(web::get().to(access::user_list)),
-    )
-    .service(
-        web::resource("/api/v0/repositories/{namespace}/{reponame}/userAccess/{user}")
-            .route(web::put().to(access::user_put))
-            .route(web::delete().to(access::user_delete)),
-    )
-    .service(
-        web::resource("/api/v0/repositories/{namespace}/{reponame}/teamAccess")
-            .route(web::get().to(access::team_list)),
-    )
-    .service(
-        web::resource("/api/v0/repositories/{namespace}/{reponame}/teamAccess/{team}")
-            .route(web::put().to(access::team_put))
-            .route(web::delete().to(access::team_delete)),
-    )
-    .service(
-        web::resource("/api/v0/repositoryNamespaces/{org}/teamAccess")
-            .route(web::get().to(access::namespace_list)),
-    )
-    .service(
-        web::resource("/api/v0/repositoryNamespaces/{org}/teamAccess/{team}")
-            .route(web::get().to(access::namespace_get))
-            .route(web::put().to(access::namespace_put))
-            .route(web::delete().to(access::namespace_delete)),
-    );
+pub fn configure(routes: &mut Routes) {
+    routes
+        .dialect(Dialect::Dtr)
+        .resource("/api/v0/accounts", |r| {
+            r.get(accounts::list).post(accounts::create)
+        })
+        .resource("/api/v0/accounts/{name}", |r| {
+            r.get(accounts::get).delete(accounts::delete)
+        })
+        .resource("/api/v0/accounts/{name}/changePassword", |r| {
+            r.post(accounts::change_password)
+        })
+        .resource("/api/v0/accounts/{name}/activate", |r| {
+            r.put(accounts::activate)
+        })
+        .resource("/api/v0/accounts/{name}/deactivate", |r| {
+            r.put(accounts::deactivate)
+        })
+        .resource("/api/v0/accounts/{name}/organizations", |r| {
+            r.get(accounts::organizations)
+        })
+        .resource("/api/v0/accounts/{org}/teams", |r| {
+            r.get(teams::list).post(teams::create)
+        })
+        .resource("/api/v0/accounts/{org}/teams/{team}", |r| {
+            r.get(teams::get).patch(teams::update).delete(teams::delete)
+        })
+        .resource("/api/v0/accounts/{org}/teams/{team}/members", |r| {
+            r.get(teams::members)
+        })
+        .resource(
+            "/api/v0/accounts/{org}/teams/{team}/members/{member}",
+            |r| {
+                r.get(teams::is_member)
+                    .put(teams::add_member)
+                    .delete(teams::remove_member)
+            },
+        )
+        .resource(
+            "/api/v0/accounts/{org}/teams/{team}/repositoryAccess",
+            |r| r.get(teams::repository_access),
+        )
+        .resource("/api/v0/repositories/{namespace}", |r| {
+            r.get(repos::list).post(repos::create)
+        })
+        .resource("/api/v0/repositories/{namespace}/{reponame}", |r| {
+            r.get(repos::get).patch(repos::update).delete(repos::delete)
+        })
+        .resource(
+            "/api/v0/repositories/{namespace}/{reponame}/userAccess",
+            |r| r.get(access::user_list),
+        )
+        .resource(
+            "/api/v0/repositories/{namespace}/{reponame}/userAccess/{user}",
+            |r| r.put(access::user_put).delete(access::user_delete),
+        )
+        .resource(
+            "/api/v0/repositories/{namespace}/{reponame}/teamAccess",
+            |r| r.get(access::team_list),
+        )
+        .resource(
+            "/api/v0/repositories/{namespace}/{reponame}/teamAccess/{team}",
+            |r| r.put(access::team_put).delete(access::team_delete),
+        )
+        .resource("/api/v0/repositoryNamespaces/{org}/teamAccess", |r| {
+            r.get(access::namespace_list)
+        })
+        .resource(
+            "/api/v0/repositoryNamespaces/{org}/teamAccess/{team}",
+            |r| {
+                r.get(access::namespace_get)
+                    .put(access::namespace_put)
+                    .delete(access::namespace_delete)
+            },
+        );
 }

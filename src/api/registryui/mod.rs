@@ -4,23 +4,24 @@
 mod dto;
 mod handlers;
 
-use actix_web::web;
+use super::dialect::Dialect;
+use crate::route_table::Routes;
 
 /// Paths exactly as RegistryUI writes them (a final `/` is trimmed before routing).
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/udr/v1api/repositories")
-            .route(web::get().to(handlers::repositories_get))
-            .route(web::post().to(handlers::repositories_post)),
-    )
-    .service(
-        web::resource("/udr/v1api/project/create").route(web::post().to(handlers::project_create)),
-    )
-    .service(web::resource("/udr/v1api/tags").route(web::get().to(handlers::tags)))
-    .service(
-        web::resource("/udr/v1api/taginfo")
-            .route(web::get().to(handlers::taginfo_get))
-            .route(web::delete().to(handlers::taginfo_delete)),
-    )
-    .service(web::resource("/udr/v1api/folder").route(web::delete().to(handlers::folder_delete)));
+pub fn configure(routes: &mut Routes) {
+    routes
+        .dialect(Dialect::RegistryUi)
+        .resource("/udr/v1api/repositories", |r| {
+            r.get(handlers::repositories_get)
+                .post(handlers::repositories_post)
+        })
+        .resource("/udr/v1api/project/create", |r| {
+            r.post(handlers::project_create)
+        })
+        .resource("/udr/v1api/tags", |r| r.get(handlers::tags))
+        .resource("/udr/v1api/taginfo", |r| {
+            r.get(handlers::taginfo_get)
+                .delete(handlers::taginfo_delete)
+        })
+        .resource("/udr/v1api/folder", |r| r.delete(handlers::folder_delete));
 }
