@@ -21,7 +21,7 @@ use std::sync::Arc;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{from_fn, NormalizePath};
-use actix_web::{error::JsonPayloadError, web, App, HttpResponse};
+use actix_web::{web, App, HttpResponse};
 
 use crate::api::dialect::Dialect;
 use crate::config::Config;
@@ -111,12 +111,7 @@ pub fn app(
 > {
     App::new()
         .app_data(state)
-        .app_data(
-            web::JsonConfig::default()
-                .limit(BODY_LIMIT)
-                .content_type_required(false)
-                .error_handler(|err, _| json_error(err).into()),
-        )
+        // Every JSON body is read through this limit (`api::body::JsonBody`).
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
         .app_data(web::FormConfig::default().limit(BODY_LIMIT))
         .app_data(
@@ -209,14 +204,4 @@ async fn healthz() -> HttpResponse {
 
 async fn not_found() -> Result<HttpResponse> {
     Err(Error::new(Code::NotFound, "not found"))
-}
-
-fn json_error(err: JsonPayloadError) -> Error {
-    match err {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            Error::payload_too_large()
-        }
-        JsonPayloadError::Deserialize(e) => Error::invalid_json(e),
-        other => Error::invalid_json(other),
-    }
 }

@@ -1,6 +1,7 @@
 //! One folder per dialect: its routes (paths as the vendor writes them), handlers and shapes.
 
 pub mod alauda;
+pub mod body;
 pub mod cloud;
 pub mod dialect;
 pub mod dtr;
@@ -11,7 +12,7 @@ pub mod params;
 pub mod registryui;
 pub mod v1;
 
-use actix_web::{web, HttpRequest};
+use actix_web::web;
 
 use crate::route_table::Routes;
 use crate::AppState;
@@ -22,16 +23,6 @@ pub fn configure(routes: &mut Routes) {
     v1::configure(routes);
     cloud::configure(routes);
     registryui::configure(routes);
-}
-
-/// A JSON object body as `T`. serde would also read a struct from a JSON array (by field
-/// order), so dialects that expect an object take a `Map` and convert it here: an array,
-/// string or number is a 400, never a struct.
-pub fn from_object<T: serde::de::DeserializeOwned>(
-    body: serde_json::Map<String, serde_json::Value>,
-) -> crate::error::Result<T> {
-    serde_json::from_value(serde_json::Value::Object(body))
-        .map_err(crate::error::Error::invalid_json)
 }
 
 /// A 200 JSON answer read through the store's commit-invalidated cache: `key` names every
@@ -62,35 +53,18 @@ where
         .body(web::Bytes::clone(&bytes)))
 }
 
-/// A JSON object body as `T`: `web::Json<T>` that refuses what is not an object (serde would
-/// read a struct from an array by field order, so `["admin"]` could pass for
-/// `{"accessLevel": "admin"}`). Errors are the usual 400/413 in the dialect's envelope.
-pub struct JsonObject<T>(pub T);
+/// An answer written with the keys of every object in it sorted, nested objects included:
+/// the way a `serde_json::json!` value writes them (the crate keeps objects in a sorted map).
+/// The answers that were once `json!` values are built as `Sorted` by their dialect's
+/// `dto.rs`, so their bytes stay what clients have seen (some compare them as text); a
+/// struct alone writes its fields in declaration order.
+#[derive(Debug)]
+pub struct Sorted<T>(pub T);
 
-impl<T> JsonObject<T> {
-    pub fn into_inner(self) -> T {
-        self.0
-    }
-}
-
-impl<T> std::ops::Deref for JsonObject<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for JsonObject<T> {
-    type Error = actix_web::Error;
-    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let body =
-            web::Json::<serde_json::Map<String, serde_json::Value>>::from_request(req, payload);
-        Box::pin(async move {
-            let map = body.await?.into_inner();
-            Ok(JsonObject(from_object(map)?))
-        })
+impl<T: serde::Serialize> serde::Serialize for Sorted<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde_json::to_value(&self.0)
+            .map_err(serde::ser::Error::custom)?
+            .serialize(serializer)
     }
 }

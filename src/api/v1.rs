@@ -18,9 +18,11 @@
 //! pattern); where the request decides, the handler below notes which side answered.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
+use super::body::{FromJson, JsonBody};
 use super::dialect::{Dialect, OnV1};
+use super::index::dto::ImageList;
 use super::{alauda, index};
 use crate::auth::extract::MaybeUser;
 use crate::core::names::LIBRARY;
@@ -78,22 +80,25 @@ pub fn configure(routes: &mut Routes) {
         });
 }
 
-/// What a `PUT` body is: an Index image list or an Alauda update object.
+/// What a `PUT` body is: an Index image list or an Alauda update object (read as its
+/// handler reads it, once this one has said whose it is).
 enum PutBody {
-    Images(Vec<index::ImageIn>),
-    Update(Value),
+    Images(ImageList),
+    Update(Map<String, Value>),
 }
 
-fn put_body(body: &[u8]) -> Result<PutBody> {
-    match serde_json::from_slice::<Value>(body).map_err(Error::invalid_json)? {
-        v @ Value::Array(_) => serde_json::from_value(v)
-            .map(PutBody::Images)
-            .map_err(Error::invalid_json),
-        v @ Value::Object(_) => Ok(PutBody::Update(v)),
-        _ => Err(Error::new(
-            Code::InvalidJson,
-            "expected an image list (Index) or an object of repository fields (Alauda)",
-        )),
+impl FromJson for PutBody {
+    fn from_json(body: &[u8]) -> Result<Self> {
+        match serde_json::from_slice::<Value>(body).map_err(Error::invalid_json)? {
+            v @ Value::Array(_) => serde_json::from_value(v)
+                .map(|images| PutBody::Images(ImageList(images)))
+                .map_err(Error::invalid_json),
+            Value::Object(fields) => Ok(PutBody::Update(fields)),
+            _ => Err(Error::new(
+                Code::InvalidJson,
+                "expected an image list (Index) or an object of repository fields (Alauda)",
+            )),
+        }
     }
 }
 
@@ -103,17 +108,17 @@ async fn put_repository(
     req: HttpRequest,
     who: MaybeUser,
     p: web::Path<(String, String)>,
-    body: web::Bytes,
+    body: JsonBody<PutBody>,
 ) -> Result<HttpResponse> {
     let (ns, name) = p.into_inner();
-    match put_body(&body)? {
+    match body.into_inner() {
         PutBody::Images(images) => {
             note_served_by(&req, OnV1::Index);
             index::repos::create_and_push(state, req, who, ns, name, images).await
         }
         PutBody::Update(fields) => {
             note_served_by(&req, OnV1::Alauda);
-            alauda::repos::update(state, who, ns, name, fields).await
+            alauda::repos::update(state, who.caller, ns, name, fields).await
         }
     }
 }
@@ -124,9 +129,9 @@ async fn put_library(
     req: HttpRequest,
     who: MaybeUser,
     a: web::Path<String>,
-    body: web::Bytes,
+    body: JsonBody<PutBody>,
 ) -> Result<HttpResponse> {
-    match put_body(&body)? {
+    match body.into_inner() {
         PutBody::Images(images) => {
             index::repos::create_and_push(
                 state,
@@ -159,7 +164,7 @@ async fn delete_repository(
         index::repos::delete_as_registry(state, who, ns, name).await
     } else {
         note_served_by(&req, OnV1::Alauda);
-        alauda::repos::delete(state, who, ns, name).await
+        alauda::repos::delete(state, who.caller, ns, name).await
     }
 }
 
@@ -191,6 +196,6 @@ async fn get_tags(
         index::tags::list(state, who, ns, name).await
     } else {
         note_served_by(&req, OnV1::Alauda);
-        alauda::repos::tags(state, who, ns, name).await
+        alauda::repos::tags(state, who.caller, ns, name).await
     }
 }

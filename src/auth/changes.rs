@@ -2,11 +2,12 @@
 //! key revocation and account deletion. Each operation decides what proof it needs (through
 //! the policy), commits the change with whatever it revokes (core::accounts), and then always
 //! empties the credential cache of the user, so every dialect and page that calls it gets the
-//! same rules. Nothing else writes these.
+//! same rules. Nothing else writes these. Registration through the APIs is here too, so the
+//! dialects share its steps (the sign-up page takes them one by one, to show each refusal).
 
 use std::net::IpAddr;
 
-use super::{Authenticator, Principal};
+use super::Authenticator;
 use crate::core::accounts;
 use crate::core::model::Account;
 use crate::core::names;
@@ -26,7 +27,34 @@ pub enum OldPassword {
 }
 
 impl Authenticator {
-    /// Change the password of the user `name` on behalf of `by`.
+    /// Register a user with a password, asked by `by` (`None`: anonymous), as the API
+    /// dialects do: the name, password and email are validated, the site's registration
+    /// setting decides whether it may happen and whether the user starts active
+    /// (`accounts::check_registration`), the password is hashed off the executor, and the
+    /// user is created.
+    pub async fn register_user(
+        &self,
+        store: &Store,
+        by: Option<Caller>,
+        name: String,
+        password: String,
+        email: Option<String>,
+    ) -> Result<Account> {
+        accounts::validate_new_user(&name, &password, email.as_deref())?;
+        let active = store
+            .run({
+                let (name, email) = (name.clone(), email.clone());
+                move |c| accounts::check_registration(c, by.as_ref(), &name, email.as_deref())
+            })
+            .await?;
+        let hash = self.bcrypt_hash(password).await?;
+        store
+            .run(move |c| accounts::register(c, &name, &hash, email.as_deref(), active))
+            .await
+    }
+
+    /// Change the password of the user `name` on behalf of `by`, whose credential proved
+    /// `proof`.
     ///
     /// A key or token never changes a password (403 `PASSWORD_REQUIRED`), not even a site
     /// admin's. The user itself proves its current password: given, it is checked as a login
@@ -39,17 +67,16 @@ impl Authenticator {
     pub async fn change_password(
         &self,
         store: &Store,
-        by: &Principal,
+        by: Caller,
+        proof: Proof,
         ip: Option<IpAddr>,
         name: String,
         old: OldPassword,
         new_password: String,
         with_email: Option<String>,
     ) -> Result<Account> {
-        let caller = by.caller();
-        let proof = by.proof();
         let (account, needs_old) = store
-            .run(move |c| accounts::password_change_target(c, Some(&caller), proof, &name))
+            .run(move |c| accounts::password_change_target(c, Some(&by), proof, &name))
             .await?;
         names::validate_password(&new_password)?;
         match old {
@@ -58,7 +85,7 @@ impl Authenticator {
             // The credential was checked as a password (policy: no key or token gets here)
             // when this request authenticated, under the same throttle.
             OldPassword::FromCredential
-                if needs_old && (proof != Proof::Password || by.user.id != account.id) =>
+                if needs_old && (proof != Proof::Password || by.user_id != account.id) =>
             {
                 return Err(accounts::old_password_missing())
             }

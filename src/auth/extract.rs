@@ -1,5 +1,7 @@
-//! Extractors: `MaybeUser` (anonymous allowed) and `User` (401 without credentials). Their
-//! errors are domain errors, so they leave in the envelope of the dialect that was hit.
+//! Extractors: `MaybeUser` (anonymous allowed) and `User` (401 without credentials). Both
+//! hand a handler the policy's [`Caller`], the one type handlers and pages (`ui::session`)
+//! speak of the caller in. Their errors are domain errors, so they leave in the envelope of
+//! the dialect that was hit.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -8,42 +10,49 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 
 use super::Principal;
-use crate::core::policy::Caller;
+use crate::core::policy::{Caller, Proof};
 use crate::core::tokens::Access;
 use crate::error::Error;
 use crate::ops::access::note_caller;
 use crate::AppState;
 
 /// The caller, if it sent credentials; bad credentials are an error, not anonymity.
-pub struct MaybeUser(pub Option<Principal>);
+pub struct MaybeUser {
+    /// Who the caller is on a route that is not about one repository: `None` for anonymous,
+    /// and for an Index access token, which is valid on its own repository's routes only
+    /// (see [`MaybeUser::caller_on`]).
+    pub caller: Option<Caller>,
+    principal: Option<Principal>,
+}
 
 impl MaybeUser {
-    /// The caller on a route that is not about one repository (access tokens count as
-    /// anonymous; see [`Principal::general_caller`]).
-    pub fn caller(&self) -> Option<Caller> {
-        self.0.as_ref().and_then(Principal::general_caller)
+    fn new(principal: Option<Principal>) -> Self {
+        MaybeUser {
+            caller: principal.as_ref().and_then(Principal::general_caller),
+            principal,
+        }
     }
 
     /// The caller for an operation needing `needed` on `repository` (`ns/name`).
     pub fn caller_on(&self, repository: &str, needed: Access) -> Option<Caller> {
-        self.0
+        self.principal
             .as_ref()
             .and_then(|p| p.caller_on(repository, needed))
     }
 
     /// Whether the request came with an Index access token (valid or not for this route).
     pub fn has_access_token(&self) -> bool {
-        self.0.as_ref().is_some_and(|p| p.access_token().is_some())
+        self.principal
+            .as_ref()
+            .is_some_and(|p| p.access_token().is_some())
     }
 }
 
 /// An authenticated, active caller.
-pub struct User(pub Principal);
-
-impl User {
-    pub fn caller(&self) -> Caller {
-        self.0.caller()
-    }
+pub struct User {
+    pub caller: Caller,
+    /// What the credential proved (a password change asks).
+    pub proof: Proof,
 }
 
 impl FromRequest for MaybeUser {
@@ -67,7 +76,7 @@ impl FromRequest for MaybeUser {
             if let Some(p) = &principal {
                 note_caller(&req, &p.user.name, p.via.label());
             }
-            Ok(MaybeUser(principal))
+            Ok(MaybeUser::new(principal))
         })
     }
 }
@@ -79,13 +88,16 @@ impl FromRequest for User {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let maybe = MaybeUser::from_request(req, payload);
         Box::pin(async move {
-            match maybe.await? {
+            match maybe.await?.principal {
                 // An access token is no login: it is valid on its repository's routes only.
-                MaybeUser(Some(p)) if p.access_token().is_some() => Err(Error::unauthorized(
+                Some(p) if p.access_token().is_some() => Err(Error::unauthorized(
                     "an access token is valid only on its repository's routes",
                 )),
-                MaybeUser(Some(p)) => Ok(User(p)),
-                MaybeUser(None) => Err(Error::unauthorized("authentication required")),
+                Some(p) => Ok(User {
+                    caller: p.caller(),
+                    proof: p.proof(),
+                }),
+                None => Err(Error::unauthorized("authentication required")),
             }
         })
     }

@@ -67,11 +67,7 @@ impl Principal {
     /// The user behind the credential, whatever the credential. Prefer [`Principal::caller_on`]
     /// or [`Principal::general_caller`], which honour the limits of access tokens.
     pub fn caller(&self) -> Caller {
-        Caller {
-            user_id: self.user.id,
-            is_admin: self.user.is_admin,
-            is_active: self.user.is_active,
-        }
+        Caller::from(&self.user)
     }
 
     /// Who this principal is on a route that is not about one repository: an access token

@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::model::Account;
+
 /// Access levels, additive: the highest grant wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Level {
@@ -73,6 +75,18 @@ pub struct Caller {
     pub user_id: i64,
     pub is_admin: bool,
     pub is_active: bool,
+}
+
+/// The user of an account as the policy sees it: how a credential (`auth`) or a web session
+/// (`ui::session`) names its caller.
+impl From<&Account> for Caller {
+    fn from(user: &Account) -> Self {
+        Caller {
+            user_id: user.id,
+            is_admin: user.is_admin,
+            is_active: user.is_active,
+        }
+    }
 }
 
 /// Who a cached answer was computed for, in a cache key: the caller's identity as the

@@ -9,10 +9,10 @@ use serde::Deserialize;
 use super::session::{cookie, removal, CsrfForm, Posted, Visitor, SESSION_COOKIE};
 use super::{form_page_with, page, page_with, see_other, signed_in, when, when_opt, Chrome};
 use crate::auth::changes::OldPassword;
-use crate::auth::{Principal, Via};
+use crate::auth::Via;
 use crate::core::accounts::{self, Registration};
 use crate::core::model::Account;
-use crate::core::policy::Caller;
+use crate::core::policy::{Caller, Proof};
 use crate::core::{external, sessions};
 use crate::error::{Code, Error, Result};
 use crate::secrets::SecretString;
@@ -445,15 +445,12 @@ pub async fn password(
     Posted(visitor, form): Posted<PasswordForm>,
 ) -> Result<HttpResponse> {
     let (user, caller) = signed_in!(visitor, "/settings");
-    let by = Principal {
-        user: user.clone(),
-        via: Via::Session,
-    };
     let changed = state
         .auth
         .change_password(
             &state.store,
-            &by,
+            caller,
+            Proof::Session,
             req.peer_addr().map(|a| a.ip()),
             user.name.clone(),
             OldPassword::Given(form.old_password),

@@ -40,12 +40,9 @@ pub struct Visitor {
 }
 
 impl Visitor {
+    /// The signed-in user as the policy sees it, as the APIs' extractors name their callers.
     pub fn caller(&self) -> Option<Caller> {
-        self.user.as_ref().map(|u| Caller {
-            user_id: u.id,
-            is_admin: u.is_admin,
-            is_active: u.is_active,
-        })
+        self.user.as_ref().map(Caller::from)
     }
 
     /// The signed-in user, or a redirect to the sign-in page (pages never ask for Basic).

@@ -3,11 +3,11 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
 
+use super::dto::{ProfileDto, Regions, Token};
+use crate::api::body::JsonBody;
 use crate::auth::extract::User;
 use crate::core::accounts;
-use crate::core::time::rfc3339;
 use crate::error::Result;
 use crate::AppState;
 
@@ -26,9 +26,9 @@ pub struct Login {
 pub async fn generate_api_token(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<Map<String, Value>>,
+    body: JsonBody<Login>,
 ) -> Result<HttpResponse> {
-    let Login { username, password } = crate::api::from_object(body.into_inner())?;
+    let Login { username, password } = body.into_inner();
     let ip = req.peer_addr().map(|a| a.ip());
     let principal = state
         .auth
@@ -40,35 +40,24 @@ pub async fn generate_api_token(
         .store
         .run(move |c| accounts::create_login_key(c, user_id, KEY_NAME))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({"token": key})))
+    Ok(HttpResponse::Ok().json(Token { token: key }))
 }
 
 /// The caller's profile seen from `{ns}` (itself, or an organization it belongs to).
 pub async fn profile(
     state: web::Data<AppState>,
-    who: User,
+    User { caller, .. }: User,
     ns: web::Path<String>,
 ) -> Result<HttpResponse> {
-    let caller = who.caller();
     let ns = ns.into_inner();
     let p = state
         .store
         .run(move |c| accounts::profile(c, &caller, &ns))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "username": p.user.name,
-        "namespace": p.namespace.name,
-        "namespace_type": p.namespace.kind.as_str(),
-        "email": p.emails.first(),
-        "full_name": p.user.full_name,
-        "is_admin": p.user.is_admin,
-        "is_available": true,
-        "api_revoked": false,
-        "created_at": rfc3339(p.user.created_at),
-    })))
+    Ok(HttpResponse::Ok().json(ProfileDto::from(p)))
 }
 
 /// Berth runs in one place: no regions.
 pub async fn regions(_who: User, _ns: web::Path<String>) -> HttpResponse {
-    HttpResponse::Ok().json(json!([]))
+    HttpResponse::Ok().json(Regions::NONE)
 }

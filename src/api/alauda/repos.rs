@@ -2,10 +2,12 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
-use super::dto;
+use super::dto::{self, ListHead, TagDto};
+use crate::api::body::{self, JsonBody};
 use crate::auth::extract::MaybeUser;
+use crate::core::policy::Caller;
 use crate::core::tokens::Access;
 use crate::core::{repos, stars, tags};
 use crate::error::{Code, Error, Result};
@@ -30,19 +32,18 @@ pub struct NewRepoIn {
 /// `POST /v1/repositories/{ns}`: 201 and the create shape; default private.
 pub async fn create(
     state: web::Data<AppState>,
-    who: MaybeUser,
+    MaybeUser { caller, .. }: MaybeUser,
     ns: web::Path<String>,
-    body: web::Json<Map<String, Value>>,
+    body: JsonBody<NewRepoIn>,
 ) -> Result<HttpResponse> {
     let ns = ns.into_inner();
-    let body: NewRepoIn = crate::api::from_object(body.into_inner())?;
+    let body = body.into_inner();
     if body.namespace.as_deref().is_some_and(|n| n != ns) {
         return Err(Error::new(
             Code::NamespaceMismatch,
             "the body's namespace differs from the URL's",
         ));
     }
-    let caller = who.caller();
     if caller.is_none() {
         return Err(Error::unauthorized("authentication required"));
     }
@@ -98,13 +99,12 @@ impl crate::store::memo::Weigh for ListPage {
 pub async fn list(
     state: web::Data<AppState>,
     req: HttpRequest,
-    who: MaybeUser,
+    MaybeUser { caller, .. }: MaybeUser,
     ns: web::Path<String>,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse> {
     let (page, size) = paging(&q)?;
     let ns = ns.into_inner();
-    let caller = who.caller();
     let offset = (page - 1).saturating_mul(size);
     let key = format!(
         "alauda-list|{ns}|{page}|{size}|{}",
@@ -116,7 +116,7 @@ pub async fn list(
         .store
         .cached(key, move |c| {
             let (found, count) = repos::list_in_namespace(c, caller.as_ref(), &ns, size, offset)?;
-            let results: Vec<Value> = found.iter().map(dto::listed).collect();
+            let results: Vec<_> = found.iter().map(dto::listed).collect();
             let results = serde_json::to_vec(&results).map_err(Error::internal)?;
             Ok(ListPage {
                 count,
@@ -127,8 +127,12 @@ pub async fn list(
     let link = |p: i64| format!("{base}?page={p}&page_size={size}");
     let next = (page.saturating_mul(size) < listed.count).then(|| link(page + 1));
     let previous = (page > 1).then(|| link(page - 1));
-    // The object as `json!` would write it (keys in order), around the kept `results`.
-    let head = json!({"count": listed.count, "next": next, "previous": previous});
+    // The head object with the kept `results` as its last key (the keys stay sorted).
+    let head = ListHead {
+        count: listed.count,
+        next,
+        previous,
+    };
     let head = serde_json::to_vec(&head).map_err(Error::internal)?;
     let mut body = Vec::with_capacity(head.len() + listed.results.len() + 16);
     body.extend_from_slice(&head[..head.len() - 1]);
@@ -170,16 +174,16 @@ pub struct UpdateIn {
 }
 
 /// `PUT /v1/repositories/{ns}/{repo}` with a JSON object (any subset of `description`,
-/// `full_description`, `is_public`): 200 and the update shape. Repository admins only.
+/// `full_description`, `is_public`): 200 and the update shape. Repository admins only. The
+/// object comes parsed: `api::v1` read the body to tell this from an Index push.
 pub async fn update(
     state: web::Data<AppState>,
-    who: MaybeUser,
+    caller: Option<Caller>,
     ns: String,
     name: String,
-    body: Value,
+    body: Map<String, Value>,
 ) -> Result<HttpResponse> {
-    let body: UpdateIn = serde_json::from_value(body).map_err(Error::invalid_json)?;
-    let caller = who.caller();
+    let body: UpdateIn = body::from_object(body)?;
     let patch = repos::Patch {
         short_description: body.description,
         long_description: body.full_description,
@@ -195,30 +199,25 @@ pub async fn update(
 /// `GET /v1/repositories/{ns}/{repo}/tags` without an access token: `[{"image_id","tag","name"}]`.
 pub async fn tags(
     state: web::Data<AppState>,
-    who: MaybeUser,
+    caller: Option<Caller>,
     ns: String,
     name: String,
 ) -> Result<HttpResponse> {
-    let caller = who.caller();
     let (_, found) = state
         .store
         .run(move |c| tags::list(c, caller.as_ref(), &ns, &name))
         .await?;
-    let body: Vec<Value> = found
-        .iter()
-        .map(|t| json!({"image_id": t.image_id, "tag": t.name, "name": t.name}))
-        .collect();
+    let body: Vec<TagDto> = found.iter().map(TagDto::from).collect();
     Ok(HttpResponse::Ok().json(body))
 }
 
 /// `DELETE /v1/repositories/{ns}/{repo}` (no Index token involved): 204.
 pub async fn delete(
     state: web::Data<AppState>,
-    who: MaybeUser,
+    caller: Option<Caller>,
     ns: String,
     name: String,
 ) -> Result<HttpResponse> {
-    let caller = who.caller();
     state
         .store
         .run(move |c| repos::delete(c, caller.as_ref(), &ns, &name))

@@ -1,18 +1,13 @@
 //! Handlers of the Cloud dialect: translate paths, queries and bodies for `core::external`.
-//!
-//! Bodies are parsed by hand from JSON values, not with `web::Json<T>`: serde's type errors
-//! quote the offending value (`invalid type: integer 1234`), and a password must never come
-//! back in an error message.
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
-use super::dto::{Meta, Page, RegistryObject, RepositoryObject, PREFIX};
+use super::dto::{CredentialsIn, ExternalIn, Meta, Page, RegistryObject, RepositoryObject, PREFIX};
+use crate::api::body::JsonBody;
 use crate::auth::extract::User;
-use crate::core::external::{self, CredentialsPatch, Filter, NewExternal};
+use crate::core::external::{self, Filter};
 use crate::error::{Code, Error, Result};
-use crate::secrets::SecretString;
 use crate::AppState;
 
 /// Page size when the client does not ask (the clients' first request never does).
@@ -105,51 +100,13 @@ fn parse_registry_uri(uri: &str) -> Result<(Option<String>, String)> {
     }
 }
 
-/// The request body as a JSON object. Error messages never quote the body.
-fn json_object(body: &[u8]) -> Result<Map<String, Value>> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(Error::new(
-            Code::InvalidJson,
-            "a JSON object body is required",
-        ));
-    }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(Error::new(
-            Code::InvalidJson,
-            "the body must be a JSON object",
-        )),
-        Err(e) => Err(Error::new(
-            Code::InvalidJson,
-            format!(
-                "invalid JSON body (line {}, column {})",
-                e.line(),
-                e.column()
-            ),
-        )),
-    }
-}
-
-/// An optional string field; `null` counts as absent. The message names the field only.
-fn string_field(map: &mut Map<String, Value>, key: &'static str) -> Result<Option<String>> {
-    match map.remove(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(Error::new(
-            Code::InvalidJson,
-            format!("{key} must be a string"),
-        )),
-    }
-}
-
 /// `GET .../repository/`: a page of the namespace's external repositories.
 pub async fn list(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     loc: web::Path<Loc>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse> {
-    let caller = user.caller();
     let query = query.into_inner();
     let (limit, offset) = paging(query.limit.as_deref(), query.offset.as_deref())?;
     let mut filter = Filter {
@@ -186,21 +143,11 @@ pub async fn list(
 /// `POST .../repository/` `{"name","username","password"}`: 201 and the object.
 pub async fn add(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     loc: web::Path<Loc>,
-    body: web::Bytes,
+    body: JsonBody<ExternalIn>,
 ) -> Result<HttpResponse> {
-    let caller = user.caller();
-    let mut map = json_object(&body)?;
-    let name = string_field(&mut map, "name")?
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| Error::new(Code::InvalidJson, "name is required"))?;
-    let new = NewExternal {
-        name,
-        username: string_field(&mut map, "username")?.unwrap_or_default(),
-        password: SecretString::new(string_field(&mut map, "password")?.unwrap_or_default()),
-    };
-    drop(map);
+    let ExternalIn(new) = body.into_inner();
     let ns = loc.into_inner().ns;
     let keyring = state.secrets.clone();
     let (account, repo) = state
@@ -213,10 +160,9 @@ pub async fn add(
 /// `GET .../repository/{name}/`.
 pub async fn inspect(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     loc: web::Path<Loc>,
 ) -> Result<HttpResponse> {
-    let caller = user.caller();
     let loc = loc.into_inner();
     let (account, repo) = state
         .store
@@ -229,17 +175,11 @@ pub async fn inspect(
 /// fields (the name included) cannot change and are ignored.
 pub async fn update(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     loc: web::Path<Loc>,
-    body: web::Bytes,
+    body: JsonBody<CredentialsIn>,
 ) -> Result<HttpResponse> {
-    let caller = user.caller();
-    let mut map = json_object(&body)?;
-    let patch = CredentialsPatch {
-        username: string_field(&mut map, "username")?,
-        password: string_field(&mut map, "password")?.map(SecretString::new),
-    };
-    drop(map);
+    let CredentialsIn(patch) = body.into_inner();
     let loc = loc.into_inner();
     let keyring = state.secrets.clone();
     let (account, repo) = state
@@ -254,10 +194,9 @@ pub async fn update(
 /// `DELETE .../repository/{name}/`: 204, no body.
 pub async fn remove(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     loc: web::Path<Loc>,
 ) -> Result<HttpResponse> {
-    let caller = user.caller();
     let loc = loc.into_inner();
     state
         .store
@@ -269,11 +208,10 @@ pub async fn remove(
 /// `GET .../registry/`: the registries the namespace's external repositories point at.
 pub async fn registries(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     loc: web::Path<Loc>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse> {
-    let caller = user.caller();
     let (limit, offset) = paging(query.limit.as_deref(), query.offset.as_deref())?;
     let ns = loc.into_inner().ns;
     let (account, items, total) = state
@@ -293,10 +231,9 @@ pub async fn registries(
 /// `GET .../registry/{host}/`.
 pub async fn registry(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     loc: web::Path<Loc>,
 ) -> Result<HttpResponse> {
-    let caller = user.caller();
     let Loc { ns, host, .. } = loc.into_inner();
     let host = host.unwrap_or_default();
     let (account, registry) = state
@@ -376,17 +313,5 @@ mod tests {
         ] {
             assert!(parse_registry_uri(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn bodies_are_objects_and_errors_never_quote_values() {
-        assert!(json_object(b"").is_err());
-        assert!(json_object(b"[1]").is_err());
-        let e = json_object(b"{\"password\": \"hunter2").unwrap_err();
-        assert!(!e.message.contains("hunter2"), "{}", e.message);
-        let mut m = json_object(br#"{"password": 31337, "name": null}"#).unwrap();
-        let e = string_field(&mut m, "password").unwrap_err();
-        assert_eq!(e.message, "password must be a string");
-        assert_eq!(string_field(&mut m, "name").unwrap(), None);
     }
 }

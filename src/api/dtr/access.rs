@@ -3,9 +3,9 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
-use super::dto::{self, AccountDto, RepositoryDto, TeamDto};
+use super::dto;
+use crate::api::body::JsonBody;
 use crate::auth::extract::User;
 use crate::core::{grants, names};
 use crate::error::Result;
@@ -20,50 +20,40 @@ pub struct AccessLevel {
 /// `GET /api/v0/repositories/{ns}/{repo}/userAccess`: repository admins.
 pub async fn user_list(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse> {
     let (ns, name) = path.into_inner();
-    let caller = user.caller();
     let (repo, list) = state
         .store
         .run(move |c| grants::user_access(c, Some(&caller), &ns, &name))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "repository": RepositoryDto::from(&repo),
-        "userAccessList": dto::user_grants(&list),
-    })))
+    Ok(HttpResponse::Ok().json(dto::user_access_list(&repo, &list)))
 }
 
 /// `PUT /api/v0/repositories/{ns}/{repo}/userAccess/{user}` `{"accessLevel"}`: 200.
 pub async fn user_put(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String, String)>,
-    body: crate::api::JsonObject<AccessLevel>,
+    body: JsonBody<AccessLevel>,
 ) -> Result<HttpResponse> {
     let (ns, name, grantee) = path.into_inner();
-    let caller = user.caller();
     let level = names::parse_access_level(&body.access_level)?;
     let (repo, grantee) = state
         .store
         .run(move |c| grants::grant_user(c, Some(&caller), &ns, &name, &grantee, level))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "accessLevel": level.as_str(),
-        "user": AccountDto::from(&grantee),
-        "repository": RepositoryDto::from(&repo),
-    })))
+    Ok(HttpResponse::Ok().json(dto::user_access(level, &repo, &grantee)))
 }
 
 /// `DELETE /api/v0/repositories/{ns}/{repo}/userAccess/{user}`: 204, also when absent.
 pub async fn user_delete(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse> {
     let (ns, name, grantee) = path.into_inner();
-    let caller = user.caller();
     state
         .store
         .run(move |c| grants::revoke_user(c, Some(&caller), &ns, &name, &grantee))
@@ -74,50 +64,40 @@ pub async fn user_delete(
 /// `GET /api/v0/repositories/{ns}/{repo}/teamAccess`: repository admins.
 pub async fn team_list(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse> {
     let (ns, name) = path.into_inner();
-    let caller = user.caller();
     let (repo, list) = state
         .store
         .run(move |c| grants::team_access(c, Some(&caller), &ns, &name))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "repository": RepositoryDto::from(&repo),
-        "teamAccessList": dto::team_grants(&list),
-    })))
+    Ok(HttpResponse::Ok().json(dto::team_access_list(&repo, &list)))
 }
 
 /// `PUT /api/v0/repositories/{ns}/{repo}/teamAccess/{team}` `{"accessLevel"}`: 200.
 pub async fn team_put(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String, String)>,
-    body: crate::api::JsonObject<AccessLevel>,
+    body: JsonBody<AccessLevel>,
 ) -> Result<HttpResponse> {
     let (ns, name, team) = path.into_inner();
-    let caller = user.caller();
     let level = names::parse_access_level(&body.access_level)?;
     let (repo, team) = state
         .store
         .run(move |c| grants::grant_team(c, Some(&caller), &ns, &name, &team, level))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "accessLevel": level.as_str(),
-        "team": TeamDto::from(&team),
-        "repository": RepositoryDto::from(&repo),
-    })))
+    Ok(HttpResponse::Ok().json(dto::team_access(level, &repo, &team)))
 }
 
 /// `DELETE /api/v0/repositories/{ns}/{repo}/teamAccess/{team}`: 204, also when absent.
 pub async fn team_delete(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse> {
     let (ns, name, team) = path.into_inner();
-    let caller = user.caller();
     state
         .store
         .run(move |c| grants::revoke_team(c, Some(&caller), &ns, &name, &team))
@@ -128,69 +108,54 @@ pub async fn team_delete(
 /// `GET /api/v0/repositoryNamespaces/{org}/teamAccess`: the namespace's admins.
 pub async fn namespace_list(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
     let org = path.into_inner();
-    let caller = user.caller();
     let (org, list) = state
         .store
         .run(move |c| grants::namespace_access(c, Some(&caller), &org))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "teamAccessList": dto::team_grants(&list),
-        "namespace": AccountDto::from(&org),
-    })))
+    Ok(HttpResponse::Ok().json(dto::namespace_access_list(&org, &list)))
 }
 
 /// `GET /api/v0/repositoryNamespaces/{org}/teamAccess/{team}`.
 pub async fn namespace_get(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse> {
     let (org, team) = path.into_inner();
-    let caller = user.caller();
     let (org, team, level) = state
         .store
         .run(move |c| grants::namespace_grant(c, Some(&caller), &org, &team))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "accessLevel": level.as_str(),
-        "team": TeamDto::from(&team),
-        "namespace": AccountDto::from(&org),
-    })))
+    Ok(HttpResponse::Ok().json(dto::namespace_access(level, &org, &team)))
 }
 
 /// `PUT /api/v0/repositoryNamespaces/{org}/teamAccess/{team}` `{"accessLevel"}`: 200.
 pub async fn namespace_put(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String)>,
-    body: crate::api::JsonObject<AccessLevel>,
+    body: JsonBody<AccessLevel>,
 ) -> Result<HttpResponse> {
     let (org, team) = path.into_inner();
-    let caller = user.caller();
     let level = names::parse_access_level(&body.access_level)?;
     let (org, team) = state
         .store
         .run(move |c| grants::grant_namespace(c, Some(&caller), &org, &team, level))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "accessLevel": level.as_str(),
-        "team": TeamDto::from(&team),
-        "namespace": AccountDto::from(&org),
-    })))
+    Ok(HttpResponse::Ok().json(dto::namespace_access(level, &org, &team)))
 }
 
 /// `DELETE /api/v0/repositoryNamespaces/{org}/teamAccess/{team}`: 204, also when absent.
 pub async fn namespace_delete(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse> {
     let (org, team) = path.into_inner();
-    let caller = user.caller();
     state
         .store
         .run(move |c| grants::revoke_namespace(c, Some(&caller), &org, &team))

@@ -3,12 +3,13 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::dto::{self, AccountDto};
+use crate::api::body::JsonBody;
 use crate::auth::changes::OldPassword;
 use crate::auth::extract::{MaybeUser, User};
 use crate::core::accounts;
+use crate::core::policy::Caller;
 use crate::error::{Code, Error, Result};
 use crate::AppState;
 
@@ -25,31 +26,21 @@ pub struct NewAccount {
 /// organization by site admins. 200 with the account.
 pub async fn create(
     state: web::Data<AppState>,
-    caller: MaybeUser,
-    body: crate::api::JsonObject<NewAccount>,
+    MaybeUser { caller, .. }: MaybeUser,
+    body: JsonBody<NewAccount>,
 ) -> Result<HttpResponse> {
     let NewAccount {
         kind,
         name,
         password,
     } = body.into_inner();
-    let caller = caller.caller();
     let account = match kind.as_str() {
         "user" => {
             let password = password
                 .ok_or_else(|| Error::new(Code::InvalidPassword, "a user needs a password"))?;
-            accounts::validate_new_user(&name, &password, None)?;
-            let active = state
-                .store
-                .run({
-                    let name = name.clone();
-                    move |c| accounts::check_registration(c, caller.as_ref(), &name, None)
-                })
-                .await?;
-            let hash = state.auth.bcrypt_hash(password).await?;
             state
-                .store
-                .run(move |c| accounts::register(c, &name, &hash, None, active))
+                .auth
+                .register_user(&state.store, caller, name, password, None)
                 .await?
         }
         "organization" => {
@@ -71,7 +62,7 @@ pub async fn create(
 /// `GET /api/v0/accounts`: every account, for any authenticated user.
 pub async fn list(state: web::Data<AppState>, _user: User) -> Result<HttpResponse> {
     let list = state.store.run(|c| accounts::list(c)).await?;
-    Ok(HttpResponse::Ok().json(json!({"accounts": dto::accounts(&list)})))
+    Ok(HttpResponse::Ok().json(dto::account_list(&list)))
 }
 
 /// `GET /api/v0/accounts/{name}`.
@@ -88,13 +79,13 @@ pub async fn get(
 /// `DELETE /api/v0/accounts/{name}`: site admins; 204, also when there was no such account.
 pub async fn delete(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
     let name = path.into_inner();
     state
         .auth
-        .delete_account(&state.store, Some(user.caller()), name)
+        .delete_account(&state.store, Some(caller), name)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -111,9 +102,9 @@ pub struct PasswordChange {
 pub async fn change_password(
     state: web::Data<AppState>,
     req: actix_web::HttpRequest,
-    user: User,
+    User { caller, proof }: User,
     path: web::Path<String>,
-    body: crate::api::JsonObject<PasswordChange>,
+    body: JsonBody<PasswordChange>,
 ) -> Result<HttpResponse> {
     let PasswordChange {
         old_password,
@@ -128,7 +119,8 @@ pub async fn change_password(
         .auth
         .change_password(
             &state.store,
-            &user.0,
+            caller,
+            proof,
             ip,
             path.into_inner(),
             old,
@@ -141,13 +133,13 @@ pub async fn change_password(
 
 async fn set_active(
     state: web::Data<AppState>,
-    user: User,
+    caller: Caller,
     name: String,
     active: bool,
 ) -> Result<HttpResponse> {
     let account = state
         .auth
-        .set_active(&state.store, Some(user.caller()), name, active)
+        .set_active(&state.store, Some(caller), name, active)
         .await?;
     Ok(HttpResponse::Ok().json(AccountDto::from(&account)))
 }
@@ -155,32 +147,31 @@ async fn set_active(
 /// `PUT /api/v0/accounts/{name}/activate`: site admins.
 pub async fn activate(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
-    set_active(state, user, path.into_inner(), true).await
+    set_active(state, caller, path.into_inner(), true).await
 }
 
 /// `PUT /api/v0/accounts/{name}/deactivate`: site admins.
 pub async fn deactivate(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
-    set_active(state, user, path.into_inner(), false).await
+    set_active(state, caller, path.into_inner(), false).await
 }
 
 /// `GET /api/v0/accounts/{name}/organizations`: the user itself or a site admin.
 pub async fn organizations(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
     let name = path.into_inner();
-    let caller = user.caller();
     let list = state
         .store
         .run(move |c| accounts::organizations_of(c, Some(&caller), &name))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({"organizations": dto::accounts(&list)})))
+    Ok(HttpResponse::Ok().json(dto::organization_list(&list)))
 }

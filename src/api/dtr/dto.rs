@@ -1,7 +1,12 @@
 //! The DTR 1.3 wire shapes (camelCase, as the DTR documents write them).
+//!
+//! An account, team or repository answered alone writes its fields in the order declared
+//! here. The answers that wrap them (lists, access lists) are [`Sorted`]: every key in sorted
+//! order, nested objects included, as when they were `json!` values.
 
 use serde::Serialize;
 
+use crate::api::Sorted;
 use crate::core::model::{Account, Repository, Team};
 use crate::core::policy::Level;
 
@@ -27,7 +32,7 @@ impl From<&Account> for AccountDto {
     }
 }
 
-pub fn accounts(list: &[Account]) -> Vec<AccountDto> {
+fn accounts(list: &[Account]) -> Vec<AccountDto> {
     list.iter().map(AccountDto::from).collect()
 }
 
@@ -105,7 +110,7 @@ pub struct RepositoryGrant {
     pub repository: RepositoryDto,
 }
 
-pub fn user_grants(list: &[(Level, Account)]) -> Vec<UserGrant> {
+fn user_grants(list: &[(Level, Account)]) -> Vec<UserGrant> {
     list.iter()
         .map(|(l, a)| UserGrant {
             access_level: l.as_str(),
@@ -114,7 +119,7 @@ pub fn user_grants(list: &[(Level, Account)]) -> Vec<UserGrant> {
         .collect()
 }
 
-pub fn team_grants(list: &[(Level, Team)]) -> Vec<TeamGrant> {
+fn team_grants(list: &[(Level, Team)]) -> Vec<TeamGrant> {
     list.iter()
         .map(|(l, t)| TeamGrant {
             access_level: l.as_str(),
@@ -123,11 +128,237 @@ pub fn team_grants(list: &[(Level, Team)]) -> Vec<TeamGrant> {
         .collect()
 }
 
-pub fn repository_grants(list: &[(Level, Repository)]) -> Vec<RepositoryGrant> {
+fn repository_grants(list: &[(Level, Repository)]) -> Vec<RepositoryGrant> {
     list.iter()
         .map(|(l, r)| RepositoryGrant {
             access_level: l.as_str(),
             repository: r.into(),
         })
         .collect()
+}
+
+// The answers that wrap those objects, written through `Sorted`.
+
+/// `GET /api/v0/accounts`: `{"accounts": [...]}`.
+#[derive(Debug, Serialize)]
+pub struct AccountList {
+    pub accounts: Vec<AccountDto>,
+}
+
+pub fn account_list(list: &[Account]) -> Sorted<AccountList> {
+    Sorted(AccountList {
+        accounts: accounts(list),
+    })
+}
+
+/// `GET /api/v0/accounts/{name}/organizations`: `{"organizations": [...]}`.
+#[derive(Debug, Serialize)]
+pub struct OrganizationList {
+    pub organizations: Vec<AccountDto>,
+}
+
+pub fn organization_list(list: &[Account]) -> Sorted<OrganizationList> {
+    Sorted(OrganizationList {
+        organizations: accounts(list),
+    })
+}
+
+/// `GET .../teams/{team}/members`: `{"members": [...]}`.
+#[derive(Debug, Serialize)]
+pub struct MemberList {
+    pub members: Vec<AccountDto>,
+}
+
+pub fn member_list(list: &[Account]) -> Sorted<MemberList> {
+    Sorted(MemberList {
+        members: accounts(list),
+    })
+}
+
+/// `GET /api/v0/accounts/{org}/teams`: `{"teams": [...]}`.
+#[derive(Debug, Serialize)]
+pub struct TeamList {
+    pub teams: Vec<TeamDto>,
+}
+
+pub fn team_list(list: &[Team]) -> Sorted<TeamList> {
+    Sorted(TeamList {
+        teams: list.iter().map(TeamDto::from).collect(),
+    })
+}
+
+/// `GET /api/v0/repositories/{namespace}`: `{"repositories": [...]}`.
+#[derive(Debug, Serialize)]
+pub struct RepositoryList {
+    pub repositories: Vec<RepositoryDto>,
+}
+
+pub fn repository_list(list: &[Repository]) -> Sorted<RepositoryList> {
+    Sorted(RepositoryList {
+        repositories: list.iter().map(RepositoryDto::from).collect(),
+    })
+}
+
+/// `GET .../userAccess`: the repository and its user grants.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserAccessList {
+    pub repository: RepositoryDto,
+    pub user_access_list: Vec<UserGrant>,
+}
+
+pub fn user_access_list(repo: &Repository, list: &[(Level, Account)]) -> Sorted<UserAccessList> {
+    Sorted(UserAccessList {
+        repository: repo.into(),
+        user_access_list: user_grants(list),
+    })
+}
+
+/// `PUT .../userAccess/{user}`: the grant made.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserAccess {
+    pub access_level: &'static str,
+    pub user: AccountDto,
+    pub repository: RepositoryDto,
+}
+
+pub fn user_access(level: Level, repo: &Repository, user: &Account) -> Sorted<UserAccess> {
+    Sorted(UserAccess {
+        access_level: level.as_str(),
+        user: user.into(),
+        repository: repo.into(),
+    })
+}
+
+/// `GET .../teamAccess`: the repository and its team grants.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamAccessList {
+    pub repository: RepositoryDto,
+    pub team_access_list: Vec<TeamGrant>,
+}
+
+pub fn team_access_list(repo: &Repository, list: &[(Level, Team)]) -> Sorted<TeamAccessList> {
+    Sorted(TeamAccessList {
+        repository: repo.into(),
+        team_access_list: team_grants(list),
+    })
+}
+
+/// `PUT .../teamAccess/{team}`: the grant made.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamAccess {
+    pub access_level: &'static str,
+    pub team: TeamDto,
+    pub repository: RepositoryDto,
+}
+
+pub fn team_access(level: Level, repo: &Repository, team: &Team) -> Sorted<TeamAccess> {
+    Sorted(TeamAccess {
+        access_level: level.as_str(),
+        team: team.into(),
+        repository: repo.into(),
+    })
+}
+
+/// `GET /api/v0/repositoryNamespaces/{org}/teamAccess`: the namespace and its team grants.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NamespaceAccessList {
+    pub namespace: AccountDto,
+    pub team_access_list: Vec<TeamGrant>,
+}
+
+pub fn namespace_access_list(org: &Account, list: &[(Level, Team)]) -> Sorted<NamespaceAccessList> {
+    Sorted(NamespaceAccessList {
+        namespace: org.into(),
+        team_access_list: team_grants(list),
+    })
+}
+
+/// `GET|PUT /api/v0/repositoryNamespaces/{org}/teamAccess/{team}`: one namespace grant.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NamespaceAccess {
+    pub access_level: &'static str,
+    pub team: TeamDto,
+    pub namespace: AccountDto,
+}
+
+pub fn namespace_access(level: Level, org: &Account, team: &Team) -> Sorted<NamespaceAccess> {
+    Sorted(NamespaceAccess {
+        access_level: level.as_str(),
+        team: team.into(),
+        namespace: org.into(),
+    })
+}
+
+/// `GET .../teams/{team}/repositoryAccess`: the team and its repository grants.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamRepositoryAccess {
+    pub team: TeamDto,
+    pub repository_access_list: Vec<RepositoryGrant>,
+}
+
+pub fn team_repository_access(
+    team: &Team,
+    list: &[(Level, Repository)],
+) -> Sorted<TeamRepositoryAccess> {
+    Sorted(TeamRepositoryAccess {
+        team: team.into(),
+        repository_access_list: repository_grants(list),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::AccountKind;
+
+    fn text<T: Serialize>(value: &T) -> String {
+        serde_json::to_string(value).unwrap_or_default()
+    }
+
+    #[test]
+    fn an_object_alone_keeps_its_declared_order_and_wrapped_its_keys_are_sorted() {
+        let org = Account {
+            id: 3,
+            name: "acme".into(),
+            kind: AccountKind::Organization,
+            full_name: String::new(),
+            is_active: true,
+            is_admin: false,
+            created_at: 0,
+        };
+        let team = Team {
+            id: 9,
+            org_id: 3,
+            name: "devs".into(),
+            description: "d".into(),
+            created_at: 0,
+        };
+        assert_eq!(
+            text(&AccountDto::from(&org)),
+            r#"{"id":3,"type":"organization","name":"acme","isActive":true}"#
+        );
+        assert_eq!(
+            text(&namespace_access(Level::Admin, &org, &team)),
+            concat!(
+                r#"{"accessLevel":"admin","#,
+                r#""namespace":{"id":3,"isActive":true,"name":"acme","type":"organization"},"#,
+                r#""team":{"description":"d","id":9,"name":"devs","orgID":3,"type":"managed"}}"#
+            )
+        );
+        assert_eq!(
+            text(&namespace_access_list(&org, &[(Level::ReadOnly, team)])),
+            concat!(
+                r#"{"namespace":{"id":3,"isActive":true,"name":"acme","type":"organization"},"#,
+                r#""teamAccessList":[{"accessLevel":"read-only","team":"#,
+                r#"{"description":"d","id":9,"name":"devs","orgID":3,"type":"managed"}}]}"#
+            )
+        );
+    }
 }

@@ -2,9 +2,9 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
-use super::dto::RepositoryDto;
+use super::dto::{self, RepositoryDto};
+use crate::api::body::JsonBody;
 use crate::auth::extract::User;
 use crate::core::names;
 use crate::core::repos::{self, NewRepo, Patch};
@@ -15,11 +15,10 @@ use crate::AppState;
 /// may read (DTR 1.3 does not page this list), by name.
 pub async fn list(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
     let ns = path.into_inner();
-    let caller = user.caller();
     let key = format!(
         "dtr-list|{ns}|{}",
         crate::core::policy::viewer_key(Some(&caller))
@@ -27,8 +26,7 @@ pub async fn list(
     crate::api::cached_json(&state, key, move |c| {
         // SQLite reads a negative LIMIT as "no limit".
         let (list, _) = repos::list_in_namespace(c, Some(&caller), &ns, -1, 0)?;
-        let list: Vec<RepositoryDto> = list.iter().map(RepositoryDto::from).collect();
-        Ok(json!({"repositories": list}))
+        Ok(dto::repository_list(&list))
     })
     .await
 }
@@ -48,12 +46,11 @@ pub struct NewRepository {
 /// visibility defaults to private; 201 with the repository.
 pub async fn create(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<String>,
-    body: crate::api::JsonObject<NewRepository>,
+    body: JsonBody<NewRepository>,
 ) -> Result<HttpResponse> {
     let ns = path.into_inner();
-    let caller = user.caller();
     let NewRepository {
         name,
         short_description,
@@ -80,11 +77,10 @@ pub async fn create(
 /// `GET /api/v0/repositories/{namespace}/{reponame}`: 404 also when the caller may not read it.
 pub async fn get(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse> {
     let (ns, name) = path.into_inner();
-    let caller = user.caller();
     let (repo, _) = state
         .store
         .run(move |c| repos::readable(c, Some(&caller), &ns, &name))
@@ -104,12 +100,11 @@ pub struct RepositoryUpdate {
 /// `PATCH /api/v0/repositories/{namespace}/{reponame}`: repository admins; 200.
 pub async fn update(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String)>,
-    body: crate::api::JsonObject<RepositoryUpdate>,
+    body: JsonBody<RepositoryUpdate>,
 ) -> Result<HttpResponse> {
     let (ns, name) = path.into_inner();
-    let caller = user.caller();
     let RepositoryUpdate {
         short_description,
         long_description,
@@ -137,11 +132,10 @@ pub async fn update(
 /// private repository, which is left untouched.
 pub async fn delete(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse> {
     let (ns, name) = path.into_inner();
-    let caller = user.caller();
     match state
         .store
         .run(move |c| repos::delete(c, Some(&caller), &ns, &name))

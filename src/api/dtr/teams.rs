@@ -2,9 +2,9 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::dto::{self, AccountDto, TeamDto};
+use crate::api::body::JsonBody;
 use crate::auth::extract::User;
 use crate::core::teams::{self, TeamPatch};
 use crate::error::{Code, Error, Result};
@@ -13,17 +13,15 @@ use crate::AppState;
 /// `GET /api/v0/accounts/{org}/teams`: the organization's members and site admins.
 pub async fn list(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
     let org = path.into_inner();
-    let caller = user.caller();
     let list = state
         .store
         .run(move |c| teams::list(c, Some(&caller), &org))
         .await?;
-    let list: Vec<TeamDto> = list.iter().map(TeamDto::from).collect();
-    Ok(HttpResponse::Ok().json(json!({"teams": list})))
+    Ok(HttpResponse::Ok().json(dto::team_list(&list)))
 }
 
 #[derive(Deserialize)]
@@ -49,12 +47,11 @@ fn check_team_type(kind: Option<&str>) -> Result<()> {
 /// `POST /api/v0/accounts/{org}/teams`: owners and site admins; 201 with the team.
 pub async fn create(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<String>,
-    body: crate::api::JsonObject<NewTeam>,
+    body: JsonBody<NewTeam>,
 ) -> Result<HttpResponse> {
     let org = path.into_inner();
-    let caller = user.caller();
     let NewTeam {
         name,
         description,
@@ -71,11 +68,10 @@ pub async fn create(
 /// `GET /api/v0/accounts/{org}/teams/{team}`.
 pub async fn get(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse> {
     let (org, team) = path.into_inner();
-    let caller = user.caller();
     let team = state
         .store
         .run(move |c| teams::get(c, Some(&caller), &org, &team))
@@ -94,12 +90,11 @@ pub struct TeamUpdate {
 /// `PATCH /api/v0/accounts/{org}/teams/{team}`: rename and/or describe; 200 with the team.
 pub async fn update(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String)>,
-    body: crate::api::JsonObject<TeamUpdate>,
+    body: JsonBody<TeamUpdate>,
 ) -> Result<HttpResponse> {
     let (org, team) = path.into_inner();
-    let caller = user.caller();
     let TeamUpdate {
         name,
         description,
@@ -117,11 +112,10 @@ pub async fn update(
 /// `DELETE /api/v0/accounts/{org}/teams/{team}`: 204, also when there was no such team.
 pub async fn delete(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse> {
     let (org, team) = path.into_inner();
-    let caller = user.caller();
     state
         .store
         .run(move |c| teams::delete(c, Some(&caller), &org, &team))
@@ -132,26 +126,24 @@ pub async fn delete(
 /// `GET /api/v0/accounts/{org}/teams/{team}/members`.
 pub async fn members(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse> {
     let (org, team) = path.into_inner();
-    let caller = user.caller();
     let list = state
         .store
         .run(move |c| teams::members(c, Some(&caller), &org, &team))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({"members": dto::accounts(&list)})))
+    Ok(HttpResponse::Ok().json(dto::member_list(&list)))
 }
 
 /// `GET .../members/{user}`: 204 for a member, 404 otherwise.
 pub async fn is_member(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse> {
     let (org, team, member) = path.into_inner();
-    let caller = user.caller();
     let found = state
         .store
         .run(move |c| teams::is_member(c, Some(&caller), &org, &team, &member))
@@ -169,11 +161,10 @@ pub async fn is_member(
 /// `PUT .../members/{user}`: owners and site admins; 200 with the member.
 pub async fn add_member(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse> {
     let (org, team, member) = path.into_inner();
-    let caller = user.caller();
     let member = state
         .store
         .run(move |c| teams::add_member(c, Some(&caller), &org, &team, &member))
@@ -184,11 +175,10 @@ pub async fn add_member(
 /// `DELETE .../members/{user}`: 204, also when the user was not a member.
 pub async fn remove_member(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse> {
     let (org, team, member) = path.into_inner();
-    let caller = user.caller();
     state
         .store
         .run(move |c| teams::remove_member(c, Some(&caller), &org, &team, &member))
@@ -199,17 +189,13 @@ pub async fn remove_member(
 /// `GET /api/v0/accounts/{org}/teams/{team}/repositoryAccess`.
 pub async fn repository_access(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse> {
     let (org, team) = path.into_inner();
-    let caller = user.caller();
     let (team, list) = state
         .store
         .run(move |c| teams::repository_access(c, Some(&caller), &org, &team))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "team": TeamDto::from(&team),
-        "repositoryAccessList": dto::repository_grants(&list),
-    })))
+    Ok(HttpResponse::Ok().json(dto::team_repository_access(&team, &list)))
 }

@@ -2,10 +2,11 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
 
-use super::token::{self, TokenHeaders};
-use super::{path, to_images, ImageIn};
+use super::dto::{ImageDto, ImageList};
+use super::path;
+use super::token;
+use crate::api::body::JsonBody;
 use crate::auth::extract::MaybeUser;
 use crate::core::names::LIBRARY;
 use crate::core::tags;
@@ -37,7 +38,7 @@ pub async fn put(
     req: HttpRequest,
     who: MaybeUser,
     p: web::Path<(String, String)>,
-    body: web::Json<Vec<ImageIn>>,
+    body: JsonBody<ImageList>,
 ) -> Result<HttpResponse> {
     let (ns, name) = p.into_inner();
     merge(state, req, who, ns, name, body.into_inner()).await
@@ -48,7 +49,7 @@ pub async fn put_library(
     req: HttpRequest,
     who: MaybeUser,
     name: web::Path<String>,
-    body: web::Json<Vec<ImageIn>>,
+    body: JsonBody<ImageList>,
 ) -> Result<HttpResponse> {
     merge(
         state,
@@ -78,13 +79,8 @@ async fn list(
         .store
         .run(move |c| tags::pull(c, caller.as_ref(), &ns, &name, is_pull))
         .await?;
-    let body: Vec<_> = images
-        .iter()
-        .map(|i| json!({"id": i.image_id, "checksum": i.checksum}))
-        .collect();
-    let headers = TokenHeaders::issue(&state, &req, &who, &full, Access::Read).await?;
-    let mut res = HttpResponse::Ok();
-    headers.apply(&mut res);
+    let body: Vec<ImageDto> = images.iter().map(ImageDto::from).collect();
+    let mut res = token::answer(&state, &req, &who, &full, Access::Read, StatusCode::OK).await?;
     Ok(res.json(body))
 }
 
@@ -95,17 +91,16 @@ async fn merge(
     who: MaybeUser,
     ns: String,
     name: String,
-    images: Vec<ImageIn>,
+    images: ImageList,
 ) -> Result<HttpResponse> {
     let full = path(&ns, &name);
     let caller = who.caller_on(&full, Access::Write);
-    let images = to_images(images);
+    let images = images.into_images();
     state
         .store
         .run(move |c| tags::push_images(c, caller.as_ref(), &ns, &name, &images))
         .await?;
-    let headers = TokenHeaders::issue(&state, &req, &who, &full, Access::Write).await?;
-    let mut res = HttpResponse::build(StatusCode::NO_CONTENT);
-    headers.apply(&mut res);
+    let status = StatusCode::NO_CONTENT;
+    let mut res = token::answer(&state, &req, &who, &full, Access::Write, status).await?;
     Ok(res.finish())
 }

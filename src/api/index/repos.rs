@@ -3,8 +3,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::token::TokenHeaders;
-use super::{empty, path, to_images, ImageIn};
+use super::dto::ImageList;
+use super::token;
+use super::{empty, path};
 use crate::auth::extract::MaybeUser;
 use crate::core::tokens::Access;
 use crate::core::{repos, tags, tokens};
@@ -19,18 +20,16 @@ pub async fn create_and_push(
     who: MaybeUser,
     ns: String,
     name: String,
-    images: Vec<ImageIn>,
+    images: ImageList,
 ) -> Result<HttpResponse> {
     let full = path(&ns, &name);
     let caller = who.caller_on(&full, Access::Write);
-    let images = to_images(images);
+    let images = images.into_images();
     state
         .store
         .run(move |c| tags::create_or_merge(c, caller.as_ref(), &ns, &name, &images))
         .await?;
-    let headers = TokenHeaders::issue(&state, &req, &who, &full, Access::Write).await?;
-    let mut res = HttpResponse::Ok();
-    headers.apply(&mut res);
+    let mut res = token::answer(&state, &req, &who, &full, Access::Write, StatusCode::OK).await?;
     Ok(res.json(""))
 }
 
@@ -45,9 +44,8 @@ pub async fn delete_as_index(
 ) -> Result<HttpResponse> {
     let full = path(&ns, &name);
     delete(&state, &who, &ns, &name).await?;
-    let headers = TokenHeaders::issue(&state, &req, &who, &full, Access::Delete).await?;
-    let mut res = HttpResponse::Accepted();
-    headers.apply(&mut res);
+    let status = StatusCode::ACCEPTED;
+    let mut res = token::answer(&state, &req, &who, &full, Access::Delete, status).await?;
     Ok(res.json(""))
 }
 

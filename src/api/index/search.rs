@@ -2,8 +2,8 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
+use super::dto::SearchAnswer;
 use crate::auth::extract::MaybeUser;
 use crate::core::search;
 use crate::error::Result;
@@ -18,13 +18,12 @@ pub struct Query {
 
 pub async fn search(
     state: web::Data<AppState>,
-    who: MaybeUser,
+    MaybeUser { caller, .. }: MaybeUser,
     query: web::Query<Query>,
 ) -> Result<HttpResponse> {
     let Query { q, n, page } = query.into_inner();
     let n = crate::api::params::optional_int("n", n.as_deref())?;
     let page = crate::api::params::optional_int("page", page.as_deref())?;
-    let caller = who.caller();
     let key = format!(
         "search|{n:?}|{page:?}|{}|{}",
         crate::core::policy::viewer_key(caller.as_ref()),
@@ -32,28 +31,7 @@ pub async fn search(
     );
     crate::api::cached_json(&state, key, move |c| {
         let found = search::search(c, caller.as_ref(), q.as_deref(), n, page)?;
-        let results: Vec<_> = found
-            .results
-            .iter()
-            .map(|r| {
-                json!({
-                    "name": r.full_path,
-                    "description": r.short_description,
-                    "star_count": r.star_count,
-                    "is_official": r.is_library(),
-                    "is_automated": false,
-                    "is_public": r.is_public,
-                })
-            })
-            .collect();
-        Ok(json!({
-            "query": q.unwrap_or_default(),
-            "num_results": found.total,
-            "num_pages": found.num_pages(),
-            "page": found.page,
-            "page_size": found.page_size,
-            "results": results,
-        }))
+        Ok(SearchAnswer::new(q.unwrap_or_default(), &found))
     })
     .await
 }

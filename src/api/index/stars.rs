@@ -12,11 +12,10 @@ use crate::AppState;
 /// 200 `""` whether the star is new or was there already (the count moves once).
 pub async fn star(
     state: web::Data<AppState>,
-    who: MaybeUser,
+    MaybeUser { caller, .. }: MaybeUser,
     p: web::Path<(String, String)>,
 ) -> Result<HttpResponse> {
     let (ns, name) = p.into_inner();
-    let caller = who.caller();
     state
         .store
         .run(move |c| stars::star(c, caller.as_ref(), &ns, &name))
@@ -27,11 +26,10 @@ pub async fn star(
 /// 204 whether there was a star or not.
 pub async fn unstar(
     state: web::Data<AppState>,
-    who: MaybeUser,
+    MaybeUser { caller, .. }: MaybeUser,
     p: web::Path<(String, String)>,
 ) -> Result<HttpResponse> {
     let (ns, name) = p.into_inner();
-    let caller = who.caller();
     state
         .store
         .run(move |c| stars::unstar(c, caller.as_ref(), &ns, &name))

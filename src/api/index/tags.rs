@@ -2,17 +2,20 @@
 //! dispatch) and `GET|PUT|DELETE .../tags/{tag}`.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
-use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
+use actix_web::{web, HttpResponse};
+
+use super::dto::ImageId;
 use super::{empty, path};
+use crate::api::body::JsonBody;
 use crate::auth::extract::MaybeUser;
 use crate::core::tags;
 use crate::core::tokens::Access;
 use crate::error::Result;
 use crate::AppState;
 
-/// `{"tag": "imageid", ...}`.
+/// `{"tag": "imageid", ...}`, by tag name.
 pub async fn list(
     state: web::Data<AppState>,
     who: MaybeUser,
@@ -24,10 +27,7 @@ pub async fn list(
         .store
         .run(move |c| tags::list(c, caller.as_ref(), &ns, &name))
         .await?;
-    let body: Map<String, Value> = found
-        .into_iter()
-        .map(|t| (t.name, Value::String(t.image_id)))
-        .collect();
+    let body: BTreeMap<String, String> = found.into_iter().map(|t| (t.name, t.image_id)).collect();
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -59,11 +59,11 @@ pub async fn put(
     state: web::Data<AppState>,
     who: MaybeUser,
     p: web::Path<(String, String, String)>,
-    body: web::Json<String>,
+    body: JsonBody<ImageId>,
 ) -> Result<HttpResponse> {
     let (ns, name, tag) = p.into_inner();
     let caller = who.caller_on(&path(&ns, &name), Access::Write);
-    let image = body.into_inner();
+    let ImageId(image) = body.into_inner();
     state
         .store
         .run(move |c| tags::set(c, caller.as_ref(), &ns, &name, &tag, &image))

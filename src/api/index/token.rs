@@ -2,7 +2,8 @@
 //! answer carries `X-Docker-Token`, `WWW-Authenticate: Token ...` and `X-Docker-Endpoints`.
 
 use actix_web::http::header::{HeaderName, WWW_AUTHENTICATE};
-use actix_web::{web, HttpRequest, HttpResponseBuilder};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 
 use crate::auth::extract::MaybeUser;
 use crate::core::tokens::{self, Access};
@@ -20,16 +21,33 @@ pub fn wanted(req: &HttpRequest) -> bool {
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
 }
 
+/// The answer to an operation on `repository` that needed `access`: `status`, with the token
+/// headers when the client asked for a token and may have one ([`TokenHeaders::issue`]).
+/// Call after the operation succeeded.
+pub async fn answer(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    who: &MaybeUser,
+    repository: &str,
+    access: Access,
+    status: StatusCode,
+) -> Result<HttpResponseBuilder> {
+    let headers = TokenHeaders::issue(state, req, who, repository, access).await?;
+    let mut res = HttpResponse::build(status);
+    headers.apply(&mut res);
+    Ok(res)
+}
+
 /// Token headers for a response, or none.
 #[derive(Debug, Default)]
-pub struct TokenHeaders(Option<(String, String)>);
+struct TokenHeaders(Option<(String, String)>);
 
 impl TokenHeaders {
     /// Issue a token on `repository` for `access` when the client asked for one and is signed
     /// in (tokens belong to a user: an anonymous pull gets none). A request made with an
     /// access token gets none either: a token must not renew itself past its expiry. Call
     /// after the operation succeeded.
-    pub async fn issue(
+    async fn issue(
         state: &web::Data<AppState>,
         req: &HttpRequest,
         who: &MaybeUser,
@@ -50,7 +68,7 @@ impl TokenHeaders {
         Ok(TokenHeaders(Some((value, state.public_host(req)))))
     }
 
-    pub fn apply(&self, res: &mut HttpResponseBuilder) {
+    fn apply(&self, res: &mut HttpResponseBuilder) {
         if let Some((value, endpoint)) = &self.0 {
             res.insert_header((X_DOCKER_TOKEN, value.as_str()));
             res.insert_header((WWW_AUTHENTICATE, format!("Token {value}")));

@@ -3,6 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use crate::api::body::JsonBody;
 use crate::auth::changes::OldPassword;
 use crate::auth::extract::{MaybeUser, User};
 use crate::core::accounts;
@@ -28,16 +29,14 @@ pub struct Registration {
 /// is taken; 403 when registration is closed (unless an admin asks).
 pub async fn register(
     state: web::Data<AppState>,
-    caller: MaybeUser,
-    body: web::Json<serde_json::Map<String, serde_json::Value>>,
+    MaybeUser { caller, .. }: MaybeUser,
+    body: JsonBody<Registration>,
 ) -> Result<HttpResponse> {
     let Registration {
         username,
         password,
         email,
-    } = crate::api::from_object(body.into_inner())?;
-    accounts::validate_new_user(&username, &password, Some(&email))?;
-    let caller = caller.caller();
+    } = body.into_inner();
     let taken = |e: Error| {
         if e.is(Code::AccountExists) {
             Error::new(e.code, USER_EXISTS).with_bare()
@@ -45,18 +44,9 @@ pub async fn register(
             e
         }
     };
-    let active = state
-        .store
-        .run({
-            let (username, email) = (username.clone(), email.clone());
-            move |c| accounts::check_registration(c, caller.as_ref(), &username, Some(&email))
-        })
-        .await
-        .map_err(taken)?;
-    let hash = state.auth.bcrypt_hash(password).await?;
     state
-        .store
-        .run(move |c| accounts::register(c, &username, &hash, Some(&email), active))
+        .auth
+        .register_user(&state.store, caller, username, password, Some(email))
         .await
         .map_err(taken)?;
     Ok(HttpResponse::Created().json("User Created"))
@@ -78,11 +68,11 @@ pub struct ProfileUpdate {
 pub async fn update(
     state: web::Data<AppState>,
     req: actix_web::HttpRequest,
-    who: User,
+    User { caller, proof }: User,
     name: web::Path<String>,
-    body: web::Json<serde_json::Map<String, serde_json::Value>>,
+    body: JsonBody<ProfileUpdate>,
 ) -> Result<HttpResponse> {
-    let ProfileUpdate { email, password } = crate::api::from_object(body.into_inner())?;
+    let ProfileUpdate { email, password } = body.into_inner();
     if email.is_none() && password.is_none() {
         return Err(Error::new(
             Code::NothingToUpdate,
@@ -95,7 +85,6 @@ pub async fn update(
     if let Some(password) = &password {
         crate::core::names::validate_password(password)?;
     }
-    let caller = who.caller();
     let name = name.into_inner();
     let account = state
         .store
@@ -113,7 +102,8 @@ pub async fn update(
                 .auth
                 .change_password(
                     &state.store,
-                    &who.0,
+                    caller,
+                    proof,
                     ip,
                     name,
                     OldPassword::FromCredential,

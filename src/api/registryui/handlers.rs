@@ -9,6 +9,7 @@ use super::dto::{
     TagInfo, TagParams, TagsParams,
 };
 use crate::auth::extract::{MaybeUser, User};
+use crate::core::policy::Caller;
 use crate::core::{catalog, settings, tags};
 use crate::error::{Code, Error, Result};
 use crate::AppState;
@@ -69,7 +70,7 @@ fn form<T: DeserializeOwned + Default>(body: &web::Bytes) -> Result<T> {
 /// `GET /udr/v1api/repositories`.
 pub async fn repositories_get(
     state: web::Data<AppState>,
-    caller: MaybeUser,
+    MaybeUser { caller, .. }: MaybeUser,
     query: web::Query<ListParams>,
 ) -> Result<HttpResponse> {
     list(state, caller, query.into_inner()).await
@@ -79,7 +80,7 @@ pub async fn repositories_get(
 /// or a form body.
 pub async fn repositories_post(
     state: web::Data<AppState>,
-    caller: MaybeUser,
+    MaybeUser { caller, .. }: MaybeUser,
     query: web::Query<ListParams>,
     body: web::Bytes,
 ) -> Result<HttpResponse> {
@@ -89,10 +90,9 @@ pub async fn repositories_post(
 
 async fn list(
     state: web::Data<AppState>,
-    caller: MaybeUser,
+    caller: Option<Caller>,
     p: ListParams,
 ) -> Result<HttpResponse> {
-    let caller = caller.caller();
     if caller.is_none() {
         // Read on every anonymous request (never cached): the switch applies at once.
         state
@@ -129,12 +129,11 @@ async fn list(
 /// `{"error": null, "entry": <Repository Entry>}`.
 pub async fn project_create(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     query: web::Query<CreateParams>,
     body: web::Bytes,
 ) -> Result<HttpResponse> {
     let p = query.into_inner().or(form(&body)?);
-    let caller = user.caller();
     let is_public = match p.is_public.as_deref() {
         None | Some("") => false,
         Some(v) if v.eq_ignore_ascii_case("true") || v == "1" => true,
@@ -165,12 +164,11 @@ pub async fn project_create(
 /// `GET /udr/v1api/tags?repository=&startAfter=&skip=&take=`: the tags by name, byte order.
 pub async fn tags(
     state: web::Data<AppState>,
-    caller: MaybeUser,
+    MaybeUser { caller, .. }: MaybeUser,
     req: HttpRequest,
     query: web::Query<TagsParams>,
 ) -> Result<HttpResponse> {
     let host = state.public_host(&req);
-    let caller = caller.caller();
     let p = query.into_inner();
     let (repo, tags, total) = state
         .store
@@ -192,12 +190,11 @@ pub async fn tags(
 /// `GET /udr/v1api/taginfo?repository=&tagName=`.
 pub async fn taginfo_get(
     state: web::Data<AppState>,
-    caller: MaybeUser,
+    MaybeUser { caller, .. }: MaybeUser,
     req: HttpRequest,
     query: web::Query<TagParams>,
 ) -> Result<HttpResponse> {
     let host = state.public_host(&req);
-    let caller = caller.caller();
     let p = query.into_inner();
     let (repo, tag) = state
         .store
@@ -218,10 +215,9 @@ pub async fn taginfo_get(
 /// `DELETE /udr/v1api/taginfo?repository=&tagName=`: read-write on the repository.
 pub async fn taginfo_delete(
     state: web::Data<AppState>,
-    caller: MaybeUser,
+    MaybeUser { caller, .. }: MaybeUser,
     query: web::Query<TagParams>,
 ) -> Result<HttpResponse> {
-    let caller = caller.caller();
     let p = query.into_inner();
     state
         .store
@@ -239,10 +235,9 @@ pub async fn taginfo_delete(
 /// one transaction.
 pub async fn folder_delete(
     state: web::Data<AppState>,
-    user: User,
+    User { caller, .. }: User,
     query: web::Query<FolderParams>,
 ) -> Result<HttpResponse> {
-    let caller = user.caller();
     let p = query.into_inner();
     let deleted = state
         .store
