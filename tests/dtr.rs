@@ -679,7 +679,7 @@ fn repository_patch_and_delete_by_a_reader_are_403() {
 }
 
 #[test]
-fn repository_delete_removes_it_and_is_idempotent() {
+fn repository_delete_removes_it_and_a_second_delete_is_404() {
     let app = TestApp::start();
     let don = app.user("don");
     let friend = app.user("friend");
@@ -701,18 +701,42 @@ fn repository_delete_removes_it_and_is_idempotent() {
         count(&app, "SELECT count(*) FROM repository_user_access"),
         0
     );
-    // Deleting what is not there is a success too.
-    assert_no_content(
-        &app.delete("/api/v0/repositories/don/my-app")
+    // Issue 18 (API-NOTES section 3 as corrected): deleting what is not there tells the
+    // script that nothing was deleted.
+    assert_eq!(
+        app.delete("/api/v0/repositories/don/my-app")
             .as_user("don")
-            .send(),
-    );
-    assert_no_content(
-        &app.delete("/api/v0/repositories/nobody/nothing")
-            .as_user("don")
-            .send(),
+            .send()
+            .sj(),
+        (404, no_repo())
     );
     let _ = don;
+}
+
+/// Issue 18: the issue's own requests. A private repository the caller cannot see, a
+/// repository that does not exist, and one in a namespace that does not exist: one 404,
+/// identical in status, body and headers, and nothing deleted.
+#[test]
+fn deletes_that_delete_nothing_are_one_404() {
+    let app = TestApp::start();
+    app.user("don");
+    app.user("stranger");
+    app.repo("don", "private-app", false);
+    app.repo("don", "public-app", true);
+    let del = |path: &str| app.delete(path).as_user("stranger").send();
+    let invisible = del("/api/v0/repositories/don/private-app");
+    let missing = del("/api/v0/repositories/don/nothing");
+    let no_namespace = del("/api/v0/repositories/nons/public-app");
+    assert_eq!(invisible.sj(), (404, no_repo()));
+    for other in [&missing, &no_namespace] {
+        assert_eq!(other.sj(), invisible.sj());
+        assert_eq!(other.stable_headers(), invisible.stable_headers());
+    }
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM repositories"),
+        2,
+        "nothing was deleted"
+    );
 }
 
 #[test]
@@ -816,10 +840,22 @@ fn account_creation_rejects_invalid_input() {
         (400, e("INVALID_ACCOUNT_NAME", "account names are 2 to 64 characters of a-z and 0-9, separated by single '.', '_' or '-'"))
     );
     assert_eq!(
-        post(json!({"type": "user", "name": "library", "password": "long-enough"})),
+        post(json!({"type": "user", "name": "healthz", "password": "long-enough"})),
         (
             400,
             e("INVALID_ACCOUNT_NAME", "this account name is reserved")
+        )
+    );
+    // Issue 18: an existing name is answered before the fields are judged (old Index
+    // clients log in on that answer); `library` exists.
+    assert_eq!(
+        post(json!({"type": "user", "name": "library", "password": "x"})),
+        (
+            400,
+            e(
+                "ACCOUNT_EXISTS",
+                "an account with this name or email already exists"
+            )
         )
     );
     assert_eq!(
@@ -1025,8 +1061,11 @@ fn account_deletion_removes_everything_a_user_owns() {
         ),
         0
     );
-    // Deleting it again is a success.
-    assert_no_content(&app.delete("/api/v0/accounts/gone").admin().send());
+    // Issue 18: deleting it again tells that nothing was deleted.
+    assert_eq!(
+        app.delete("/api/v0/accounts/gone").admin().send().sj(),
+        (404, no_account())
+    );
 }
 
 #[test]
@@ -1100,7 +1139,10 @@ fn account_deletion_rules() {
             .sj(),
         (403, forbidden())
     );
-    assert_no_content(&app.delete("/api/v0/accounts/nobody").admin().send());
+    assert_eq!(
+        app.delete("/api/v0/accounts/nobody").admin().send().sj(),
+        (404, no_account())
+    );
     assert_eq!(
         app.delete("/api/v0/accounts/library").admin().send().sj(),
         (
@@ -1754,10 +1796,13 @@ fn team_deletion_removes_memberships_and_grants() {
         0
     );
     assert_eq!(count(&app, "SELECT count(*) FROM namespace_team_access"), 0);
-    assert_no_content(
-        &app.delete("/api/v0/accounts/eng/teams/devs")
+    // Issue 18: a second delete tells that nothing was deleted.
+    assert_eq!(
+        app.delete("/api/v0/accounts/eng/teams/devs")
             .as_user("boss")
-            .send(),
+            .send()
+            .sj(),
+        (404, no_team())
     );
     assert_eq!(
         app.delete("/api/v0/accounts/eng/teams/owners")
@@ -2787,10 +2832,12 @@ fn listings_leave_private_repositories_out() {
 fn deleting_a_hidden_private_repository_leaves_it_in_place() {
     let Leak { app } = leak_fixture();
     for ns in ["don", "eng"] {
-        assert_no_content(
-            &app.delete(&format!("/api/v0/repositories/{ns}/secret"))
+        assert_eq!(
+            app.delete(&format!("/api/v0/repositories/{ns}/secret"))
                 .as_user("stranger")
-                .send(),
+                .send()
+                .sj(),
+            (404, no_repo())
         );
         assert_eq!(
             app.get(&format!("/api/v0/repositories/{ns}/secret"))

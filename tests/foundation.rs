@@ -349,12 +349,56 @@ fn index_registration_validates_fields() {
     for (body, message) in [
         (json!({"username": "Bad Name", "password": "toto4242", "email": "a@b.c"}),
          "account names are 2 to 64 characters of a-z and 0-9, separated by single '.', '_' or '-'"),
-        (json!({"username": "library", "password": "toto4242", "email": "a@b.c"}), "this account name is reserved"),
-        (json!({"username": "okname", "password": "short", "email": "a@b.c"}), "passwords are at least 8 characters"),
+        (json!({"username": "healthz", "password": "toto4242", "email": "a@b.c"}), "this account name is reserved"),
+        (json!({"username": "okname", "password": "short", "email": "a@b.c"}), "passwords are at least 6 characters"),
         (json!({"username": "okname", "password": "toto4242", "email": "nope"}), "invalid email address"),
     ] {
         assert_eq!(app.post("/v1/users").json(&body).send().sj(), (400, json!({"error": message})), "{body}");
     }
+}
+
+/// Issue 18: the seed's own requests, as written (`toto42`, six characters), register and
+/// change a password; an old client that registers an existing user (with whatever
+/// password, even one too short) hears "exists" first, its cue to log in instead.
+#[test]
+fn the_index_seeds_registration_and_profile_examples_replay() {
+    let app = TestApp::start();
+    berth::store::settings::set(&app.conn(), "registration", "open").unwrap();
+    let seed = json!({"email": "sam@docker.com", "password": "toto42", "username": "foobar"});
+    assert_eq!(
+        app.post("/v1/users/").json(&seed).send().sj(),
+        (201, json!("User Created"))
+    );
+    assert_eq!(
+        app.get("/v1/users").basic("foobar", "toto42").send().sj(),
+        (200, json!("OK"))
+    );
+    let r = app
+        .put("/v1/users/foobar/")
+        .basic("foobar", "toto42")
+        .json(&json!({"email": "sam@docker.com", "password": "toto42"}))
+        .send();
+    assert_eq!(r.status, 204, "{r:?}");
+    // Registering again, as old clients do before logging in: "exists" comes before any
+    // judgement of the fields, whatever they are.
+    for body in [
+        seed.clone(),
+        json!({"email": "sam@docker.com", "password": "x", "username": "foobar"}),
+        json!({"email": "not-an-email", "password": "toto42", "username": "foobar"}),
+        json!({"email": "SAM@docker.com", "password": "x", "username": "other"}),
+    ] {
+        assert_eq!(
+            app.post("/v1/users/").json(&body).send().sj(),
+            (400, json!("Username or email already exists")),
+            "{body}"
+        );
+    }
+    // Other dialects keep 8 characters.
+    let r = app
+        .post("/api/v0/accounts")
+        .json(&json!({"type": "user", "name": "dtruser", "password": "toto42"}))
+        .send();
+    assert_eq!(r.status, 400, "{r:?}");
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 use super::Authenticator;
 use crate::core::accounts;
 use crate::core::model::Account;
-use crate::core::names;
+use crate::core::names::{self, PasswordRule};
 use crate::core::policy::{Caller, Proof};
 use crate::error::{Code, Result};
 use crate::store::{self, Store};
@@ -28,10 +28,12 @@ pub enum OldPassword {
 
 impl Authenticator {
     /// Register a user with a password, asked by `by` (`None`: anonymous), as the API
-    /// dialects do: the name, password and email are validated, the site's registration
-    /// setting decides whether it may happen and whether the user starts active
-    /// (`accounts::check_registration`), the password is hashed off the executor, and the
-    /// user is created.
+    /// dialects do. The site's registration setting answers first: closed is the one answer a
+    /// stranger gets (`accounts::check_registration`), and otherwise a taken name or email is
+    /// answered before the fields are judged, because old Index clients take "exists" as
+    /// their cue to log in instead. Then the name, password (under `rule`) and email are
+    /// validated, the password is hashed off the executor, and the user is created, active
+    /// or not as the setting says.
     pub async fn register_user(
         &self,
         store: &Store,
@@ -39,14 +41,15 @@ impl Authenticator {
         name: String,
         password: String,
         email: Option<String>,
+        rule: PasswordRule,
     ) -> Result<Account> {
-        accounts::validate_new_user(&name, &password, email.as_deref())?;
         let active = store
             .run({
                 let (name, email) = (name.clone(), email.clone());
                 move |c| accounts::check_registration(c, by.as_ref(), &name, email.as_deref())
             })
             .await?;
+        accounts::validate_new_user(&name, &password, email.as_deref(), rule)?;
         let hash = self.bcrypt_hash(password).await?;
         store
             .run(move |c| accounts::register(c, &name, &hash, email.as_deref(), active))
@@ -73,12 +76,13 @@ impl Authenticator {
         name: String,
         old: OldPassword,
         new_password: String,
+        rule: PasswordRule,
         with_email: Option<String>,
     ) -> Result<Account> {
         let (account, needs_old) = store
             .run(move |c| accounts::password_change_target(c, Some(&by), proof, &name))
             .await?;
-        names::validate_password(&new_password)?;
+        names::validate_password_by(&new_password, rule)?;
         match old {
             OldPassword::Given(old) => self.prove_password(store, &account, old, ip).await?,
             OldPassword::Missing if needs_old => return Err(accounts::old_password_missing()),
@@ -157,19 +161,17 @@ impl Authenticator {
         removed
     }
 
-    /// Delete an account and everything it owns (site admins); `None` when there was none.
+    /// Delete an account and everything it owns (site admins); 404 when there is none.
     pub async fn delete_account(
         &self,
         store: &Store,
         by: Option<Caller>,
         name: String,
-    ) -> Result<Option<Account>> {
+    ) -> Result<Account> {
         let deleted = store
             .run(move |c| accounts::delete(c, by.as_ref(), &name))
             .await?;
-        if let Some(account) = &deleted {
-            self.forget_user(account.id);
-        }
+        self.forget_user(deleted.id);
         Ok(deleted)
     }
 }

@@ -120,9 +120,14 @@ fn email_taken(e: Error) -> Error {
 }
 
 /// Validate the fields of a new user account.
-pub fn validate_new_user(name: &str, password: &str, email: Option<&str>) -> Result<()> {
+pub fn validate_new_user(
+    name: &str,
+    password: &str,
+    email: Option<&str>,
+    rule: names::PasswordRule,
+) -> Result<()> {
     names::validate_new_account_name(name)?;
-    names::validate_password(password)?;
+    names::validate_password_by(password, rule)?;
     if let Some(email) = email {
         names::validate_email(email)?;
     }
@@ -312,15 +317,10 @@ pub fn create_organization(
 /// such account (the API answers 204 either way). Refused with a 400: `library`, and the
 /// last active site admin, so the site never locks itself out. The caller forgets the
 /// deleted user's remembered credentials.
-pub fn delete(
-    conn: &mut Connection,
-    caller: Option<&Caller>,
-    name: &str,
-) -> Result<Option<Account>> {
+pub fn delete(conn: &mut Connection, caller: Option<&Caller>, name: &str) -> Result<Account> {
     require_account_admin(caller)?;
-    let Some(account) = store::accounts::by_name(conn, name)? else {
-        return Ok(None);
-    };
+    // Absent is a 404 (API-NOTES section 3): the caller learns that nothing was deleted.
+    let account = store::accounts::by_name(conn, name)?.ok_or_else(Error::no_such_account)?;
     if account.name == LIBRARY {
         return Err(builtin_account());
     }
@@ -329,7 +329,7 @@ pub fn delete(
             return Err(last_admin());
         }
         store::accounts::delete(tx, account.id)?;
-        Ok(Some(account))
+        Ok(account)
     })
 }
 

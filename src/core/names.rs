@@ -210,10 +210,36 @@ pub fn validate_email(email: &str) -> Result<(), Error> {
 
 /// Passwords: at least 8 characters, at most 72 bytes (bcrypt's limit).
 pub fn validate_password(password: &str) -> Result<(), Error> {
-    if password.chars().count() < 8 {
+    validate_password_by(password, PasswordRule::Standard)
+}
+
+/// How short a new password may be. Berth's rule is 8 characters; the Index dialect takes 6,
+/// the length of its seed's own examples (`POST /v1/users` and `PUT /v1/users/{name}` with
+/// `toto42`), so the old clients those examples describe can register and change passwords.
+/// Logins never check lengths, so such a password works in every dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordRule {
+    Standard,
+    Index,
+}
+
+impl PasswordRule {
+    pub fn min_chars(self) -> usize {
+        match self {
+            PasswordRule::Standard => 8,
+            PasswordRule::Index => 6,
+        }
+    }
+}
+
+/// A new password under `rule`: at least its minimum of characters, at most 72 bytes (what
+/// bcrypt reads).
+pub fn validate_password_by(password: &str, rule: PasswordRule) -> Result<(), Error> {
+    let min = rule.min_chars();
+    if password.chars().count() < min {
         return Err(Error::new(
             Code::InvalidPassword,
-            "passwords are at least 8 characters",
+            format!("passwords are at least {min} characters"),
         ));
     }
     if password.len() > 72 {

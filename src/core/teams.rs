@@ -146,9 +146,8 @@ pub fn update(
 pub fn delete(conn: &mut Connection, caller: Option<&Caller>, org: &str, team: &str) -> Result<()> {
     let (org, facts) = organization(conn, caller, org)?;
     require(policy::may_manage_organization(caller, &facts))?;
-    let Some(team) = store::teams::by_name(conn, org.id, team)? else {
-        return Ok(());
-    };
+    // Absent is a 404 (API-NOTES section 3): the caller learns that nothing was deleted.
+    let team = store::teams::by_name(conn, org.id, team)?.ok_or_else(no_such_team)?;
     if team.is_owners() {
         return Err(owners_team());
     }

@@ -12,6 +12,7 @@ use crate::auth::changes::OldPassword;
 use crate::auth::Via;
 use crate::core::accounts::{self, Registration};
 use crate::core::model::Account;
+use crate::core::names::PasswordRule;
 use crate::core::policy::{Caller, Proof};
 use crate::core::{external, sessions};
 use crate::error::{Code, Error, Result};
@@ -220,7 +221,7 @@ pub async fn signup(
         .store
         .run(move |c| {
             let mode = accounts::registration(c)?;
-            accounts::validate_new_user(&n, &p, Some(&e))?;
+            accounts::validate_new_user(&n, &p, Some(&e), PasswordRule::Standard)?;
             let active = accounts::check_registration(c, None, &n, Some(&e))?;
             Ok((mode, active))
         })
@@ -455,6 +456,7 @@ pub async fn password(
             user.name.clone(),
             OldPassword::Given(form.old_password),
             form.new_password,
+            PasswordRule::Standard,
             None,
         )
         .await;

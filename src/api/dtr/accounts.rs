@@ -9,6 +9,7 @@ use crate::api::body::JsonBody;
 use crate::auth::changes::OldPassword;
 use crate::auth::extract::{MaybeUser, User};
 use crate::core::accounts;
+use crate::core::names::PasswordRule;
 use crate::core::policy::Caller;
 use crate::error::{Code, Error, Result};
 use crate::AppState;
@@ -40,7 +41,14 @@ pub async fn create(
                 .ok_or_else(|| Error::new(Code::InvalidPassword, "a user needs a password"))?;
             state
                 .auth
-                .register_user(&state.store, caller, name, password, None)
+                .register_user(
+                    &state.store,
+                    caller,
+                    name,
+                    password,
+                    None,
+                    PasswordRule::Standard,
+                )
                 .await?
         }
         "organization" => {
@@ -125,6 +133,7 @@ pub async fn change_password(
             path.into_inner(),
             old,
             new_password,
+            PasswordRule::Standard,
             None,
         )
         .await?;

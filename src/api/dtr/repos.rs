@@ -8,7 +8,7 @@ use crate::api::body::JsonBody;
 use crate::auth::extract::User;
 use crate::core::names;
 use crate::core::repos::{self, NewRepo, Patch};
-use crate::error::{Code, Result};
+use crate::error::Result;
 use crate::AppState;
 
 /// `GET /api/v0/repositories/{namespace}`: every repository of the namespace the caller
@@ -126,23 +126,19 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(RepositoryDto::from(&repo)))
 }
 
-/// `DELETE /api/v0/repositories/{namespace}/{reponame}`: repository admins; 204. Deleting
-/// a repository that is not there also answers 204 (DTR deletes are idempotent), and so,
-/// to stay indistinguishable from that, does a delete by someone who may not read a
-/// private repository, which is left untouched.
+/// `DELETE /api/v0/repositories/{namespace}/{reponame}`: repository admins; 204. A
+/// repository that is not there, in a namespace that is or is not, and one the caller may
+/// not read, answer the same 404 `NO_SUCH_REPOSITORY` (`docs/dtr.md`): a script learns that
+/// nothing was deleted. A reader that is not an admin gets 403.
 pub async fn delete(
     state: web::Data<AppState>,
     User { caller, .. }: User,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse> {
     let (ns, name) = path.into_inner();
-    match state
+    state
         .store
         .run(move |c| repos::delete(c, Some(&caller), &ns, &name))
-        .await
-    {
-        Ok(()) => Ok(HttpResponse::NoContent().finish()),
-        Err(e) if e.is(Code::NoSuchRepository) => Ok(HttpResponse::NoContent().finish()),
-        Err(e) => Err(e),
-    }
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

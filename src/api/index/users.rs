@@ -7,6 +7,7 @@ use crate::api::body::JsonBody;
 use crate::auth::changes::OldPassword;
 use crate::auth::extract::{MaybeUser, User};
 use crate::core::accounts;
+use crate::core::names::PasswordRule;
 use crate::error::{Code, Error, Result};
 use crate::AppState;
 
@@ -46,7 +47,14 @@ pub async fn register(
     };
     state
         .auth
-        .register_user(&state.store, caller, username, password, Some(email))
+        .register_user(
+            &state.store,
+            caller,
+            username,
+            password,
+            Some(email),
+            PasswordRule::Index,
+        )
         .await
         .map_err(taken)?;
     Ok(HttpResponse::Created().json("User Created"))
@@ -83,7 +91,7 @@ pub async fn update(
         crate::core::names::validate_email(email)?;
     }
     if let Some(password) = &password {
-        crate::core::names::validate_password(password)?;
+        crate::core::names::validate_password_by(password, PasswordRule::Index)?;
     }
     let name = name.into_inner();
     let account = state
@@ -108,6 +116,7 @@ pub async fn update(
                     name,
                     OldPassword::FromCredential,
                     password,
+                    PasswordRule::Index,
                     email,
                 )
                 .await?;
