@@ -781,6 +781,29 @@ fn generate_api_token_refuses_an_inactive_user() {
         .post("/v1/generate-api-token")
         .json(&json!({"username": "bob", "password": PASSWORD}))
         .send();
+    // Issue 18: Alauda's envelope, not the Index's bare string.
+    assert_eq!(r.sj(), (403, json!({"error": "Account is not Active"})));
+}
+
+/// Issue 18: an inactive user gets Alauda's `{"error": ...}` on Alauda's routes and the
+/// Index's bare string on the Index's, on the one `/v1` prefix.
+#[test]
+fn an_inactive_user_gets_each_v1_dialects_own_envelope() {
+    let app = world();
+    let u = berth::store::accounts::by_name(&app.conn(), "bob")
+        .unwrap()
+        .unwrap();
+    berth::store::accounts::set_active(&app.conn(), u.id, false).unwrap();
+    let alauda = json!({"error": "Account is not Active"});
+    for path in [
+        "/v1/repositories/alice",
+        "/v1/repositories/alice/app",
+        "/v1/auth/bob/profile",
+    ] {
+        let r = app.get(path).as_user("bob").send();
+        assert_eq!(r.sj(), (403, alauda.clone()), "{path}");
+    }
+    let r = app.get("/v1/users").as_user("bob").send();
     assert_eq!(r.sj(), (403, json!("Account is not Active")));
 }
 

@@ -129,7 +129,7 @@ fn profile_update_validates_its_body() {
         ),
         (
             json!({"password": "short"}),
-            json!({"error": "passwords are at least 8 characters"}),
+            json!({"error": "passwords are at least 6 characters"}),
         ),
         (
             json!({"email": "bob@example.com"}),
@@ -1176,6 +1176,27 @@ fn search_refuses_non_integer_paging() {
         assert_eq!(r.status, 400, "{q}");
         assert!(r.json()["error"].is_string());
     }
+}
+
+/// Issue 18: one paging rule for the Index search and Alauda's lists: `page` below 1 is a 400
+/// with the same message on both (it used to be page 1 here).
+#[test]
+fn search_refuses_a_page_below_1_as_alauda_does() {
+    let app = search_world();
+    for q in ["page=0", "page=-1"] {
+        let search = app.get(&format!("/v1/search?{q}")).send();
+        let alauda = app
+            .get(&format!("/v1/repositories/alice?{q}"))
+            .as_user("bob")
+            .send();
+        assert_eq!(
+            search.sj(),
+            (400, json!({"error": "`page` counts from 1"})),
+            "{q}"
+        );
+        assert_eq!(alauda.sj(), search.sj(), "{q}");
+    }
+    assert_eq!(app.get("/v1/search?page=").send().json()["page"], json!(1));
 }
 
 #[test]

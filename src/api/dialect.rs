@@ -9,6 +9,7 @@
 //! themselves.
 
 use actix_web::http::Method;
+use actix_web::{HttpMessage, HttpRequest};
 
 /// The API surfaces, told apart by path prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +127,22 @@ impl OnV1 {
             || (route == "/v1/repositories/{a}/{b}" && *method == Method::GET);
         Some(if alauda { OnV1::Alauda } else { OnV1::Index })
     }
+}
+
+/// Which dialect answered, noted by a `/v1` handler where one path serves two.
+#[derive(Debug, Clone, Copy)]
+pub struct ServedBy(pub OnV1);
+
+/// Note which `/v1` dialect serves this request (the `/v1` dispatch calls it).
+pub fn note_served_by(req: &HttpRequest, dialect: OnV1) {
+    req.extensions_mut().insert(ServedBy(dialect));
+}
+
+/// Which `/v1` dialect served a request: what its handler noted, else what its route says
+/// ([`OnV1::of_route`]); `None` for a request nothing decided.
+pub fn on_v1(method: &Method, route: Option<&str>, req: &HttpRequest) -> Option<OnV1> {
+    let noted = req.extensions().get::<ServedBy>().map(|s| s.0);
+    noted.or_else(|| route.and_then(|r| OnV1::of_route(method, r)))
 }
 
 /// The `dialect` label of a request for metrics and the access log: `dtr`, `index`,

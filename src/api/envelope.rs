@@ -12,7 +12,7 @@ use actix_web::middleware::Next;
 use actix_web::HttpResponse;
 use serde_json::json;
 
-use super::dialect::Dialect;
+use super::dialect::{Dialect, OnV1};
 use crate::error::{Error, PageRenderer};
 
 /// `e` as the given dialect writes errors; `pages` draws the web dialect's.
@@ -57,10 +57,17 @@ pub async fn envelope(
     if dialect == Dialect::Web && res.response().error().is_none() && is_html(res.response()) {
         return Ok(res.map_into_left_body());
     }
-    let e = match res.response().error() {
+    let mut e = match res.response().error() {
         Some(err) => domain_error(err),
         None => Error::from_status(status, None),
     };
+    // A bare string is the Index's way (its clients compare it); on `/v1`, only where the
+    // Index answered. Alauda's routes keep `{"error": ...}` for the same error.
+    if e.bare && dialect == Dialect::V1 {
+        let req = res.request();
+        e.bare = super::dialect::on_v1(req.method(), req.match_pattern().as_deref(), req)
+            == Some(OnV1::Index);
+    }
     let (req, _) = res.into_parts();
     Ok(ServiceResponse::new(req, render(&e, dialect, pages)).map_into_right_body())
 }

@@ -26,6 +26,19 @@ pub fn non_negative(name: &str, value: &str) -> Result<i64> {
         })
 }
 
+/// A page number: absent or empty is 1; below 1 is a 400 (one rule for every dialect that
+/// pages by number: Alauda's lists and the Index search).
+pub fn page(name: &str, value: Option<&str>) -> Result<i64> {
+    let page = optional_int(name, value)?.unwrap_or(1);
+    if page < 1 {
+        return Err(Error::new(
+            Code::InvalidQuery,
+            format!("`{name}` counts from 1"),
+        ));
+    }
+    Ok(page)
+}
+
 /// An optional integer where an empty value counts as absent.
 pub fn optional_int(name: &str, value: Option<&str>) -> Result<Option<i64>> {
     value

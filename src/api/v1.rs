@@ -21,13 +21,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{Map, Value};
 
 use super::body::{FromJson, JsonBody};
-use super::dialect::{Dialect, OnV1};
+use super::dialect::{note_served_by, Dialect, OnV1};
 use super::index::dto::ImageList;
 use super::{alauda, index};
 use crate::auth::extract::MaybeUser;
 use crate::core::names::LIBRARY;
 use crate::error::{Code, Error, Result};
-use crate::ops::access::note_served_by;
+
 use crate::route_table::Routes;
 use crate::AppState;
 

@@ -24,7 +24,7 @@ use actix_web::{web, HttpMessage, HttpRequest};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::api::dialect::{self, OnV1};
+use crate::api::dialect;
 use crate::AppState;
 
 /// Who a request proved to be, noted by the authentication extractors.
@@ -35,10 +35,6 @@ pub struct CallerNote {
     pub via: &'static str,
 }
 
-/// Which dialect answered, noted where one path serves two (the `/v1` dispatch).
-#[derive(Debug, Clone, Copy)]
-pub struct ServedBy(pub OnV1);
-
 pub fn note_caller(req: &HttpRequest, name: &str, via: &'static str) {
     req.extensions_mut().insert(CallerNote {
         name: name.to_owned(),
@@ -46,14 +42,10 @@ pub fn note_caller(req: &HttpRequest, name: &str, via: &'static str) {
     });
 }
 
-pub fn note_served_by(req: &HttpRequest, dialect: OnV1) {
-    req.extensions_mut().insert(ServedBy(dialect));
-}
-
 /// The dialect label of a request: what the handler noted, else what the route or the path
 /// prefix says ([`dialect::label`]).
 fn dialect_label(req: &HttpRequest, route: Option<&str>) -> &'static str {
-    let noted = req.extensions().get::<ServedBy>().map(|s| s.0);
+    let noted = req.extensions().get::<dialect::ServedBy>().map(|s| s.0);
     dialect::label(req.match_info().as_str(), req.method(), route, noted)
 }
 

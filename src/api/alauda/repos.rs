@@ -69,10 +69,7 @@ pub struct ListQuery {
 /// `page` from 1 and `page_size` (default 20, clamped to 1..=100); non-integers and pages
 /// below 1 are a 400.
 fn paging(q: &ListQuery) -> Result<(i64, i64)> {
-    let page = crate::api::params::optional_int("page", q.page.as_deref())?.unwrap_or(1);
-    if page < 1 {
-        return Err(Error::new(Code::InvalidQuery, "`page` counts from 1"));
-    }
+    let page = crate::api::params::page("page", q.page.as_deref())?;
     let size = crate::api::params::optional_int("page_size", q.page_size.as_deref())?
         .unwrap_or(PAGE_SIZE_DEFAULT)
         .clamp(1, PAGE_SIZE_MAX);

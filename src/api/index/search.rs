@@ -23,7 +23,7 @@ pub async fn search(
 ) -> Result<HttpResponse> {
     let Query { q, n, page } = query.into_inner();
     let n = crate::api::params::optional_int("n", n.as_deref())?;
-    let page = crate::api::params::optional_int("page", page.as_deref())?;
+    let page = Some(crate::api::params::page("page", page.as_deref())?);
     let key = format!(
         "search|{n:?}|{page:?}|{}|{}",
         crate::core::policy::viewer_key(caller.as_ref()),
