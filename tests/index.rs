@@ -262,7 +262,7 @@ fn push_needs_read_write_on_an_existing_repository() {
 #[test]
 fn push_that_would_create_needs_namespace_admin() {
     let app = world();
-    for who in [None, Some("bob"), Some("member")] {
+    for who in [Some("bob"), Some("member")] {
         let r = as_who(app.put("/v1/repositories/acme/newone"), who)
             .json(&json!([{"id": IMG}]))
             .send();
@@ -272,6 +272,11 @@ fn push_that_would_create_needs_namespace_admin() {
             "{who:?}"
         );
     }
+    // Anonymous: asked to log in (issue 18, `an_anonymous_push_asks_for_a_login`).
+    let r = as_who(app.put("/v1/repositories/acme/newone"), None)
+        .json(&json!([{"id": IMG}]))
+        .send();
+    assert_eq!(r.sj(), (401, json!({"error": "authentication required"})));
     let r = app
         .put("/v1/repositories/acme/newone")
         .as_user("owner")
@@ -1319,4 +1324,41 @@ fn a_collaborator_may_star_a_private_repository() {
         200
     );
     assert_eq!(repo(&app, "acme/secret").unwrap().star_count, 1);
+}
+
+/// Issue 18: an anonymous push-create (no credentials at all) is 401 with the Basic
+/// challenge, which makes an old client ask for a login, and not a 403 that ends its push.
+/// The answer is the same for a free name, a public and a private repository.
+#[test]
+fn an_anonymous_push_asks_for_a_login() {
+    let app = world();
+    let mut answers = Vec::new();
+    for path in [
+        "/v1/repositories/alice/new-one",
+        "/v1/repositories/alice/app",
+        "/v1/repositories/alice/hidden",
+        "/v1/repositories/plain",
+    ] {
+        let r = app
+            .put(path)
+            .header("X-Docker-Token", "true")
+            .json(&json!([{"id": IMG}]))
+            .send();
+        assert_eq!(
+            r.sj(),
+            (401, json!({"error": "authentication required"})),
+            "{path}"
+        );
+        assert!(r.header("www-authenticate").is_some(), "{path}");
+        answers.push(r.stable_headers());
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]));
+    // Nothing was created.
+    assert_eq!(
+        app.get("/v1/repositories/alice/new-one")
+            .admin()
+            .send()
+            .status,
+        404
+    );
 }

@@ -22,6 +22,11 @@ pub async fn create_and_push(
     name: String,
     images: ImageList,
 ) -> Result<HttpResponse> {
+    // No credentials at all: 401 with the Basic challenge, the cue for an old client to ask
+    // for a login (a 403 would end its push); the same answer whatever the repository is.
+    if who.caller.is_none() && !who.has_access_token() {
+        return Err(Error::unauthorized("authentication required"));
+    }
     let full = path(&ns, &name);
     let caller = who.caller_on(&full, Access::Write);
     let images = images.into_images();
