@@ -9,6 +9,7 @@ use crate::auth::extract::MaybeUser;
 use crate::core::tokens::Access;
 use crate::core::{repos, stars, tags};
 use crate::error::{Error, Result};
+use crate::store::cache_key::{Key, View};
 use crate::AppState;
 
 pub const PAGE_SIZE_DEFAULT: i64 = 20;
@@ -106,10 +107,9 @@ pub async fn list(
     let ns = ns.into_inner();
     let caller = who.caller();
     let offset = (page - 1).saturating_mul(size);
-    let key = format!(
-        "alauda-list|{ns}|{page}|{size}|{}",
-        crate::core::policy::viewer_key(caller.as_ref())
-    );
+    let key = Key::namespace(View::AlaudaRepositories, &ns, caller.as_ref())
+        .arg(page)
+        .arg(size);
     let base = format!(
         "{}://{}/v1/repositories/{ns}",
         req.connection_info().scheme(),
