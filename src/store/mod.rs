@@ -10,8 +10,11 @@ pub mod external;
 pub mod grants;
 pub mod keys;
 pub mod memo;
+pub mod ordered;
 pub mod repos;
 pub mod search;
+#[cfg(test)]
+mod search_oracle;
 pub mod sessions;
 pub mod settings;
 pub mod stars;
@@ -36,6 +39,7 @@ pub type Conn = PooledConnection<SqliteConnectionManager>;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../schema.sql"),
     include_str!("../../migrations/002-changes.sql"),
+    include_str!("../../migrations/003-reads.sql"),
 ];
 
 /// File name of the database inside the data folder.
