@@ -11,6 +11,7 @@ pub mod grants;
 pub mod keys;
 pub mod memo;
 pub mod ordered;
+pub mod pulls;
 pub mod repos;
 pub mod search;
 #[cfg(test)]
@@ -62,6 +63,7 @@ pub struct Store {
     pool: Pool<SqliteConnectionManager>,
     path: PathBuf,
     memo: std::sync::Arc<memo::Memo>,
+    pulls: std::sync::Arc<pulls::Pulls>,
 }
 
 impl Store {
@@ -86,6 +88,7 @@ impl Store {
             pool,
             path,
             memo: Default::default(),
+            pulls: std::sync::Arc::new(pulls::Pulls::new(Duration::ZERO)),
         };
         let mut conn = store.conn()?;
         migrate(&mut conn)?;
@@ -137,6 +140,26 @@ impl Store {
     /// The read cache, for its counts (metrics, tests).
     pub fn read_cache(&self) -> &memo::Memo {
         &self.memo
+    }
+
+    /// This store with pull counts gathered in memory and written every `every` (see
+    /// [`pulls`]; zero, a fresh store's: each pull is written as it happens). Whoever sets an
+    /// interval runs [`Store::flush_pulls`] that often, and once more at the end.
+    pub fn with_pull_flush(mut self, every: Duration) -> Store {
+        self.pulls = std::sync::Arc::new(pulls::Pulls::new(every));
+        self
+    }
+
+    /// Where pulls are counted.
+    pub fn pulls(&self) -> std::sync::Arc<pulls::Pulls> {
+        self.pulls.clone()
+    }
+
+    /// Write the pull counts gathered so far (one transaction); returns how many
+    /// repositories and tags were written.
+    pub fn flush_pulls(&self) -> Result<usize> {
+        let mut conn = self.conn()?;
+        self.pulls.flush(&mut conn)
     }
 
     /// `f`'s result, read through the read cache (see [`memo`]): `key` names everything the

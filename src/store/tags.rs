@@ -127,24 +127,6 @@ pub fn delete_tag(conn: &Connection, repository_id: i64, name: &str) -> Result<b
         == 1)
 }
 
-/// A finished pull: `download` + 1 and `pulled_at` now.
-pub fn record_pull(conn: &Connection, repository_id: i64) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE repositories SET pull_count = pull_count + 1, pulled_at = ?2 WHERE id = ?1",
-    )?
-    .execute(params![repository_id, now_ms()])?;
-    Ok(())
-}
-
-/// A pull of one tag: its `pull_count` + 1.
-pub fn record_tag_pull(conn: &Connection, repository_id: i64, name: &str) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE tags SET pull_count = pull_count + 1 WHERE repository_id = ?1 AND name = ?2",
-    )?
-    .execute(params![repository_id, name])?;
-    Ok(())
-}
-
 /// A finished push: `upload` + 1 and `pushed_at` now.
 pub fn record_push(conn: &Connection, repository_id: i64) -> Result<()> {
     conn.prepare_cached(
