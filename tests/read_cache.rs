@@ -43,13 +43,12 @@ impl Views<'_> {
     fn listing(&self, name: &str) -> Vec<(&'static str, bool)> {
         let path = format!("acme/{name}");
         // DTR has no anonymous reads.
-        let dtr = match self.user {
-            Some(_) => Some(Self::names(
+        let dtr = self.user.map(|_| {
+            Self::names(
                 &self.get("/api/v0/repositories/acme")["repositories"],
                 "name",
-            )),
-            None => None,
-        };
+            )
+        });
         let alauda = Self::names(
             &self.get("/v1/repositories/acme?page_size=100")["results"],
             "repo_name",

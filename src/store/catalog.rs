@@ -44,7 +44,7 @@ impl PathRange {
     pub fn page_sql(&self) -> String {
         format!(
             "SELECT {COLUMNS} FROM {FROM} WHERE {} AND {VISIBLE}
-             ORDER BY r.display_path LIMIT :limit OFFSET :offset",
+             ORDER BY r.display_path LIMIT +:limit OFFSET :offset",
             self.condition()
         )
     }

@@ -53,10 +53,7 @@ pub fn page(
     let cap = needed.saturating_mul(WALK_PER_ROW).max(WALK_MIN);
     let walked = ids(
         conn,
-        &format!(
-            "SELECT r.id FROM ({} LIMIT :cap) AS r WHERE {set} ORDER BY {} LIMIT :needed",
-            walk.inner, walk.outer
-        ),
+        &walk.walk_sql(set),
         params,
         &[(":cap", &cap), (":needed", &needed)],
     )?;
@@ -75,13 +72,28 @@ pub fn page(
     // Fewer members in the first `cap` entries than the page needs: few enough to sort.
     ids(
         conn,
-        &format!(
-            "SELECT r.id FROM repositories r WHERE {set} ORDER BY {} LIMIT :limit OFFSET :offset",
-            walk.table
-        ),
+        &walk.sort_sql(set),
         params,
         &[(":limit", &limit), (":offset", &offset)],
     )
+}
+
+impl Walk {
+    /// The members of `set` among the first `:cap` entries of the order, at most `:needed`.
+    pub fn walk_sql(&self, set: &str) -> String {
+        format!(
+            "SELECT r.id FROM ({} LIMIT +:cap) AS r WHERE {set} ORDER BY {} LIMIT +:needed",
+            self.inner, self.outer
+        )
+    }
+
+    /// One page of the members of `set`, sorted.
+    pub fn sort_sql(&self, set: &str) -> String {
+        format!(
+            "SELECT r.id FROM repositories r WHERE {set} ORDER BY {} LIMIT +:limit OFFSET :offset",
+            self.table
+        )
+    }
 }
 
 fn ids(

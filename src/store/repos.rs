@@ -240,7 +240,7 @@ pub fn list_visible_in_namespace(
     let (viewer, admin) = viewer(caller);
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM {FROM} WHERE r.namespace_id = :ns AND {VISIBLE}
-         ORDER BY r.name LIMIT :limit OFFSET :offset"
+         ORDER BY r.name LIMIT +:limit OFFSET :offset"
     ))?;
     let rows: Vec<Repository> = stmt
         .query_map(

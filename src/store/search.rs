@@ -78,11 +78,13 @@ impl Reach {
             Reach::Everything => {
                 format!("SELECT rowid FROM repositories_fts WHERE repositories_fts MATCH {q}")
             }
+            // `+rowid`: the private ids filter the matches as they come. Offered to FTS5 as a
+            // rowid constraint instead, each id would run the whole query again.
             Reach::User { .. } => format!(
                 "SELECT rowid FROM public_fts WHERE public_fts MATCH {q}
                  UNION ALL
                  SELECT rowid FROM repositories_fts WHERE repositories_fts MATCH {q}
-                    AND rowid IN (SELECT value FROM json_each(:private))"
+                    AND +rowid IN (SELECT value FROM json_each(:private))"
             ),
         }
     }
@@ -288,7 +290,7 @@ fn listed(
     }
     let total = count_visible(conn, viewer, admin)?;
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {LIST_COLUMNS} FROM {FROM} WHERE {VISIBLE} ORDER BY {} LIMIT :limit OFFSET :offset",
+        "SELECT {LIST_COLUMNS} FROM {FROM} WHERE {VISIBLE} ORDER BY {} LIMIT +:limit OFFSET :offset",
         order.sql()
     ))?;
     let rows = stmt.query_map(
@@ -333,7 +335,7 @@ pub fn explore(
 pub fn namespaces(conn: &Connection, limit: i64) -> Result<Vec<(String, String)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT name, kind FROM accounts WHERE kind = 'organization' OR is_active = 1
-         ORDER BY name LIMIT ?1",
+         ORDER BY name LIMIT +?1",
     )?;
     let rows = stmt.query_map([limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -398,7 +400,7 @@ fn explore_public(
     let total = count_visible(conn, -1, false)?;
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {LIST_COLUMNS} FROM {FROM} WHERE r.is_public = 1
-         ORDER BY {} LIMIT :limit OFFSET :offset",
+         ORDER BY {} LIMIT +:limit OFFSET :offset",
         order.sql()
     ))?;
     let rows = stmt.query_map(
@@ -725,10 +727,15 @@ mod relevance_tests {
 mod plan_tests {
     use super::*;
 
+    /// The plan of `sql` with its parameters unbound (NULL).
     fn plan(conn: &Connection, sql: &str) -> String {
         let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        let rows = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap();
-        rows.map(|r| r.unwrap()).collect::<Vec<_>>().join("\n")
+        let mut rows = stmt.raw_query();
+        let mut lines = Vec::new();
+        while let Some(row) = rows.next().unwrap() {
+            lines.push(row.get::<_, String>(3).unwrap());
+        }
+        lines.join("\n")
     }
 
     /// Each order's walk reads one covering index in order (no row, no sort, whatever the
@@ -750,22 +757,10 @@ mod plan_tests {
                 Order::Name,
             ] {
                 let w = order.walk();
-                let walk = plan(
-                    &conn,
-                    &format!(
-                        "SELECT r.id FROM ({} LIMIT 10) AS r WHERE {set} ORDER BY {} LIMIT 5",
-                        w.inner, w.outer
-                    ),
-                );
+                let walk = plan(&conn, &w.walk_sql(set));
                 assert!(walk.contains("USING COVERING INDEX"), "{order:?}: {walk}");
                 assert!(!walk.contains("TEMP B-TREE"), "{order:?}: {walk}");
-                let sort = plan(
-                    &conn,
-                    &format!(
-                        "SELECT r.id FROM repositories r WHERE {set} ORDER BY {} LIMIT 5",
-                        w.table
-                    ),
-                );
+                let sort = plan(&conn, &w.sort_sql(set));
                 assert!(
                     sort.contains("SEARCH r USING INTEGER PRIMARY KEY"),
                     "{order:?}: {sort}"

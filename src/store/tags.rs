@@ -82,7 +82,7 @@ pub fn tags_after(
 ) -> Result<Vec<Tag>> {
     let mut stmt = conn.prepare_cached(
         "SELECT name, image_id, updated_at, pull_count FROM tags WHERE repository_id = ?1 AND name > ?2
-         ORDER BY name LIMIT ?3 OFFSET ?4",
+         ORDER BY name LIMIT +?3 OFFSET ?4",
     )?;
     let rows = stmt.query_map(params![repository_id, after, limit, offset], tag)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
