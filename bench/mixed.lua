@@ -1,27 +1,48 @@
--- The mixed scenario of bench/mixed.sh: reads of every dialect, searches, writes and logins
+-- The mixed scenarios of bench/mixed.sh: reads of every dialect, searches and writes
 -- interleaved on every connection. wrk runs one Lua state per thread; each thread shuffles
 -- the same weighted deck of request kinds (seeded by its id) and deals from it in a loop.
 -- Names a write creates carry the thread id and a counter, so no two writes collide.
 --
--- Filled in by mixed.sh: BENCH_AUTH, ADMIN_AUTH, REPO (an existing bench repository name).
+-- Filled in by mixed.sh: BENCH_AUTH, ADMIN_AUTH, REPO (an existing bench repository name),
+-- DECK (which deck below).
 
 local bench_auth = "BENCH_AUTH"
 local admin_auth = "ADMIN_AUTH"
 local repo = "REPO"
 local words = {"app", "web", "api", "db", "cache", "proxy", "worker", "queue", "auth", "search"}
+-- bench/seed.rs's words: repository `i` of the seeded namespace `u%05d` of number `n` is
+-- named seed_words[(n * 7 + i) % 20] .. "-" .. i (two digits), public when `i` is even.
+local seed_words = {"app", "web", "api", "db", "cache", "proxy", "worker", "queue", "auth",
+  "search", "build", "edge", "metrics", "logs", "mail", "media", "static", "admin", "cron",
+  "gateway"}
 
--- kind, weight (per 1000 requests): 67% reads of every dialect and the web UI, 20% searches
--- (a quarter of them miss the read cache), 12.8% writes through every dialect, 0.2% logins
--- (seeded users in turn, hashes of cost 12).
-local deck_spec = {
-  {"dtr-list", 100}, {"dtr-get", 100}, {"alauda-list", 80}, {"alauda-get", 80},
-  {"index-users", 70}, {"cloud-list", 60}, {"registryui-list", 80}, {"web-explore", 50},
-  {"web-repo", 50},
-  {"search", 150}, {"search-uncached", 50},
-  {"dtr-create", 30}, {"dtr-patch", 25}, {"alauda-create", 20}, {"cloud-create", 15},
-  {"index-push", 25}, {"registryui-create", 13},
-  {"alauda-login", 2},
+-- kind, weight (per 1000 requests).
+local decks = {
+  -- Issue 8's mix: 67% reads of every dialect and the web UI, 20% searches (a quarter of
+  -- them miss the read cache), 12.8% writes through every dialect (creates land in the bench
+  -- user's namespace, which the listings do not read), 0.2% logins (seeded users in turn,
+  -- hashes of cost 12).
+  mixed = {
+    {"dtr-list", 100}, {"dtr-get", 100}, {"alauda-list", 80}, {"alauda-get", 80},
+    {"index-users", 70}, {"cloud-list", 60}, {"registryui-list", 80}, {"web-explore", 50},
+    {"web-repo", 50},
+    {"search", 150}, {"search-uncached", 50},
+    {"dtr-create", 30}, {"dtr-patch", 25}, {"alauda-create", 20}, {"cloud-create", 15},
+    {"index-push", 25}, {"registryui-create", 13},
+    {"alauda-login", 2},
+  },
+  -- Issue 17's mix: 90% reads of every dialect and the web UI, 10% description edits (DTR
+  -- PATCH and Alauda PUT, by the site admin). Reads and edits share the same 20 seeded
+  -- namespaces, so edits expire listings and pages that the reads then ask for again.
+  edits = {
+    {"dtr-list", 110}, {"ns-dtr-get", 90}, {"alauda-list", 90}, {"ns-alauda-get", 90},
+    {"index-users", 60}, {"cloud-list", 50}, {"registryui-list", 100}, {"web-explore", 60},
+    {"ns-web-repo", 60},
+    {"search", 150}, {"search-uncached", 40},
+    {"dtr-edit", 50}, {"alauda-edit", 50},
+  },
 }
+local deck_spec = decks["DECK"]
 
 -- Globals on purpose: wrk's setup() sets `tid` in each thread's Lua state, and done() reads
 -- each thread's `statuses` with thread:get().
@@ -63,7 +84,11 @@ function request()
   local word = words[(counter % #words) + 1]
   -- Listings read the seeded namespaces of other users (their public repositories), so the
   -- writes, which all land in the bench user's namespace, do not grow what is listed.
-  local ns = string.format("u%05d", (counter % 20) + 1)
+  local n = (counter % 20) + 1
+  local ns = string.format("u%05d", n)
+  -- A public repository of that namespace (an even `i`), varying with the counter.
+  local i = 2 * (math.floor(counter / 20) % 25)
+  local ns_repo = ns .. "/" .. seed_words[(n * 7 + i) % 20 + 1] .. string.format("-%02d", i)
   if kind == "dtr-list" then
     return wrk.format("GET", "/api/v0/repositories/" .. ns, h(bench_auth))
   elseif kind == "dtr-get" then
@@ -86,6 +111,18 @@ function request()
     return wrk.format("GET", "/v1/search?q=" .. word .. "&n=25", h(bench_auth))
   elseif kind == "search-uncached" then
     return wrk.format("GET", "/v1/search?q=" .. word .. "&n=25&page=" .. (counter % 7 + 1) .. "&x=" .. uniq, h(bench_auth))
+  elseif kind == "ns-dtr-get" then
+    return wrk.format("GET", "/api/v0/repositories/" .. ns_repo, h(bench_auth))
+  elseif kind == "ns-alauda-get" then
+    return wrk.format("GET", "/v1/repositories/" .. ns_repo, h(bench_auth))
+  elseif kind == "ns-web-repo" then
+    return wrk.format("GET", "/" .. ns_repo)
+  elseif kind == "dtr-edit" then
+    return wrk.format("PATCH", "/api/v0/repositories/" .. ns_repo, h(admin_auth, json),
+      '{"shortDescription":"edited ' .. uniq .. '"}')
+  elseif kind == "alauda-edit" then
+    return wrk.format("PUT", "/v1/repositories/" .. ns_repo, h(admin_auth, json),
+      '{"description":"edited ' .. uniq .. '"}')
   elseif kind == "dtr-create" then
     return wrk.format("POST", "/api/v0/repositories/bench", h(bench_auth, json),
       '{"name":"' .. uniq .. '","shortDescription":"made under load","visibility":"public"}')

@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
-# The mixed load of issue 8: reads of every dialect, searches (cached and not), writes through
-# every dialect and logins, interleaved on 64 connections for 60 seconds against a copy of the
-# 10,000-repository bench store. Reports throughput, latency percentiles, every status by
-# route (from Berth's own /metrics), errors and the server's resident memory at the end.
+# A mixed load on 64 connections for 60 seconds against a copy of the 10,000-repository bench
+# store. `--deck mixed` (the default) is issue 8's: reads of every dialect, searches (cached and
+# not), writes through every dialect and logins. `--deck edits` is issue 17's: 90% reads of
+# every dialect and the web UI, 10% description edits in the namespaces being read (see
+# bench/mixed.lua). Reports throughput, latency percentiles, every status by route (from
+# Berth's own /metrics), errors and the server's resident memory at the end.
 # Loopback only; bounded in time.
 #
-#   bench/mixed.sh [--duration SECONDS] [--connections N] [--record]
+#   bench/mixed.sh [--deck mixed|edits] [--duration SECONDS] [--connections N] [--record]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 duration=60
 connections=64
 record=0
+deck=mixed
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
     --record) record=1; shift ;;
+    --deck) deck="$2"; shift 2 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -25,8 +29,7 @@ done
 . bench/lib.sh
 need_wrk
 
-cargo build --release --quiet --bin berth --example seed
-bin=target/release/berth
+bin=$(release_berth)
 out=bench/out
 mkdir -p "$out"
 port=5098
@@ -56,7 +59,8 @@ done
 # A public repository of the bench user: the web UI pages are read anonymously.
 repo=$(curl -fsS -H "Authorization: $bench_auth" "$base/api/v0/repositories/bench" |
   python3 -c 'import json,sys; print(next(r["name"] for r in json.load(sys.stdin)["repositories"] if r["visibility"] == "public"))')
-sed -e "s|BENCH_AUTH|$bench_auth|; s|ADMIN_AUTH|$admin_auth|; s|\"REPO\"|\"$repo\"|" \
+case "$deck" in mixed | edits) ;; *) echo "unknown deck: $deck" >&2; exit 2 ;; esac
+sed -e "s|BENCH_AUTH|$bench_auth|; s|ADMIN_AUTH|$admin_auth|; s|\"REPO\"|\"$repo\"|; s|\"DECK\"|\"$deck\"|" \
   bench/mixed.lua >"$out/mixed.lua"
 # Warm the credential cache for both users.
 curl -fsS -H "Authorization: $bench_auth" "$base/v1/users" >/dev/null
@@ -106,12 +110,18 @@ rps=$(sed -n 's/.*rps=\([0-9.]*\).*/\1/p' <<<"$totals")
 ratio=$(awk -v r="$rps" -v h="$healthz" 'BEGIN {printf "%.2f", r / h}')
 errs=$(grep '^ERRORS' <<<"$by_route" | cut -d' ' -f2-)
 
-summary=$(cat <<MD
-wrk -t2 -c$connections -d${duration}s with \`bench/mixed.lua\`: each wrk thread deals requests from a
-shuffled deck of 1,000 — 67% reads of every dialect and the web UI, 20% searches (a quarter of
+case "$deck" in
+  mixed) dealt="67% reads of every dialect and the web UI, 20% searches (a quarter of
 them miss the read cache), 12.8% writes through DTR, Alauda, Cloud, Index and RegistryUI, 0.2%
-logins (bcrypt cost 12). A copy of the 10,000-repository store; access log on (info, to a
-file); the load generator shares the 2 cores.
+logins (bcrypt cost 12)" ;;
+  edits) dealt="90% reads of every dialect and the web UI (19% of all requests are
+searches), 10% description edits (DTR PATCH and Alauda PUT) of repositories in the 20
+namespaces the reads list" ;;
+esac
+summary=$(cat <<MD
+wrk -t2 -c$connections -d${duration}s with \`bench/mixed.lua\`, deck \`$deck\`: each wrk thread deals requests
+from a shuffled deck of 1,000 — $dealt. A copy of the 10,000-repository store; access log on
+(info, to a file); the load generator shares the 2 cores.
 
 | figure | value |
 |---|---|
@@ -130,7 +140,7 @@ echo "$by_route" | grep -v '^ERRORS'
 if [ "$record" = 1 ]; then
   {
     echo
-    echo "## Mixed load, $(date -u +%Y-%m-%d) — $(nproc) cores, commit $(git rev-parse --short HEAD)"
+    echo "## Mixed load ($deck), $(date -u +%Y-%m-%d) — $(nproc) cores, commit $(git rev-parse --short HEAD)"
     echo
     echo "$summary"
     echo

@@ -24,8 +24,7 @@ done
 . bench/lib.sh
 need_wrk
 
-cargo build --release --quiet --bin berth --example seed
-bin=target/release/berth
+bin=$(release_berth)
 out=bench/out
 mkdir -p "$out"
 port=5099
@@ -37,9 +36,12 @@ server_pid=""
 stop_server() { [ -n "$server_pid" ] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null; server_pid=""; }
 trap stop_server EXIT
 
-start_server() { # data dir
+start_server() { # data dir, read cache bytes (empty: the default)
   stop_server
-  BERTH_DATA_DIR="$1" BERTH_LISTEN="127.0.0.1:$port" RUST_LOG=warn "$bin" >"$out/server.log" 2>&1 &
+  local cache=()
+  [ -n "${2:-}" ] && cache=(BERTH_READ_CACHE_BYTES="$2")
+  env BERTH_DATA_DIR="$1" BERTH_LISTEN="127.0.0.1:$port" "${cache[@]}" RUST_LOG=warn \
+    "$bin" >"$out/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 200); do
     curl -fsS "$base/healthz" >/dev/null 2>&1 && return 0
@@ -85,18 +87,24 @@ to_ms() { # wrk latency like 1.23ms / 850.00us / 1.02s
     else print v }'
 }
 
-run_profile() { # repos
-  local repos=$1 data
+# A profile is a store size, optionally with `/nocache`: the server runs with its read cache
+# off (`--read-cache-bytes 0`), so every request pays its queries (the *uncached* rows).
+run_profile() { # profile
+  local profile=$1 repos=${1%%/*} data cache=""
+  [ "$profile" = "$repos/nocache" ] && cache=0
+  # Nothing to run in this profile (--only): no server, no /healthz runs.
+  awk -F'\t' -v p="$profile" -v o="$only" '$1 == p && index($2, o) {found = 1} END {exit !found}' \
+    bench/scenarios.tsv || return 0
   # A store seeded under another schema is stale: seed it again.
   data=$(seeded_store "$repos")
-  start_server "$data"
+  start_server "$data" "$cache"
   # Warm the credential cache and the page cache.
   curl -fsS -H "$bench_auth" "$base/v1/users" >/dev/null
   local h1 h2
   h1=$(measure /healthz none)
   local rows=()
-  while IFS=$'\t' read -r profile name path auth goal; do
-    [ "$profile" = "$repos" ] || continue
+  while IFS=$'\t' read -r row_profile name path auth goal; do
+    [ "$row_profile" = "$profile" ] || continue
     [ -z "$only" ] || [[ "$name" == *"$only"* ]] || continue
     local code hdr=()
     [ "$auth" = bench ] && hdr=(-H "$bench_auth")
@@ -112,22 +120,22 @@ run_profile() { # repos
   hrps=$(awk -v a="${h1%% *}" -v b="${h2%% *}" 'BEGIN {printf "%.1f", (a + b) / 2}')
   local _r hp50 hp99 _e
   read -r _r hp50 hp99 _e <<<"$h1"
-  results+=("| $repos | healthz (req/s: mean of before and after) | \`/healthz\` | $hrps | $hp50 | $hp99 | 1.00 | |")
+  results+=("| $profile | healthz (req/s: mean of before and after) | \`/healthz\` | $hrps | $hp50 | $hp99 | 1.00 | |")
   for row in "${rows[@]}"; do
     IFS='|' read -r name path m goal <<<"$row"
     if [[ "$m" == skipped* ]]; then
-      results+=("| $repos | $name | \`$path\` | $m | | | | $goal |")
+      results+=("| $profile | $name | \`$path\` | $m | | | | $goal |")
       continue
     fi
     read -r rps p50 p99 errs <<<"$m"
     local ratio
     ratio=$(awk -v r="$rps" -v h="$hrps" 'BEGIN {printf "%.2f", r / h}')
-    results+=("| $repos | $name | \`$path\` | $rps | $p50 | $p99 | $ratio | $goal (non-2xx: $errs) |")
+    results+=("| $profile | $name | \`$path\` | $rps | $p50 | $p99 | $ratio | $goal (non-2xx: $errs) |")
   done
   stop_server
 }
 
-for profile in $(cut -f1 bench/scenarios.tsv | grep -v '^#' | sort -un); do
+for profile in $(cut -f1 bench/scenarios.tsv | grep -v '^#' | sort -u); do
   run_profile "$profile"
 done
 

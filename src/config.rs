@@ -83,6 +83,11 @@ pub struct ServeArgs {
     /// it off.
     #[arg(long, env = "BERTH_READ_CACHE_BYTES", default_value_t = crate::store::memo::DEFAULT_BYTES)]
     pub read_cache_bytes: u64,
+    /// Milliseconds between writes of the pull counts gathered in memory (a crash loses at
+    /// most the last interval's pulls); 0 writes each pull as it happens.
+    #[arg(long, env = "BERTH_PULL_FLUSH_MS", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub pull_flush_ms: u64,
 }
 
 #[derive(Debug, Args)]
@@ -186,6 +191,9 @@ pub struct Config {
     pub body_timeout_secs: u64,
     /// Bound of the read cache in bytes (`store::memo`).
     pub read_cache_bytes: u64,
+    /// How often pull counts gathered in memory are written (`store::pulls`); zero writes
+    /// each pull as it happens.
+    pub pull_flush: std::time::Duration,
 }
 
 impl Config {
@@ -207,6 +215,7 @@ impl Config {
             header_timeout_secs: 10,
             body_timeout_secs: 30,
             read_cache_bytes: crate::store::memo::DEFAULT_BYTES,
+            pull_flush: std::time::Duration::from_secs(1),
         }
     }
 
@@ -232,6 +241,7 @@ impl Config {
         cfg.header_timeout_secs = args.header_timeout_secs;
         cfg.body_timeout_secs = args.body_timeout_secs;
         cfg.read_cache_bytes = args.read_cache_bytes;
+        cfg.pull_flush = std::time::Duration::from_millis(args.pull_flush_ms);
         cfg
     }
 }

@@ -43,13 +43,17 @@ pub struct AppState {
     pub secrets: Arc<Keyring>,
     /// What `/metrics` reports (on the metrics listener only).
     pub metrics: ops::metrics::Metrics,
+    /// Writes the pull counts gathered in memory (`store::pulls`) while the state lives.
+    _pulls: Option<store::pulls::Writer>,
 }
 
 impl AppState {
     /// Open (creating and migrating) the store in the data folder, create the first admin on
     /// an empty store, and get ready to serve.
     pub fn open(mut config: Config) -> Result<AppState> {
-        let store = Store::open(&config.data_dir)?.with_read_cache_bytes(config.read_cache_bytes);
+        let store = Store::open(&config.data_dir)?
+            .with_read_cache_bytes(config.read_cache_bytes)
+            .with_pull_flush(config.pull_flush);
         // Used once, then dropped: it must not live on in the state (or its Debug output).
         let admin_password = config.admin_password.take();
         {
@@ -76,12 +80,14 @@ impl AppState {
         // Never fails on a missing or wrong key file: that is reported when a secret is used.
         let secrets = Arc::new(Keyring::open(&config.data_dir, &*store.conn()?));
         let auth = auth::Authenticator::new(&config)?;
+        let pulls = store::pulls::Writer::start(store.clone())?;
         Ok(AppState {
             config,
             store,
             auth,
             secrets,
             metrics: ops::metrics::Metrics::new()?,
+            _pulls: pulls,
         })
     }
 

@@ -36,6 +36,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     actix_web::rt::System::new().block_on(async move {
         let app_state = state.clone();
+        let stopping = state.clone();
         let server = HttpServer::new(move || berth::app(app_state.clone()));
         let server = berth::ops::conn::limit(server, &state.config)
             .workers(workers)
@@ -47,6 +48,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         let main = server.run();
         let Some(metrics_addr) = args.metrics_listen else {
             main.await.map_err(|e| e.to_string())?;
+            write_pulls(&stopping);
             log::info!("Berth stopped");
             return Ok(());
         };
@@ -64,10 +66,18 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         let served = main.await;
         metrics_handle.stop(true).await;
         let _ = metrics.await;
+        write_pulls(&stopping);
         served.map_err(|e| e.to_string())?;
         log::info!("Berth stopped");
         Ok(())
     })
+}
+
+/// Write the pull counts still in memory, once requests have stopped (`store::pulls`).
+fn write_pulls(state: &AppState) {
+    if let Err(e) = state.store.flush_pulls() {
+        log::error!("writing the last pull counts failed: {e}");
+    }
 }
 
 fn mib(bytes: u64) -> f64 {

@@ -636,3 +636,55 @@ fn every_request_gets_one_access_line_with_its_caller_and_no_secret() {
         assert!(!log.contains(secret), "{secret} is in the log:\n{log}");
     }
 }
+
+/// Pulls are counted in memory and written together (`--pull-flush-ms`): nothing is written
+/// per pull, what is gathered is written within the interval while Berth serves, and a
+/// graceful stop writes what is left.
+#[test]
+fn pull_counts_are_written_together_and_when_berth_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let pulls = || -> i64 {
+        rusqlite::Connection::open(data.join("berth.db"))
+            .unwrap()
+            .query_row(
+                "SELECT pull_count FROM repositories WHERE full_path = 'admin/app'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let pull = |base: &str| {
+        let r = ureq::get(&format!("{base}/v1/repositories/admin/app/images"))
+            .set("X-Docker-Token", "true")
+            .call()
+            .expect("pull");
+        assert_eq!(r.status(), 200);
+    };
+    let run = start(
+        &data,
+        &[
+            ("BERTH_ADMIN_PASSWORD", "admin-password"),
+            ("BERTH_PULL_FLUSH_MS", "60000"),
+        ],
+    );
+    ureq::put(&format!("{}/v1/repositories/admin/app/", run.base))
+        .set("Authorization", &basic("admin", "admin-password"))
+        .send_json(serde_json::json!([]))
+        .expect("create-and-push");
+    for _ in 0..3 {
+        pull(&run.base);
+    }
+    assert_eq!(pulls(), 0, "a pull is not written by itself");
+    assert_eq!(terminate(run).0, 0);
+    assert_eq!(pulls(), 3, "a graceful stop writes the gathered pulls");
+
+    let run = start(&data, &[("BERTH_PULL_FLUSH_MS", "200")]);
+    pull(&run.base);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pulls() < 4 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(pulls(), 4, "written within the interval while serving");
+    assert_eq!(terminate(run).0, 0);
+}

@@ -25,14 +25,15 @@ pub fn configure(routes: &mut Routes) {
     registryui::configure(routes);
 }
 
-/// A 200 JSON answer read through the store's commit-invalidated cache: `key` names every
-/// input of the body (route, arguments, [`crate::core::policy::viewer_key`]) and never a request header, which
-/// a client may vary at will (a body with absolute links caches the rest and adds them per
-/// request, as the Alauda list does); `body` computes it on a miss. Permission checks that may fail belong inside `body` (so
-/// failures are never kept) or before the call.
+/// A 200 JSON answer read through the store's read cache: `key` (built by
+/// [`crate::store::cache_key::Key`]) names every input of the body (view, caller, arguments)
+/// and what it depends on, and never a request header, which a client may vary at will (a
+/// body with absolute links caches the rest and adds them per request, as the Alauda list
+/// does); `body` computes it on a miss. Permission checks that may fail belong inside `body`
+/// (so failures are never kept) or before the call.
 pub async fn cached_json<T, F>(
     state: &AppState,
-    key: String,
+    key: crate::store::cache_key::Key,
     body: F,
 ) -> crate::error::Result<actix_web::HttpResponse>
 where

@@ -89,15 +89,6 @@ impl From<&Account> for Caller {
     }
 }
 
-/// Who a cached answer was computed for, in a cache key: the caller's identity as the
-/// policy sees it (API listings and the web UI's pages alike).
-pub fn viewer_key(caller: Option<&Caller>) -> String {
-    match caller.filter(|c| c.is_active) {
-        Some(c) => format!("{}{}", c.user_id, if c.is_admin { "a" } else { "" }),
-        None => "-".to_owned(),
-    }
-}
-
 /// Who owns a namespace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Owner {

@@ -8,6 +8,7 @@ use crate::core::names;
 use crate::core::policy::{Caller, Level};
 use crate::core::repos;
 use crate::error::{Code, Error, Result};
+use crate::store::pulls::{Pull, Pulls};
 use crate::store::{self, tags::Image, tags::Tag};
 
 pub fn no_such_tag() -> Error {
@@ -64,13 +65,14 @@ pub fn get(
 /// counts a pull of that tag.
 pub fn pull_tag(
     conn: &mut Connection,
+    pulls: &Pulls,
     caller: Option<&Caller>,
     ns: &str,
     name: &str,
     tag: &str,
 ) -> Result<(Repository, Tag)> {
     let (repo, found) = get(conn, caller, ns, name, tag)?;
-    store::write(conn, |tx| store::tags::record_tag_pull(tx, repo.id, tag))?;
+    pulls.count(conn, Pull::Tag(repo.id, tag))?;
     Ok((repo, found))
 }
 
@@ -150,9 +152,11 @@ pub fn merge_images(
 }
 
 /// The images of a repository the caller may read; when `pull` (a client starting a pull),
-/// also count the pull (`download` + 1, `pulled_at`).
+/// also count the pull (`download` + 1, `pulled_at`; see `store::pulls` for when it is
+/// written).
 pub fn pull(
     conn: &mut Connection,
+    pulls: &Pulls,
     caller: Option<&Caller>,
     ns: &str,
     name: &str,
@@ -161,7 +165,7 @@ pub fn pull(
     let (repo, _) = repos::readable(conn, caller, ns, name)?;
     let images = store::tags::images(conn, repo.id)?;
     if pull {
-        store::write(conn, |tx| store::tags::record_pull(tx, repo.id))?;
+        pulls.count(conn, Pull::Repository(repo.id))?;
     }
     Ok((repo, images))
 }

@@ -109,7 +109,7 @@ pub fn list(
         ))?
         .query_row(params![namespace_id, name, registry_host], |r| r.get(0))?;
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM external_repositories WHERE {WHERE} ORDER BY name LIMIT ?4 OFFSET ?5"
+        "SELECT {COLUMNS} FROM external_repositories WHERE {WHERE} ORDER BY name LIMIT +?4 OFFSET ?5"
     ))?;
     let rows = stmt.query_map(
         params![namespace_id, name, registry_host, limit, offset],
@@ -164,7 +164,7 @@ pub fn registry_hosts(
         .query_row([namespace_id], |r| r.get(0))?;
     let mut stmt = conn.prepare_cached(
         "SELECT DISTINCT registry_host FROM external_repositories WHERE namespace_id = ?1
-         ORDER BY registry_host LIMIT ?2 OFFSET ?3",
+         ORDER BY registry_host LIMIT +?2 OFFSET ?3",
     )?;
     let rows = stmt.query_map(params![namespace_id, limit, offset], |r| r.get(0))?;
     Ok((rows.collect::<rusqlite::Result<_>>()?, total))

@@ -72,7 +72,7 @@ pub fn prune_named_api_keys(
     Ok(conn
         .prepare_cached(
             "DELETE FROM api_keys WHERE user_id = ?1 AND name = ?2 AND id NOT IN
-                (SELECT id FROM api_keys WHERE user_id = ?1 AND name = ?2 ORDER BY id DESC LIMIT ?3)",
+                (SELECT id FROM api_keys WHERE user_id = ?1 AND name = ?2 ORDER BY id DESC LIMIT +?3)",
         )?
         .execute(params![user_id, name, keep])?)
 }

@@ -1,48 +1,56 @@
-//! A read cache that every commit invalidates.
+//! The read cache: answers of listings and searches, each expired by the writes that can
+//! change it.
 //!
 //! Listings are read far more often than anything changes, and even a fast query costs more
-//! than the rest of a request. Results are kept under the number of commits seen before they
-//! were read; any later commit makes them stale at once. The count is bumped by SQLite's WAL
-//! hook, which runs after a commit is in the WAL and visible to new readers, for every commit
-//! on every pooled connection, whatever code made it. SQLite's hook takes a plain function,
-//! so the count is process-wide: a commit to one store also expires another store's entries,
-//! which costs a re-read, never a stale answer. Commits by other processes (the `berth admin`
-//! commands, none of which changes what is cached today) are not seen; entries also expire
-//! after [`TTL`], which bounds that staleness.
+//! than the rest of a request. Each entry is kept under a [`Key`] that names everything the
+//! answer depends on (view, viewer, arguments) and its scope: one namespace, any repository,
+//! or a search. The store's `changes` table, kept by triggers for every writer, says which
+//! scopes changed; [`super::changes`] says when it is read (after every commit of this
+//! process, before the next cached read, and every `changes::POLL` for other processes). An
+//! entry is stale once a scope it depends on, or any permission, changed after it was read:
+//! a write to one namespace leaves the other namespaces' listings alone. Searches and the
+//! explore page may show a repository change up to [`LAG`] late (they read every namespace,
+//! so under steady writes they would otherwise never be kept); a permission change is never
+//! late.
 //!
 //! Concurrent misses of one key take turns: the first reads, the others find its result, so
 //! a burst of identical requests on a cold or expired entry costs one read, not one per
-//! request. A waiter accepts any result read after it arrived, even if a commit has happened
-//! since: under steady writes, insisting on the newest count would make every waiter read
-//! again, one after another.
+//! request. A waiter accepts any result read after it arrived, even if a change has been seen
+//! since: under steady writes, insisting on the newest would make every waiter read again,
+//! one after another.
 //!
-//! The cache is bounded by bytes, not entries ([`Memo::new`], `--read-cache-bytes`): each
-//! entry weighs its key plus an estimate of its value ([`Weigh`]) plus a fixed overhead, and
-//! the least useful entries go when the sum would pass the bound. Expired entries are
-//! dropped, not just ignored. Keys must never hold what a client can vary without bound
-//! beyond [`KEY_MAX`] (request headers, say): the byte bound caps the memory, but distinct
-//! keys for one answer would still push useful entries out.
+//! The cache is bounded by bytes, not entries ([`Memo::new`], `--read-cache-bytes`; 0 turns it
+//! off): each entry weighs its key plus an estimate of its value ([`Weigh`]) plus a fixed
+//! overhead, and the least useful entries go when the sum would pass the bound. Entries also
+//! expire after [`TTL`] and are then dropped, not just ignored. Keys must never hold what a
+//! client can vary without bound beyond [`KEY_MAX`] (request headers, say): the byte bound
+//! caps the memory, but distinct keys for one answer would still push useful entries out.
 //!
 //! It is a `moka` cache: its weigher and time to live give the bound and the expiry, and
 //! its per-key compute (`and_try_compute_with`, calls on one key run one after another)
-//! gives the turns. Expiry is one [`TTL`] for every entry; a per-entry policy would be an
-//! `Expiry` on the builder.
+//! gives the turns.
 
 use std::any::Any;
 use std::future::Future;
 use std::os::raw::c_int;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use moka::future::Cache;
 use moka::ops::compute::{CompResult, Op};
 use rusqlite::hooks::{CheckpointMode, Wal};
 
+use super::cache_key::Key;
+use super::changes::{Dep, Seen};
 use crate::error::{Error, Result};
 
-/// How long an entry may live even when no commit is seen.
+/// How long an entry may live even when nothing it depends on changed: a backstop, and what
+/// lets cold entries go before the byte bound needs the room.
 pub const TTL: Duration = Duration::from_secs(30);
+
+/// How late a search or the explore page may show a change to a repository or namespace.
+pub const LAG: Duration = Duration::from_millis(500);
 
 /// The default bound of the cache, in bytes (keys and values as [`Weigh`] estimates them).
 pub const DEFAULT_BYTES: u64 = 64 << 20;
@@ -55,13 +63,18 @@ const ENTRY_OVERHEAD: usize = 160;
 /// as long as a request head (128 KiB); reads under longer keys are simply not cached.
 pub const KEY_MAX: usize = 1024;
 
-/// Pages in the WAL above which a commit checkpoints (SQLite's own auto-checkpoint default,
-/// which a WAL hook replaces).
-const CHECKPOINT_PAGES: c_int = 1000;
+/// Pages in the WAL above which a commit checkpoints (the WAL hook replaces SQLite's own
+/// auto-checkpoint). A quarter of SQLite's default: the other writers wait while a checkpoint
+/// copies pages back, and 1 MiB at a time kept that wait short under steady writes (issue
+/// 17's mixed load: p99 about 80-110 ms, against 140-170 ms with 1,000 pages).
+const CHECKPOINT_PAGES: c_int = 256;
 
 static COMMITS: AtomicU64 = AtomicU64::new(0);
 
-/// The WAL hook installed on every pooled connection.
+/// The WAL hook installed on every pooled connection. The checkpoint runs in the committing
+/// thread, inside `store::write`'s turn: with the other writers waiting, it completes and the
+/// WAL starts over. (Left for after the turn, it raced the next writers, rarely completed,
+/// and the WAL grew by megabytes a second under steady writes.)
 pub(super) fn after_commit(wal: &Wal, pages: c_int) -> rusqlite::Result<()> {
     COMMITS.fetch_add(1, Ordering::SeqCst);
     if pages >= CHECKPOINT_PAGES {
@@ -71,7 +84,7 @@ pub(super) fn after_commit(wal: &Wal, pages: c_int) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Commits seen so far.
+/// Commits made by this process so far (on any store).
 pub fn commits() -> u64 {
     COMMITS.load(Ordering::SeqCst)
 }
@@ -144,31 +157,23 @@ impl Weigh for crate::core::search::SearchPage {
 
 #[derive(Clone)]
 struct Entry {
-    /// Commits seen before the value was read.
-    commits: u64,
+    /// The highest change sequence number read before the value was read: the value reflects
+    /// every change up to it.
+    seen: i64,
+    /// When the value was read.
+    read_at: Instant,
+    dep: Dep,
     /// Key and value bytes and the overhead, as the bound counts them.
     weight: u32,
     value: Arc<dyn Any + Send + Sync>,
 }
 
-impl Entry {
-    /// The value, if it is a `T` read after at least `since` commits: for a request that
-    /// arrived when `since` commits had happened, such a value is as fresh as one it would
-    /// read itself (it reflects every write acknowledged before the request came). A newly
-    /// arrived request passes the current count, so any later commit makes the entry stale
-    /// for it.
-    fn fresh<T: Any + Send + Sync>(&self, since: u64) -> Option<Arc<T>> {
-        if self.commits < since {
-            return None;
-        }
-        self.value.clone().downcast::<T>().ok()
-    }
-}
-
-/// The cache: keys to values read under a commit count, bounded by bytes, expiring after
+/// The cache: keys to values with what they depend on, bounded by bytes, expiring after
 /// [`TTL`].
 pub struct Memo {
     entries: Cache<String, Entry>,
+    seen: Seen,
+    off: bool,
 }
 
 impl Default for Memo {
@@ -178,7 +183,8 @@ impl Default for Memo {
 }
 
 impl Memo {
-    /// A cache that keeps at most `max_bytes` of keys and values (0 keeps nothing).
+    /// A cache that keeps at most `max_bytes` of keys and values (0: no cache, every read
+    /// goes to the store).
     pub fn new(max_bytes: u64) -> Memo {
         Memo::with_ttl(max_bytes, TTL)
     }
@@ -190,40 +196,75 @@ impl Memo {
                 .weigher(|_key: &String, entry: &Entry| entry.weight)
                 .time_to_live(ttl)
                 .build(),
+            seen: Seen::default(),
+            off: max_bytes == 0,
         }
     }
 
-    /// The value under `key` if one read after this call began is there (see
-    /// [`Entry::fresh`]), else `read`'s result, kept under `key`. Calls on one key take
-    /// turns, so a burst of misses awaits one read. Errors are returned, never kept.
-    pub async fn get_or_read<T, R>(&self, key: String, read: R) -> Result<Arc<T>>
+    /// The cache keeps nothing (`--read-cache-bytes 0`).
+    pub fn is_off(&self) -> bool {
+        self.off
+    }
+
+    /// What has been read of the store's changes.
+    pub(super) fn seen(&self) -> &Seen {
+        &self.seen
+    }
+
+    /// The value, if it is a `T` that a request which arrived when changes up to `arrived`
+    /// had been read may be given: one read after it arrived (it reflects every write
+    /// acknowledged before the request came), or one that nothing it depends on has changed
+    /// since (searches: not for longer than [`LAG`]).
+    fn fresh<T: Any + Send + Sync>(&self, entry: &Entry, arrived: i64) -> Option<Arc<T>> {
+        let holds = entry.seen >= arrived
+            || self
+                .seen
+                .holds(entry.dep, entry.seen, entry.read_at.elapsed(), LAG);
+        if !holds {
+            return None;
+        }
+        entry.value.clone().downcast::<T>().ok()
+    }
+
+    /// The value under `key` if one that may be given to a request that arrived when changes
+    /// up to `arrived` had been read is there (see [`Memo::fresh`]), else `read`'s result,
+    /// kept under `key`. Calls on one key take turns, so a burst of misses awaits one read.
+    /// Errors are returned, never kept.
+    pub async fn get_or_read<T, R>(&self, key: Key, arrived: i64, read: R) -> Result<Arc<T>>
     where
         T: Weigh + Send + Sync + 'static,
         R: Future<Output = Result<T>>,
     {
-        // Every commit this request could have seen (its caller's acknowledged writes
-        // included) is counted by now.
-        let arrived = commits();
-        if let Some(hit) = self.entries.get(&key).await.and_then(|e| e.fresh(arrived)) {
+        let (key, scope) = key.into_parts();
+        if let Some(hit) = self
+            .entries
+            .get(&key)
+            .await
+            .and_then(|e| self.fresh(&e, arrived))
+        {
             return Ok(hit);
         }
         let key_bytes = key.len();
+        let dep = Seen::dep(&scope);
         let done = self
             .entries
             .entry(key)
             .and_try_compute_with(|current| async move {
                 // Whoever had the turn before may have read it meanwhile, after we came.
-                if current.is_some_and(|e| e.value().fresh::<T>(arrived).is_some()) {
+                if current.is_some_and(|e| self.fresh::<T>(e.value(), arrived).is_some()) {
                     return Ok(Op::Nop);
                 }
-                // Counted before reading: a commit during the read leaves the entry stale.
-                let seen = commits();
+                // Taken before reading: a change seen during the read leaves the entry stale.
+                let seen = self.seen.read();
+                let read_at = Instant::now();
                 let value = read.await?;
                 let weight = key_bytes
                     .saturating_add(value.weigh())
                     .saturating_add(ENTRY_OVERHEAD);
                 Ok::<_, Error>(Op::Put(Entry {
-                    commits: seen,
+                    seen,
+                    read_at,
+                    dep,
                     weight: u32::try_from(weight).unwrap_or(u32::MAX),
                     value: Arc::new(value),
                 }))
@@ -261,7 +302,12 @@ impl Memo {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::cache_key::View;
     use actix_web::web::Bytes;
+
+    fn key(text: &str) -> Key {
+        Key::search(View::IndexSearch, None).arg(text)
+    }
 
     fn block<T>(f: impl Future<Output = T>) -> T {
         actix_web::rt::System::new().block_on(f)
@@ -275,9 +321,9 @@ mod tests {
         let memo = Memo::new(bound);
         block(async {
             for i in 0..200 {
-                let key = format!("big-{i}-{}", "k".repeat(900));
+                let key = key(&format!("big-{i}-{}", "k".repeat(900)));
                 let value = memo
-                    .get_or_read(key, async { Ok(Bytes::from(vec![i as u8; 1 << 20])) })
+                    .get_or_read(key, 0, async { Ok(Bytes::from(vec![i as u8; 1 << 20])) })
                     .await
                     .unwrap();
                 assert_eq!(value.len(), 1 << 20);
@@ -298,8 +344,8 @@ mod tests {
     fn an_entry_weighs_its_key_and_value() {
         let memo = Memo::new(DEFAULT_BYTES);
         block(async {
-            let key = "k".repeat(1000);
-            memo.get_or_read(key, async { Ok(Bytes::from(vec![0; 5000])) })
+            let key = key(&"k".repeat(1000));
+            memo.get_or_read(key, 0, async { Ok(Bytes::from(vec![0; 5000])) })
                 .await
                 .unwrap();
             memo.settle().await;
@@ -316,9 +362,11 @@ mod tests {
         let memo = Memo::with_ttl(DEFAULT_BYTES, Duration::from_millis(200));
         block(async {
             for i in 0..50 {
-                memo.get_or_read(format!("e-{i}"), async { Ok(Bytes::from(vec![1; 10_000])) })
-                    .await
-                    .unwrap();
+                memo.get_or_read(key(&format!("e-{i}")), 0, async {
+                    Ok(Bytes::from(vec![1; 10_000]))
+                })
+                .await
+                .unwrap();
             }
             memo.settle().await;
             assert_eq!(memo.entry_count(), 50);
@@ -327,7 +375,7 @@ mod tests {
             assert_eq!(memo.entry_count(), 0);
             assert_eq!(memo.weighted_size(), 0);
             let again = memo
-                .get_or_read("e-0".to_owned(), async { Ok(7_u8) })
+                .get_or_read(key("e-0"), 0, async { Ok(7_u8) })
                 .await
                 .unwrap();
             assert_eq!(*again, 7);
@@ -340,11 +388,11 @@ mod tests {
         let memo = Memo::new(DEFAULT_BYTES);
         block(async {
             let failed = memo
-                .get_or_read::<u8, _>("x".to_owned(), async { Err(Error::internal("no")) })
+                .get_or_read::<u8, _>(key("x"), 0, async { Err(Error::internal("no")) })
                 .await;
             assert!(failed.is_err());
             let ok = memo
-                .get_or_read("x".to_owned(), async { Ok(3_u8) })
+                .get_or_read(key("x"), 0, async { Ok(3_u8) })
                 .await
                 .unwrap();
             assert_eq!(*ok, 3);

@@ -1,34 +1,36 @@
-//! Full-text search over repositories (FTS5 table `repositories_fts`), filtered to what the
-//! viewer may read in the same statement, so a page never leaks and counts stay true.
+//! Full-text search over repositories, filtered to what the viewer may read, so a page never
+//! leaks and counts stay true; and the explore page's listings.
 //!
-//! Matches are ranked by [`RELEVANCE`], a rule that reads only the row and the query. FTS5's
-//! `bm25()` is not used: its statistics (how many rows hold a term, average lengths) cover
-//! every row of the table, private ones included, so private descriptions would change the
-//! order in which another caller's public results come back.
+//! Two full-text indexes (schema.sql, migrations/003-reads.sql): `repositories_fts` holds every
+//! repository and `public_fts` only the public ones. A search counts and ranks its matches in
+//! the index alone ([`Reach`]): an anonymous caller's in `public_fts`; a signed-in user's in
+//! `public_fts` plus, in `repositories_fts`, the few private repositories it may read (listed
+//! first, through indexes, from its own namespace and grants); a site admin's in
+//! `repositories_fts`. No match is visited as a row to be counted or filtered.
+//!
+//! Matches are ranked by a rule that reads only the row and the query ([`ranked`]): first the
+//! rows whose path holds every term, then those whose path and short description hold them,
+//! then the rest; within a tier, most stars first, then by path. Each tier is a full-text query
+//! with a column filter, and a page walks the `repositories_rank` index in tier order keeping
+//! members ([`super::ordered`]), so the first 25 of 10,000 matches cost a few hundred index
+//! entries. FTS5's `bm25()` is not used: its statistics (how many rows hold a term, average
+//! lengths) cover every row of the table, private ones included, so private descriptions would
+//! change the order in which another caller's public results come back.
+
+use std::collections::HashMap;
 
 use rusqlite::types::ToSql;
 use rusqlite::{named_params, Connection};
 
-use super::repos::{repository, viewer, COLUMNS, FROM, VISIBLE};
+use super::ordered::{self, Walk};
+use super::repos::{repository, viewer, FROM, VISIBLE};
 use crate::core::model::Repository;
 use crate::core::policy::Caller;
 use crate::error::Result;
 
-/// How matches are ranked, from the row and the query alone: first the rows whose path
-/// (`namespace/name`) holds every term, then those whose path and short description hold
-/// them, then the rest (a term only in the long description); within a tier, most stars
-/// first, then by path. `:q_path` and `:q_short` are the query restricted to those columns
-/// ([`relevance_params`]). Each tier test is one FTS5 lookup of the matching row ids,
-/// made once per statement.
-pub const RELEVANCE: &str = "CASE
-        WHEN r.id IN (SELECT rowid FROM repositories_fts WHERE repositories_fts MATCH :q_path) THEN 0
-        WHEN r.id IN (SELECT rowid FROM repositories_fts WHERE repositories_fts MATCH :q_short) THEN 1
-        ELSE 2 END,
-    r.star_count DESC, r.full_path";
-
-/// The values of [`RELEVANCE`]'s parameters for `fts`: the whole query under an FTS5 column
-/// filter. `fts` is built by `core::search::fts_query`, quoted phrases only, so it is a
-/// complete expression inside the parentheses.
+/// The values of the tier queries for `fts`: the whole query under an FTS5 column filter
+/// (path; path and short description). `fts` is built by `core::search::fts_query`, quoted
+/// phrases only, so it is a complete expression inside the parentheses.
 pub fn relevance_params(fts: &str) -> (String, String) {
     (
         format!("{{full_path}} : ({fts})"),
@@ -36,9 +38,166 @@ pub fn relevance_params(fts: &str) -> (String, String) {
     )
 }
 
+/// Whose matches a search counts and ranks.
+enum Reach {
+    /// Public repositories only: anonymous callers, inactive ones, users who may read no
+    /// private repository.
+    Public,
+    /// Public repositories and these private ones (a JSON array of ids), for a signed-in user.
+    User { private: String },
+    /// Every repository: site admins.
+    Everything,
+}
+
+impl Reach {
+    fn of(conn: &Connection, caller: Option<&Caller>) -> Result<Reach> {
+        let (viewer, admin) = viewer(caller);
+        if admin {
+            return Ok(Reach::Everything);
+        }
+        if viewer < 0 {
+            return Ok(Reach::Public);
+        }
+        let private: Vec<i64> = conn
+            .prepare_cached(PRIVATE_IDS)?
+            .query_map(named_params! {":viewer": viewer}, |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if private.is_empty() {
+            return Ok(Reach::Public);
+        }
+        Ok(Reach::User {
+            private: serde_json::Value::from(private).to_string(),
+        })
+    }
+
+    /// SQL of the ids of the repositories matching the full-text query in parameter `q` that
+    /// the viewer may read, from the indexes alone (parameter `:private` for a user).
+    fn matches(&self, q: &str) -> String {
+        match self {
+            Reach::Public => format!("SELECT rowid FROM public_fts WHERE public_fts MATCH {q}"),
+            Reach::Everything => {
+                format!("SELECT rowid FROM repositories_fts WHERE repositories_fts MATCH {q}")
+            }
+            // `+rowid`: the private ids filter the matches as they come. Offered to FTS5 as a
+            // rowid constraint instead, each id would run the whole query again.
+            Reach::User { .. } => format!(
+                "SELECT rowid FROM public_fts WHERE public_fts MATCH {q}
+                 UNION ALL
+                 SELECT rowid FROM repositories_fts WHERE repositories_fts MATCH {q}
+                    AND +rowid IN (SELECT value FROM json_each(:private))"
+            ),
+        }
+    }
+
+    /// The parameters [`Reach::matches`] needs besides the query.
+    fn params(&self) -> Vec<(&str, &dyn ToSql)> {
+        match self {
+            Reach::User { private } => vec![(":private", private as &dyn ToSql)],
+            _ => Vec::new(),
+        }
+    }
+
+    /// How many repositories the viewer may read match `fts`.
+    fn count(&self, conn: &Connection, fts: &str) -> Result<i64> {
+        let mut params = self.params();
+        params.push((":q", &fts));
+        Ok(conn
+            .prepare_cached(&format!("SELECT count(*) FROM ({})", self.matches(":q")))?
+            .query_row(params.as_slice(), |r| r.get(0))?)
+    }
+
+    /// One page of the matches of `fts` in `walk`'s order.
+    fn page(
+        &self,
+        conn: &Connection,
+        fts: &str,
+        walk: &Walk,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<i64>> {
+        let mut params = self.params();
+        params.push((":q", &fts));
+        let set = format!("r.id IN ({})", self.matches(":q"));
+        ordered::page(conn, walk, &set, &params, limit, offset)
+    }
+}
+
+/// Most stars first, then by path: the order within a relevance tier.
+const RANK: Walk = Walk {
+    inner: "SELECT r.id AS id, r.star_count AS star_count, r.full_path AS full_path
+            FROM repositories r INDEXED BY repositories_rank ORDER BY r.star_count DESC, r.full_path",
+    outer: "r.star_count DESC, r.full_path",
+    table: "r.star_count DESC, r.full_path",
+};
+
+/// One page (`limit` after `offset`) of the ids of the matches of `fts` the viewer may read,
+/// ranked: the tiers in turn (path, path and short description, anywhere), each in [`RANK`]
+/// order. Tier sizes are counted only to skip whole tiers on a later page.
+fn ranked(
+    conn: &Connection,
+    reach: &Reach,
+    fts: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<i64>> {
+    let (q_path, q_short) = relevance_params(fts);
+    let tiers = [q_path.as_str(), q_short.as_str(), fts];
+    let mut ids: Vec<i64> = Vec::new();
+    let mut skip = offset;
+    // Members of the tiers before the current one (a count, once known).
+    let mut before = 0;
+    for (t, q) in tiers.into_iter().enumerate() {
+        let want = limit - ids.len() as i64;
+        if want <= 0 {
+            break;
+        }
+        if skip > 0 {
+            let upto = reach.count(conn, q)?;
+            let size = upto - before;
+            before = upto;
+            if skip >= size {
+                skip -= size;
+                continue;
+            }
+        }
+        let prev = t.checked_sub(1).map(|p| tiers[p]);
+        let mut params = reach.params();
+        params.push((":q", &q));
+        let set = match &prev {
+            None => format!("r.id IN ({})", reach.matches(":q")),
+            Some(prev) => {
+                params.push((":q_prev", prev));
+                format!(
+                    "r.id IN ({}) AND r.id NOT IN ({})",
+                    reach.matches(":q"),
+                    reach.matches(":q_prev")
+                )
+            }
+        };
+        ids.extend(ordered::page(conn, &RANK, &set, &params, want, skip)?);
+        skip = 0;
+    }
+    Ok(ids)
+}
+
+/// The repositories with these ids, in this order (listing columns).
+fn rows_by_id(conn: &Connection, ids: &[i64]) -> Result<Vec<Repository>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {LIST_COLUMNS} FROM {FROM} WHERE r.id IN (SELECT value FROM json_each(?1))"
+    ))?;
+    let mut found: HashMap<i64, Repository> = stmt
+        .query_map([serde_json::Value::from(ids).to_string()], repository)?
+        .map(|r| r.map(|repo| (repo.id, repo)))
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+}
+
 /// One page of the repositories the caller may read that match `fts` (an FTS5 query built
-/// by `core::search::fts_query`; `None` lists everything visible), best match first by
-/// [`RELEVANCE`], and the true total.
+/// by `core::search::fts_query`; `None` lists everything visible by path), best match first
+/// ([`ranked`]), and the true total.
 pub fn search(
     conn: &Connection,
     caller: Option<&Caller>,
@@ -46,47 +205,23 @@ pub fn search(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Repository>, i64)> {
-    let (viewer, admin) = viewer(caller);
     let Some(fts) = fts else {
-        // Counted from the public counter and the viewer's own grants, not row by row.
-        let total = count_visible(conn, viewer, admin)?;
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM {FROM} WHERE {VISIBLE} ORDER BY r.full_path LIMIT :limit OFFSET :offset"
-        ))?;
-        let rows = stmt.query_map(
-            named_params! {":viewer": viewer, ":viewer_admin": admin, ":limit": limit, ":offset": offset},
-            repository,
-        )?;
-        return Ok((rows.collect::<rusqlite::Result<_>>()?, total));
+        return listed(conn, caller, Order::Name, limit, offset);
     };
-    let from = "repositories_fts JOIN repositories r ON r.id = repositories_fts.rowid
-                JOIN accounts a ON a.id = r.namespace_id";
-    let total: i64 = conn
-        .prepare_cached(&format!(
-            "SELECT count(*) FROM {from} WHERE repositories_fts MATCH :q AND {VISIBLE}"
-        ))?
-        .query_row(
-            named_params! {":q": fts, ":viewer": viewer, ":viewer_admin": admin},
-            |r| r.get(0),
-        )?;
-    let (q_path, q_short) = relevance_params(fts);
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM {from} WHERE repositories_fts MATCH :q AND {VISIBLE}
-         ORDER BY {RELEVANCE} LIMIT :limit OFFSET :offset"
-    ))?;
-    let rows = stmt.query_map(
-        named_params! {":q": fts, ":q_path": q_path, ":q_short": q_short, ":viewer": viewer,
-        ":viewer_admin": admin, ":limit": limit, ":offset": offset},
-        repository,
-    )?;
-    Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+    let reach = Reach::of(conn, caller)?;
+    let total = reach.count(conn, fts)?;
+    if offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    let ids = ranked(conn, &reach, fts, limit, offset)?;
+    Ok((rows_by_id(conn, &ids)?, total))
 }
 
 /// How the explore page orders repositories. Each order other than `Relevance` walks an
 /// index (see schema.sql), so a page costs its rows, not a sort of every repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
-    /// Best full-text match first by [`RELEVANCE`] (only with a query; without one it means
+    /// Best full-text match first (see [`ranked`]; only with a query: without one it means
     /// `Updated`).
     Relevance,
     /// Latest of creation, update and push first.
@@ -98,20 +233,75 @@ pub enum Order {
 
 impl Order {
     fn sql(self) -> &'static str {
+        self.walk().table
+    }
+
+    /// The order as [`ordered::page`] walks it (`Relevance`: within a tier).
+    fn walk(self) -> &'static Walk {
+        const UPDATED: Walk = Walk {
+            inner: "SELECT r.id AS id,
+                        MAX(r.created_at, COALESCE(r.updated_at, 0), COALESCE(r.pushed_at, 0)) AS activity
+                    FROM repositories r INDEXED BY repositories_activity
+                    ORDER BY MAX(r.created_at, COALESCE(r.updated_at, 0), COALESCE(r.pushed_at, 0)) DESC,
+                        r.id DESC",
+            outer: "r.activity DESC, r.id DESC",
+            table: "MAX(r.created_at, COALESCE(r.updated_at, 0), COALESCE(r.pushed_at, 0)) DESC, r.id DESC",
+        };
+        const STARS: Walk = Walk {
+            inner: "SELECT r.id AS id, r.star_count AS star_count
+                    FROM repositories r INDEXED BY repositories_stars ORDER BY r.star_count DESC, r.id DESC",
+            outer: "r.star_count DESC, r.id DESC",
+            table: "r.star_count DESC, r.id DESC",
+        };
+        const PULLS: Walk = Walk {
+            inner: "SELECT r.id AS id, r.pull_count AS pull_count
+                    FROM repositories r INDEXED BY repositories_pulls ORDER BY r.pull_count DESC, r.id DESC",
+            outer: "r.pull_count DESC, r.id DESC",
+            table: "r.pull_count DESC, r.id DESC",
+        };
+        const NAME: Walk = Walk {
+            inner: "SELECT r.id AS id, r.full_path AS full_path FROM repositories r ORDER BY r.full_path",
+            outer: "r.full_path",
+            table: "r.full_path",
+        };
         match self {
-            Order::Relevance => RELEVANCE,
-            Order::Updated => {
-                "MAX(r.created_at, COALESCE(r.updated_at, 0), COALESCE(r.pushed_at, 0)) DESC, r.id DESC"
-            }
-            Order::Stars => "r.star_count DESC, r.id DESC",
-            Order::Pulls => "r.pull_count DESC, r.id DESC",
-            Order::Name => "r.full_path",
+            Order::Relevance => &RANK,
+            Order::Updated => &UPDATED,
+            Order::Stars => &STARS,
+            Order::Pulls => &PULLS,
+            Order::Name => &NAME,
         }
     }
 }
 
+/// Every repository the caller may read in `order` (not `Relevance`), one page, and the
+/// true total: the total from counters ([`count_visible`]), the page by walking the order's
+/// index with the visibility filter.
+fn listed(
+    conn: &Connection,
+    caller: Option<&Caller>,
+    order: Order,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Repository>, i64)> {
+    let (viewer, admin) = viewer(caller);
+    if viewer < 0 {
+        return explore_public(conn, order, limit, offset);
+    }
+    let total = count_visible(conn, viewer, admin)?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {LIST_COLUMNS} FROM {FROM} WHERE {VISIBLE} ORDER BY {} LIMIT +:limit OFFSET :offset",
+        order.sql()
+    ))?;
+    let rows = stmt.query_map(
+        named_params! {":viewer": viewer, ":viewer_admin": admin, ":limit": limit, ":offset": offset},
+        repository,
+    )?;
+    Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+}
+
 /// One page of the repositories the caller may read (matching `fts` when given) in the
-/// given order, and their true total: two statements, visibility filtered in SQL.
+/// given order, and their true total.
 pub fn explore(
     conn: &Connection,
     caller: Option<&Caller>,
@@ -120,55 +310,24 @@ pub fn explore(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Repository>, i64)> {
-    let (viewer, admin) = viewer(caller);
     let Some(fts) = fts else {
         let order = if order == Order::Relevance {
             Order::Updated
         } else {
             order
         };
-        if viewer < 0 {
-            return explore_public(conn, order, limit, offset);
-        }
-        let total = count_visible(conn, viewer, admin)?;
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM {FROM} WHERE {VISIBLE} ORDER BY {} LIMIT :limit OFFSET :offset",
-            order.sql()
-        ))?;
-        let rows = stmt.query_map(
-            named_params! {":viewer": viewer, ":viewer_admin": admin, ":limit": limit, ":offset": offset},
-            repository,
-        )?;
-        return Ok((rows.collect::<rusqlite::Result<_>>()?, total));
+        return listed(conn, caller, order, limit, offset);
     };
-    let from = "repositories_fts JOIN repositories r ON r.id = repositories_fts.rowid
-                JOIN accounts a ON a.id = r.namespace_id";
-    let total: i64 = conn
-        .prepare_cached(&format!(
-            "SELECT count(*) FROM {from} WHERE repositories_fts MATCH :q AND {VISIBLE}"
-        ))?
-        .query_row(
-            named_params! {":q": fts, ":viewer": viewer, ":viewer_admin": admin},
-            |r| r.get(0),
-        )?;
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM {from} WHERE repositories_fts MATCH :q AND {VISIBLE}
-         ORDER BY {} LIMIT :limit OFFSET :offset",
-        order.sql()
-    ))?;
-    let (q_path, q_short) = relevance_params(fts);
-    let mut params: Vec<(&str, &dyn ToSql)> = vec![
-        (":q", &fts),
-        (":viewer", &viewer),
-        (":viewer_admin", &admin),
-        (":limit", &limit),
-        (":offset", &offset),
-    ];
-    if order == Order::Relevance {
-        params.extend([(":q_path", &q_path as &dyn ToSql), (":q_short", &q_short)]);
+    let reach = Reach::of(conn, caller)?;
+    let total = reach.count(conn, fts)?;
+    if offset >= total {
+        return Ok((Vec::new(), total));
     }
-    let rows = stmt.query_map(params.as_slice(), repository)?;
-    Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+    let ids = match order {
+        Order::Relevance => ranked(conn, &reach, fts, limit, offset)?,
+        _ => reach.page(conn, fts, order.walk(), limit, offset)?,
+    };
+    Ok((rows_by_id(conn, &ids)?, total))
 }
 
 /// Namespaces for the explore page: organizations and active users, by name, at most
@@ -176,17 +335,17 @@ pub fn explore(
 pub fn namespaces(conn: &Connection, limit: i64) -> Result<Vec<(String, String)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT name, kind FROM accounts WHERE kind = 'organization' OR is_active = 1
-         ORDER BY name LIMIT ?1",
+         ORDER BY name LIMIT +?1",
     )?;
     let rows = stmt.query_map([limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Private repositories a signed-in, non-admin viewer may read, as the union of the ways
-/// [`VISIBLE`] admits one (own namespace, user grant, team grant, organization owners or a
-/// namespace grant), each walked from the viewer's side through indexes.
-const PRIVATE_READABLE: &str = "SELECT count(*) FROM (
-    SELECT id FROM repositories WHERE namespace_id = :viewer AND is_public = 0
+/// Ids of the private repositories a signed-in, non-admin viewer may read, as the union of
+/// the ways [`VISIBLE`] admits one (own namespace, user grant, team grant, organization owners
+/// or a namespace grant), each walked from the viewer's side through indexes.
+pub(super) const PRIVATE_IDS: &str =
+    "SELECT id FROM repositories WHERE namespace_id = :viewer AND is_public = 0
     UNION
     SELECT r.id FROM repository_user_access x JOIN repositories r ON r.id = x.repository_id
         JOIN accounts a ON a.id = r.namespace_id
@@ -200,7 +359,7 @@ const PRIVATE_READABLE: &str = "SELECT count(*) FROM (
         LEFT JOIN namespace_team_access n ON n.team_id = t.id
         JOIN repositories r ON r.namespace_id = t.org_id
         WHERE m.user_id = :viewer AND (t.name = 'owners' OR n.level IS NOT NULL)
-          AND r.is_public = 0)";
+          AND r.is_public = 0";
 
 /// How many repositories [`VISIBLE`] admits for a viewer (`-1` anonymous), without filtering
 /// every row: the public counter plus what the viewer reaches through its own grants (site
@@ -218,7 +377,7 @@ pub fn count_visible(conn: &Connection, viewer: i64, admin: bool) -> Result<i64>
         return Ok(public);
     }
     let private: i64 = conn
-        .prepare_cached(PRIVATE_READABLE)?
+        .prepare_cached(&format!("SELECT count(*) FROM ({PRIVATE_IDS})"))?
         .query_row(named_params! {":viewer": viewer}, |r| r.get(0))?;
     Ok(public + private)
 }
@@ -241,7 +400,7 @@ fn explore_public(
     let total = count_visible(conn, -1, false)?;
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {LIST_COLUMNS} FROM {FROM} WHERE r.is_public = 1
-         ORDER BY {} LIMIT :limit OFFSET :offset",
+         ORDER BY {} LIMIT +:limit OFFSET :offset",
         order.sql()
     ))?;
     let rows = stmt.query_map(
@@ -561,5 +720,52 @@ mod relevance_tests {
         );
         assert_eq!(during, before);
         assert_eq!(after, before);
+    }
+}
+
+#[cfg(test)]
+mod plan_tests {
+    use super::*;
+
+    /// The plan of `sql` with its parameters unbound (NULL).
+    fn plan(conn: &Connection, sql: &str) -> String {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let mut rows = stmt.raw_query();
+        let mut lines = Vec::new();
+        while let Some(row) = rows.next().unwrap() {
+            lines.push(row.get::<_, String>(3).unwrap());
+        }
+        lines.join("\n")
+    }
+
+    /// Each order's walk reads one covering index in order (no row, no sort, whatever the
+    /// statistics say), and the few members of a rare set are found by id, then sorted.
+    #[test]
+    fn walks_read_one_covering_index_and_few_members_are_found_by_id() {
+        let conn = crate::store::memory();
+        let set = "r.id IN (SELECT rowid FROM public_fts WHERE public_fts MATCH 'x')
+                   AND r.id NOT IN (SELECT rowid FROM public_fts WHERE public_fts MATCH 'y')";
+        for analyzed in [false, true] {
+            if analyzed {
+                conn.execute_batch("ANALYZE").unwrap();
+            }
+            for order in [
+                Order::Relevance,
+                Order::Updated,
+                Order::Stars,
+                Order::Pulls,
+                Order::Name,
+            ] {
+                let w = order.walk();
+                let walk = plan(&conn, &w.walk_sql(set));
+                assert!(walk.contains("USING COVERING INDEX"), "{order:?}: {walk}");
+                assert!(!walk.contains("TEMP B-TREE"), "{order:?}: {walk}");
+                let sort = plan(&conn, &w.sort_sql(set));
+                assert!(
+                    sort.contains("SEARCH r USING INTEGER PRIMARY KEY"),
+                    "{order:?}: {sort}"
+                );
+            }
+        }
     }
 }

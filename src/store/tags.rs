@@ -82,7 +82,7 @@ pub fn tags_after(
 ) -> Result<Vec<Tag>> {
     let mut stmt = conn.prepare_cached(
         "SELECT name, image_id, updated_at, pull_count FROM tags WHERE repository_id = ?1 AND name > ?2
-         ORDER BY name LIMIT ?3 OFFSET ?4",
+         ORDER BY name LIMIT +?3 OFFSET ?4",
     )?;
     let rows = stmt.query_map(params![repository_id, after, limit, offset], tag)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -125,24 +125,6 @@ pub fn delete_tag(conn: &Connection, repository_id: i64, name: &str) -> Result<b
         .prepare_cached("DELETE FROM tags WHERE repository_id = ?1 AND name = ?2")?
         .execute(params![repository_id, name])?
         == 1)
-}
-
-/// A finished pull: `download` + 1 and `pulled_at` now.
-pub fn record_pull(conn: &Connection, repository_id: i64) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE repositories SET pull_count = pull_count + 1, pulled_at = ?2 WHERE id = ?1",
-    )?
-    .execute(params![repository_id, now_ms()])?;
-    Ok(())
-}
-
-/// A pull of one tag: its `pull_count` + 1.
-pub fn record_tag_pull(conn: &Connection, repository_id: i64, name: &str) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE tags SET pull_count = pull_count + 1 WHERE repository_id = ?1 AND name = ?2",
-    )?
-    .execute(params![repository_id, name])?;
-    Ok(())
 }
 
 /// A finished push: `upload` + 1 and `pushed_at` now.

@@ -13,6 +13,7 @@ use crate::core::search::{self, Order};
 use crate::core::{accounts, grants, repos, stars, tags, teams};
 use crate::error::{Code, Error, Result};
 use crate::markdown::{self, SanitizedHtml};
+use crate::store::cache_key::{Key, View};
 use crate::AppState;
 
 /// Repositories per explore or namespace page.
@@ -128,10 +129,10 @@ pub async fn explore(
     let page_no = parse_page(query.page.as_deref());
     let caller = visitor.caller();
     let q2 = q.clone();
-    let key = format!(
-        "explore|{}|{sort}|{page_no}|{q}",
-        crate::core::policy::viewer_key(caller.as_ref())
-    );
+    let key = Key::search(View::ExplorePage, caller.as_ref())
+        .arg(sort)
+        .arg(page_no)
+        .arg(q.as_str());
     let data = state
         .store
         .cached(key, move |c| {

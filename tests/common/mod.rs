@@ -46,6 +46,9 @@ impl TestApp {
         let mut cfg = Config::new(dir.path().join("data"));
         cfg.bcrypt_cost = 4;
         cfg.admin_password = Some(ADMIN_PASSWORD.to_owned());
+        // Each pull is written in its request, so a test reads the count at once (the
+        // gathered writes have tests of their own).
+        cfg.pull_flush = Duration::ZERO;
         tweak(&mut cfg);
         let state = web::Data::new(AppState::open(cfg).expect("open app state"));
         let (tx, rx) = mpsc::channel();

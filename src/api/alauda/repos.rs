@@ -11,6 +11,7 @@ use crate::core::policy::Caller;
 use crate::core::tokens::Access;
 use crate::core::{repos, stars, tags};
 use crate::error::{Code, Error, Result};
+use crate::store::cache_key::{Key, View};
 use crate::AppState;
 
 pub const PAGE_SIZE_DEFAULT: i64 = 20;
@@ -103,10 +104,9 @@ pub async fn list(
     let (page, size) = paging(&q)?;
     let ns = ns.into_inner();
     let offset = (page - 1).saturating_mul(size);
-    let key = format!(
-        "alauda-list|{ns}|{page}|{size}|{}",
-        crate::core::policy::viewer_key(caller.as_ref())
-    );
+    let key = Key::namespace(View::AlaudaRepositories, &ns, caller.as_ref())
+        .arg(page)
+        .arg(size);
     let origin = state.public_origin(&req);
     let base = format!("{}://{}/v1/repositories/{ns}", origin.scheme, origin.host);
     let listed = state

@@ -9,6 +9,7 @@ use crate::auth::extract::User;
 use crate::core::names;
 use crate::core::repos::{self, NewRepo, Patch};
 use crate::error::Result;
+use crate::store::cache_key::{Key, View};
 use crate::AppState;
 
 /// `GET /api/v0/repositories/{namespace}`: every repository of the namespace the caller
@@ -19,10 +20,7 @@ pub async fn list(
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
     let ns = path.into_inner();
-    let key = format!(
-        "dtr-list|{ns}|{}",
-        crate::core::policy::viewer_key(Some(&caller))
-    );
+    let key = Key::namespace(View::DtrRepositories, &ns, Some(&caller));
     crate::api::cached_json(&state, key, move |c| {
         // SQLite reads a negative LIMIT as "no limit".
         let (list, _) = repos::list_in_namespace(c, Some(&caller), &ns, -1, 0)?;

@@ -75,9 +75,10 @@ async fn list(
     let caller = who.caller_on(&full, Access::Read);
     // A token for another repository counts as anonymous (caller_on), not as a pull here.
     let is_pull = token::wanted(&req) || (who.has_access_token() && caller.is_some());
+    let pulls = state.store.pulls();
     let (_, images) = state
         .store
-        .run(move |c| tags::pull(c, caller.as_ref(), &ns, &name, is_pull))
+        .run(move |c| tags::pull(c, &pulls, caller.as_ref(), &ns, &name, is_pull))
         .await?;
     let body: Vec<ImageDto> = images.iter().map(ImageDto::from).collect();
     let mut res = token::answer(&state, &req, &who, &full, Access::Read, StatusCode::OK).await?;

@@ -7,6 +7,7 @@ use super::dto::SearchAnswer;
 use crate::auth::extract::MaybeUser;
 use crate::core::search;
 use crate::error::Result;
+use crate::store::cache_key::{Key, View};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -24,11 +25,10 @@ pub async fn search(
     let Query { q, n, page } = query.into_inner();
     let n = crate::api::params::optional_int("n", n.as_deref())?;
     let page = Some(crate::api::params::page("page", page.as_deref())?);
-    let key = format!(
-        "search|{n:?}|{page:?}|{}|{}",
-        crate::core::policy::viewer_key(caller.as_ref()),
-        q.as_deref().unwrap_or("\u{0}")
-    );
+    let key = Key::search(View::IndexSearch, caller.as_ref())
+        .arg(n)
+        .arg(page)
+        .arg(q.as_deref());
     crate::api::cached_json(&state, key, move |c| {
         let found = search::search(c, caller.as_ref(), q.as_deref(), n, page)?;
         Ok(SearchAnswer::new(q.unwrap_or_default(), &found))

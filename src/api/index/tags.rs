@@ -41,11 +41,12 @@ pub async fn get(
     let caller = who.caller_on(&path(&ns, &name), Access::Read);
     // With this repository's token, the client is pulling the tag: count it.
     let pulling = who.has_access_token() && caller.is_some();
+    let pulls = state.store.pulls();
     let (_, found) = state
         .store
         .run(move |c| {
             if pulling {
-                tags::pull_tag(c, caller.as_ref(), &ns, &name, &tag)
+                tags::pull_tag(c, &pulls, caller.as_ref(), &ns, &name, &tag)
             } else {
                 tags::get(c, caller.as_ref(), &ns, &name, &tag)
             }

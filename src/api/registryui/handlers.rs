@@ -12,6 +12,7 @@ use crate::auth::extract::{MaybeUser, User};
 use crate::core::policy::Caller;
 use crate::core::{catalog, settings, tags};
 use crate::error::{Code, Error, Result};
+use crate::store::cache_key::{Key, View};
 use crate::AppState;
 
 /// `take` when the caller does not say.
@@ -101,12 +102,14 @@ async fn list(
             .await?;
     }
     let (skip, take) = paging(p.skip.as_deref(), p.take.as_deref())?;
-    let key = format!(
-        "registryui-list|{}|{skip}|{take}|{:?}|{:?}",
-        crate::core::policy::viewer_key(caller.as_ref()),
-        p.folder,
-        p.start_after
-    );
+    let key = Key::catalog(
+        View::RegistryUiRepositories,
+        p.folder.as_deref(),
+        caller.as_ref(),
+    )
+    .arg(skip)
+    .arg(take)
+    .arg(p.start_after.as_deref());
     crate::api::cached_json(&state, key, move |c| {
         let q = catalog::Query {
             folder: p.folder.as_deref(),
