@@ -1429,6 +1429,35 @@ fn whole_store_checks(conn: &Connection) -> Vec<String> {
     ) {
         problems.push(format!("full-text index: {e}"));
     }
+    // Migration 3's counters and public index, kept by triggers in the writing transaction.
+    if migrated >= 3 {
+        let invariants = [
+            (
+                "namespace_counts differ from the namespaces' repositories",
+                "SELECT count(*) FROM accounts a LEFT JOIN namespace_counts c ON c.namespace_id = a.id
+                  WHERE coalesce(c.public, 0) <> (SELECT count(*) FROM repositories r
+                                                   WHERE r.namespace_id = a.id AND r.is_public = 1)
+                     OR coalesce(c.total, 0) <> (SELECT count(*) FROM repositories r
+                                                  WHERE r.namespace_id = a.id)",
+            ),
+            (
+                "public_fts holds another number of rows than there are public repositories",
+                "SELECT (SELECT count(*) FROM public_fts)
+                        - (SELECT count(*) FROM repositories WHERE is_public = 1)",
+            ),
+        ];
+        for (what, sql) in invariants {
+            match strings(sql) {
+                Ok(rows) if rows == ["0"] => {}
+                other => problems.push(format!("{what}: {other:?}")),
+            }
+        }
+        if let Err(e) =
+            conn.execute_batch("INSERT INTO public_fts (public_fts) VALUES ('integrity-check')")
+        {
+            problems.push(format!("public full-text index: {e}"));
+        }
+    }
     problems
 }
 
