@@ -41,6 +41,8 @@ pub struct AppState {
     pub auth: auth::Authenticator,
     /// The key that seals stored registry credentials (Cloud external repositories).
     pub secrets: Arc<Keyring>,
+    /// The key registry bearer tokens are signed with (`/v2/token`).
+    pub registry_tokens: auth::bearer::TokenKey,
     /// What `/metrics` reports (on the metrics listener only).
     pub metrics: ops::metrics::Metrics,
     /// Writes the pull counts gathered in memory (`store::pulls`) while the state lives.
@@ -80,12 +82,14 @@ impl AppState {
         // Never fails on a missing or wrong key file: that is reported when a secret is used.
         let secrets = Arc::new(Keyring::open(&config.data_dir, &*store.conn()?));
         let auth = auth::Authenticator::new(&config)?;
+        let registry_tokens = auth::bearer::TokenKey::open(&config.data_dir)?;
         let pulls = store::pulls::Writer::start(store.clone())?;
         Ok(AppState {
             config,
             store,
             auth,
             secrets,
+            registry_tokens,
             metrics: ops::metrics::Metrics::new()?,
             _pulls: pulls,
         })

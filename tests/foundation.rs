@@ -459,9 +459,3 @@ fn index_registration_follows_the_site_setting() {
         200
     );
 }
-
-#[test]
-fn v2_is_not_served_so_clients_pick_v1() {
-    let app = TestApp::start();
-    assert_eq!(app.get("/v2/").send().status, 404);
-}

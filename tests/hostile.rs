@@ -311,6 +311,7 @@ fn route_probes(route: &Route, who: Who, creds: &Creds, corpus: &Corpus, out: &m
             Dialect::Cloud => Envelope::Cloud,
             Dialect::RegistryUi => Envelope::RegistryUi,
             Dialect::Web => Envelope::Web,
+            Dialect::Registry => Envelope::Registry,
             Dialect::Generic => Envelope::Generic,
         },
         "{target}: the envelope by prefix and the route table disagree"

@@ -338,10 +338,3 @@ fn a_wrong_method_is_405_in_the_v1_envelope() {
         );
     }
 }
-
-#[test]
-fn v2_is_404_so_clients_pick_v1() {
-    let app = world();
-    assert_eq!(app.get("/v2/").send().status, 404);
-    assert_eq!(app.get("/v2/").admin().send().status, 404);
-}

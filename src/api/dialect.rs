@@ -22,7 +22,10 @@ pub enum Dialect {
     Cloud,
     /// `/udr/v1api`: `{"error": "..."}`.
     RegistryUi,
-    /// Other API paths (`/api`, `/v2`, `/udr`, `/healthz`, `/metrics`): `{"error": "..."}`.
+    /// `/v2`, the registry (OCI distribution): `{"errors":[{"code","message","detail"}]}`
+    /// with the spec's codes, and `Docker-Distribution-API-Version` on every answer.
+    Registry,
+    /// Other API paths (`/api`, `/udr`, `/healthz`, `/metrics`): `{"error": "..."}`.
     Generic,
     /// The web UI (every other path): an HTML error page in the site's layout, never a
     /// Basic challenge.
@@ -39,7 +42,7 @@ const PREFIXES: &[(&str, Dialect)] = &[
     ("/udr/v1api", Dialect::RegistryUi),
     ("/v1", Dialect::V1),
     ("/api", Dialect::Generic),
-    ("/v2", Dialect::Generic),
+    ("/v2", Dialect::Registry),
     ("/udr", Dialect::Generic),
     ("/healthz", Dialect::Generic),
     ("/metrics", Dialect::Generic),
@@ -73,6 +76,7 @@ impl Dialect {
             Dialect::V1 => "v1",
             Dialect::Cloud => "cloud",
             Dialect::RegistryUi => "registryui",
+            Dialect::Registry => "registry",
             Dialect::Generic => "other",
             Dialect::Web => "web",
         }
@@ -187,7 +191,7 @@ mod tests {
         assert_eq!(Dialect::for_path("/v1x"), Dialect::Web);
         assert_eq!(Dialect::for_path("/healthz"), Dialect::Generic);
         assert_eq!(Dialect::for_path("/api/v00"), Dialect::Generic);
-        assert_eq!(Dialect::for_path("/v2"), Dialect::Generic);
+        assert_eq!(Dialect::for_path("/v2"), Dialect::Registry);
         assert_eq!(Dialect::for_path("/"), Dialect::Web);
         assert_eq!(Dialect::for_path("/admin/app"), Dialect::Web);
         assert_eq!(Dialect::for_path("/-/admin"), Dialect::Web);

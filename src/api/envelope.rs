@@ -22,6 +22,11 @@ pub fn render(e: &Error, dialect: Dialect, pages: PageRenderer) -> HttpResponse 
         Dialect::Dtr => {
             json!({"errors": [{"code": e.code.as_str(), "message": e.message}]})
         }
+        Dialect::Registry => json!({"errors": [{
+            "code": super::v2::errors::code_of(e),
+            "message": e.message,
+            "detail": e.detail,
+        }]}),
         Dialect::V1 if e.bare => json!(e.message),
         Dialect::V1 | Dialect::Cloud | Dialect::RegistryUi | Dialect::Generic => {
             json!({"error": e.message})
@@ -40,14 +45,20 @@ pub async fn envelope(
     // give that route's errors another dialect's envelope.
     let dialect = Dialect::for_path(req.match_info().as_str());
     let pages = PageRenderer::of(req.request());
-    let res = match next.call(req).await {
+    let mut res = match next.call(req).await {
         Ok(res) => res,
         Err(err) => {
             let e = domain_error(&err);
-            let rendered = render(&e, dialect, pages);
+            let mut rendered = render(&e, dialect, pages);
+            if dialect == Dialect::Registry {
+                super::v2::errors::mark(rendered.headers_mut());
+            }
             return Err(actix_web::error::InternalError::from_response(e, rendered).into());
         }
     };
+    if dialect == Dialect::Registry {
+        super::v2::errors::mark(res.headers_mut());
+    }
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return Ok(res.map_into_left_body());
@@ -69,7 +80,11 @@ pub async fn envelope(
             == Some(OnV1::Index);
     }
     let (req, _) = res.into_parts();
-    Ok(ServiceResponse::new(req, render(&e, dialect, pages)).map_into_right_body())
+    let mut rendered = render(&e, dialect, pages);
+    if dialect == Dialect::Registry {
+        super::v2::errors::mark(rendered.headers_mut());
+    }
+    Ok(ServiceResponse::new(req, rendered).map_into_right_body())
 }
 
 fn is_html<B>(res: &HttpResponse<B>) -> bool {

@@ -11,6 +11,7 @@ pub mod index;
 pub mod params;
 pub mod registryui;
 pub mod v1;
+pub mod v2;
 
 use actix_web::web;
 
@@ -23,6 +24,7 @@ pub fn configure(routes: &mut Routes) {
     v1::configure(routes);
     cloud::configure(routes);
     registryui::configure(routes);
+    v2::configure(routes);
 }
 
 /// A 200 JSON answer read through the store's read cache: `key` (built by

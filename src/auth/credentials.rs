@@ -16,6 +16,8 @@ pub enum Credential {
         repository: String,
         access: String,
     },
+    /// `Bearer <token>`: a registry token (`auth::bearer`), valid on `/v2` routes only.
+    Bearer(String),
 }
 
 fn malformed() -> Error {
@@ -69,6 +71,12 @@ pub fn parse(header: Option<&[u8]>) -> Result<Option<Credential>, Error> {
             }
             _ => Err(malformed()),
         };
+    }
+    if scheme.eq_ignore_ascii_case("bearer") {
+        if rest.is_empty() {
+            return Err(malformed());
+        }
+        return Ok(Some(Credential::Bearer(rest.to_owned())));
     }
     Err(Error::unauthorized("unsupported authorization scheme"))
 }

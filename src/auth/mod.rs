@@ -10,6 +10,7 @@
 //! logins are throttled per account and client address, and a throttled attempt is refused
 //! before the password is looked at, so the answer says nothing about it.
 
+pub mod bearer;
 pub mod changes;
 pub mod credentials;
 pub mod extract;
@@ -257,6 +258,10 @@ impl Authenticator {
                 .access_token(store, signature, repository, access)
                 .await
                 .map(Some),
+            // Registry tokens are the `/v2` routes' own (`api::v2`); elsewhere they prove nothing.
+            Some(Credential::Bearer(_)) => {
+                Err(Error::unauthorized("unsupported authorization scheme"))
+            }
         }
     }
 

@@ -37,6 +37,11 @@ pub struct Error {
     pub bare: bool,
     /// Ask for Basic credentials (`WWW-Authenticate`) on a 401.
     pub challenge: bool,
+    /// A `WWW-Authenticate` value other than the Basic one (the registry's Bearer challenge),
+    /// sent on a 401 instead of it.
+    pub www_authenticate: Option<String>,
+    /// The registry envelope's `detail` (`{"errors":[{"code","message","detail"}]}`).
+    pub detail: Option<serde_json::Value>,
 }
 
 impl Error {
@@ -49,7 +54,21 @@ impl Error {
             retry_after: None,
             bare: false,
             challenge: false,
+            www_authenticate: None,
+            detail: None,
         }
+    }
+
+    /// This error with a `WWW-Authenticate` value of its own (sent on a 401).
+    pub fn with_www_authenticate(mut self, value: String) -> Self {
+        self.www_authenticate = Some(value);
+        self
+    }
+
+    /// This error with a `detail` for the registry envelope.
+    pub fn with_detail(mut self, detail: serde_json::Value) -> Self {
+        self.detail = Some(detail);
+        self
     }
 
     /// No usable credentials: 401 with a Basic challenge.
@@ -214,7 +233,11 @@ impl Error {
         if let Some(secs) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
-        if self.challenge && self.status == StatusCode::UNAUTHORIZED {
+        if let (Some(value), StatusCode::UNAUTHORIZED) = (&self.www_authenticate, self.status) {
+            if let Ok(value) = HeaderValue::from_str(value) {
+                res.insert_header((header::WWW_AUTHENTICATE, value));
+            }
+        } else if self.challenge && self.status == StatusCode::UNAUTHORIZED {
             res.insert_header((
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Basic realm=\"berth\""),

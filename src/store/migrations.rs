@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration::Sql(include_str!("../../migrations/002-changes.sql")),
     Migration::Sql(include_str!("../../migrations/003-reads.sql")),
     Migration::Code(ids_are_never_reused),
+    Migration::Sql(include_str!("../../migrations/005-registry.sql")),
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {

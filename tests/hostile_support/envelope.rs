@@ -16,7 +16,9 @@ pub enum Envelope {
     Cloud,
     /// `/udr/v1api`: `{"error": string, ...}`.
     RegistryUi,
-    /// Other API paths (`/api`, `/v2`, `/udr`, `/healthz`, `/metrics`): `{"error": string}`.
+    /// `/v2`, the registry: `{"errors":[{"code","message","detail"}]}`.
+    Registry,
+    /// Other API paths (`/api`, `/udr`, `/healthz`, `/metrics`): `{"error": string}`.
     Generic,
     /// Every other path: an HTML page.
     Web,
@@ -41,6 +43,7 @@ impl Envelope {
             Dialect::Cloud => Envelope::Cloud,
             Dialect::RegistryUi => Envelope::RegistryUi,
             Dialect::V1 => Envelope::V1,
+            Dialect::Registry => Envelope::Registry,
             Dialect::Generic => Envelope::Generic,
             Dialect::Web => Envelope::Web,
         }
@@ -105,6 +108,17 @@ pub fn judge(envelope: Envelope, head_request: bool, a: &Answer) -> Result<Verdi
                     && errors.iter().all(|e| {
                         e.get("code").is_some_and(Value::is_string)
                             && e.get("message").is_some_and(Value::is_string)
+                    })
+            }),
+        Envelope::Registry => value
+            .get("errors")
+            .and_then(Value::as_array)
+            .is_some_and(|errors| {
+                !errors.is_empty()
+                    && errors.iter().all(|e| {
+                        e.get("code").is_some_and(Value::is_string)
+                            && e.get("message").is_some_and(Value::is_string)
+                            && e.get("detail").is_some()
                     })
             }),
         Envelope::V1 => value.is_string() || value.get("error").is_some_and(Value::is_string),
