@@ -173,19 +173,23 @@ pub async fn tags(
 ) -> Result<HttpResponse> {
     let host = state.public_host(&req);
     let p = query.into_inner();
-    let (repo, tags, total) = state
+    let (repo, tags, pushed, total) = state
         .store
         .run(move |c| {
             settings::admit_api_caller(c, caller.as_ref())?;
             let (ns, name) = repository(p.repository.as_deref())?;
             let (skip, take) = paging(p.skip.as_deref(), p.take.as_deref())?;
             let after = p.start_after.as_deref().unwrap_or("");
-            tags::page(c, caller.as_ref(), &ns, &name, after, take, skip)
+            let (repo, tags, total) =
+                tags::page(c, caller.as_ref(), &ns, &name, after, take, skip)?;
+            let pushed = tags::pushed(c, &repo, &tags)?;
+            Ok((repo, tags, pushed, total))
         })
         .await?;
     let entries = tags
         .iter()
-        .map(|t| TagEntry::new(&repo, t, &host))
+        .zip(pushed)
+        .map(|(t, pushed)| TagEntry::new(&repo, t, &host).with_pushed(pushed))
         .collect();
     Ok(HttpResponse::Ok().json(Page::new(total, entries)))
 }
@@ -199,18 +203,20 @@ pub async fn taginfo_get(
 ) -> Result<HttpResponse> {
     let host = state.public_host(&req);
     let p = query.into_inner();
-    let (repo, tag) = state
+    let (repo, tag, pushed) = state
         .store
         .run(move |c| {
             settings::admit_api_caller(c, caller.as_ref())?;
             let (ns, name) = repository(p.repository.as_deref())?;
             let tag = required("tagName", p.tag_name.as_deref())?;
-            tags::get(c, caller.as_ref(), &ns, &name, tag)
+            let (repo, tag) = tags::get(c, caller.as_ref(), &ns, &name, tag)?;
+            let pushed = tags::pushed(c, &repo, std::slice::from_ref(&tag))?;
+            Ok((repo, tag, pushed.into_iter().next().flatten()))
         })
         .await?;
     let image_id = tag.image_id.clone();
     Ok(HttpResponse::Ok().json(One::new(TagInfo {
-        tag: TagEntry::new(&repo, &tag, &host),
+        tag: TagEntry::new(&repo, &tag, &host).with_pushed(pushed),
         image_id,
     })))
 }
