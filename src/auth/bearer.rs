@@ -17,7 +17,7 @@ use std::fmt;
 use std::fs;
 use std::io::ErrorKind;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -228,11 +228,6 @@ fn sync_dir(dir: &Path) {
     }
 }
 
-/// Where the key of the data folder `data_dir` is kept.
-pub fn key_path(data_dir: &Path) -> PathBuf {
-    data_dir.join(KEY_FILE)
-}
-
 /// A `WWW-Authenticate` value asking for a bearer token: `realm` is the absolute URL of
 /// `/v2/token`, `service` this server's host, `scope` what the request needed
 /// (`repository:ns/name:pull,push`), if any.
@@ -353,7 +348,7 @@ mod tests {
     fn the_key_file_is_created_private_and_reused() {
         let dir = tempfile::tempdir().unwrap();
         let key = TokenKey::open(dir.path()).unwrap();
-        let path = key_path(dir.path());
+        let path = dir.path().join(KEY_FILE);
         let mode = fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
         let text = fs::read_to_string(&path).unwrap();
@@ -367,7 +362,7 @@ mod tests {
     #[test]
     fn an_unusable_key_file_refuses_to_start() {
         let dir = tempfile::tempdir().unwrap();
-        let path = key_path(dir.path());
+        let path = dir.path().join(KEY_FILE);
         for content in ["", "abcd\n", &"zz".repeat(32), &"ab".repeat(33)] {
             fs::write(&path, content).unwrap();
             let e = TokenKey::open(dir.path()).unwrap_err();

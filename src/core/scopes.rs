@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 use rusqlite::Connection;
 
-use crate::auth::bearer::Grant;
+use crate::auth::bearer::{Claims, Grant};
 use crate::core::names::{self, LIBRARY};
 use crate::core::policy::{self, Caller, Level};
 use crate::error::Result;
@@ -138,6 +138,16 @@ pub fn grants(conn: &Connection, caller: Option<&Caller>, scopes: &[Scope]) -> R
         }
     }
     Ok(out)
+}
+
+/// Whether a token's holder may still use it: an anonymous token always, a user's only while
+/// the account exists and is active (API-NOTES section 10: a token is useless once its user
+/// is deactivated). The `/v2` routes ask this of every bearer token they accept.
+pub fn holder_is_active(conn: &Connection, claims: &Claims) -> Result<bool> {
+    match claims.user_id {
+        None => Ok(true),
+        Some(id) => Ok(store::accounts::by_id(conn, id)?.is_some_and(|a| a.is_active)),
+    }
 }
 
 /// The resource a scope names, normalized (`repository`, `ns/name`), or `None` for one that
@@ -419,6 +429,17 @@ mod tests {
             granted(&w, Some(&w.admin), "repository:ubuntu:push"),
             vec![g("repository:library/ubuntu", &["push"])]
         );
+    }
+
+    #[test]
+    fn tokens_of_deactivated_or_deleted_users_are_refused() {
+        let w = world();
+        let of = |user_id| Claims::new(user_id, vec![], 0);
+        assert!(holder_is_active(&w.conn, &of(None)).unwrap());
+        assert!(holder_is_active(&w.conn, &of(Some(w.bob.user_id))).unwrap());
+        assert!(!holder_is_active(&w.conn, &of(Some(9999))).unwrap());
+        store::accounts::set_active(&w.conn, w.bob.user_id, false).unwrap();
+        assert!(!holder_is_active(&w.conn, &of(Some(w.bob.user_id))).unwrap());
     }
 
     #[test]
