@@ -10,6 +10,7 @@ pub mod model;
 pub mod names;
 pub mod policy;
 pub mod repos;
+pub mod scopes;
 pub mod search;
 pub mod sessions;
 pub mod settings;
