@@ -458,7 +458,7 @@ fn an_inactive_user_gets_no_token() {
         (
             403,
             json!({"errors": [{
-                "code": "ACCOUNT_INACTIVE",
+                "code": "DENIED",
                 "message": "Account is not Active",
                 "detail": null,
             }]})
