@@ -18,6 +18,7 @@ mod migrations;
 pub mod ordered;
 pub mod pulls;
 pub mod pushed;
+pub mod registry;
 pub mod repos;
 pub mod search;
 #[cfg(test)]
