@@ -168,7 +168,7 @@ async fn every(
     key: Key,
 ) -> Result<HttpResponse> {
     let read = {
-        let (caller, folder, start_after) = (caller, p.folder.clone(), p.start_after.clone());
+        let (folder, start_after) = (p.folder.clone(), p.start_after.clone());
         move |c: &mut rusqlite::Connection| {
             let (folder, start_after) = (folder.as_deref(), start_after.as_deref());
             let total = catalog::count(c, caller.as_ref(), folder, start_after)?;
