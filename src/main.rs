@@ -163,6 +163,41 @@ fn admin(args: AdminArgs) -> Result<(), String> {
             println!("registration is {}", mode.as_str());
         }
         AdminCommand::Backup { .. } | AdminCommand::Restore { .. } => {}
+        AdminCommand::Gc { dry_run, gc } => {
+            let options = berth::ops::gc::Options {
+                dry_run,
+                ..gc.options()
+            };
+            let report = berth::ops::gc::run(&mut conn, &config.data_dir, &options)
+                .map_err(|e| e.message.to_string())?;
+            let verb = if dry_run { "would remove" } else { "removed" };
+            println!("gc: {verb} {report}");
+        }
+        AdminCommand::Fsck { repair } => {
+            let report = berth::ops::fsck::run(&mut conn, &config.data_dir, repair)
+                .map_err(|e| e.message.to_string())?;
+            for p in &report.problems {
+                println!("fsck: {p}");
+            }
+            println!(
+                "fsck: checked {} blob(s) ({} bytes) and {} manifest(s): {} problem(s){}",
+                report.blobs,
+                report.bytes,
+                report.manifests,
+                report.problems.len(),
+                if repair {
+                    format!(", {} repaired", report.repaired)
+                } else {
+                    String::new()
+                }
+            );
+            if !report.problems.is_empty() && !repair {
+                return Err(format!(
+                    "{} problem(s) found; `berth admin fsck --repair` quarantines them",
+                    report.problems.len()
+                ));
+            }
+        }
         AdminCommand::RotateKey => {
             let keyring = berth::secrets::Keyring::open(&config.data_dir, &conn);
             let (count, key_id) = keyring

@@ -3,4 +3,6 @@
 pub mod access;
 pub mod backup;
 pub mod conn;
+pub mod fsck;
+pub mod gc;
 pub mod metrics;
