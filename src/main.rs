@@ -106,7 +106,7 @@ fn admin(args: AdminArgs) -> Result<(), String> {
             .map_err(|e| e.message.to_string())?;
             let s = &report.summary;
             println!(
-                "backup: wrote {} ({:.1} MiB, integrity ok: {} accounts, {} repositories, {} tags, {} external repositories){}",
+                "backup: wrote {} ({:.1} MiB, integrity ok: {} accounts, {} repositories, {} tags, {} external repositories){}; blobs: {} copied, {} already there ({:.1} MiB)",
                 file.display(),
                 mib(report.bytes),
                 s.accounts,
@@ -116,21 +116,26 @@ fn admin(args: AdminArgs) -> Result<(), String> {
                 match &report.key_file {
                     Some(k) => format!(" and its secrets key {}", k.display()),
                     None => String::new(),
-                }
+                },
+                report.blobs.copied,
+                report.blobs.kept,
+                mib(report.blobs.bytes)
             );
             return Ok(());
         }
         AdminCommand::Restore { file } => {
-            let s = berth::ops::backup::restore(file, &config.data_dir, &progress("restore"))
-                .map_err(|e| e.message.to_string())?;
+            let (s, blobs) =
+                berth::ops::backup::restore(file, &config.data_dir, &progress("restore"))
+                    .map_err(|e| e.message.to_string())?;
             println!(
-                "restore: {} restored into {} ({} accounts, {} repositories, {} tags, {} external repositories); start Berth on it",
+                "restore: {} restored into {} ({} accounts, {} repositories, {} tags, {} external repositories, {} blobs verified); start Berth on it",
                 file.display(),
                 config.data_dir.display(),
                 s.accounts,
                 s.repositories,
                 s.tags,
-                s.external_repositories
+                s.external_repositories,
+                blobs.copied + blobs.kept
             );
             return Ok(());
         }

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod backup;
+pub mod backup_blobs;
 pub mod conn;
 pub mod fsck;
 pub mod gc;
