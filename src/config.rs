@@ -88,6 +88,35 @@ pub struct ServeArgs {
     #[arg(long, env = "BERTH_PULL_FLUSH_MS", default_value_t = 1000,
           value_parser = clap::value_parser!(u64).range(0..=60_000))]
     pub pull_flush_ms: u64,
+    #[command(flatten)]
+    pub gc: GcArgs,
+}
+
+/// Registry garbage collection (`ops::gc`, README "Registry operations").
+#[derive(Debug, Clone, Args)]
+pub struct GcArgs {
+    /// Seconds between the server's garbage-collection passes; 0 turns them off.
+    #[arg(long, env = "BERTH_GC_INTERVAL_SECS", default_value_t = 86_400)]
+    pub gc_interval_secs: u64,
+    /// Blobs, links and orphan files younger than this many seconds are kept (a push in
+    /// progress has uploaded them and not yet pushed its manifest).
+    #[arg(long, env = "BERTH_GC_GRACE_SECS", default_value_t = 3600)]
+    pub gc_grace_secs: u64,
+    /// Remove untagged manifests older than this many days (by default they are kept).
+    #[arg(long, env = "BERTH_GC_UNTAGGED_DAYS")]
+    pub gc_untagged_days: Option<u64>,
+}
+
+impl GcArgs {
+    pub fn options(&self) -> crate::ops::gc::Options {
+        crate::ops::gc::Options {
+            grace: std::time::Duration::from_secs(self.gc_grace_secs),
+            untagged_after: self
+                .gc_untagged_days
+                .map(|d| std::time::Duration::from_secs(d.saturating_mul(86_400))),
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -106,6 +135,22 @@ pub enum AdminCommand {
     /// Restore a backup made by `backup` (FILE and FILE.key) into the data folder, which must
     /// be empty or absent.
     Restore { file: PathBuf },
+    /// Collect the registry's garbage now (while the server runs): unreferenced blobs and
+    /// links, orphan referrers, idle uploads, and untagged manifests when asked; prints what
+    /// went and how many bytes.
+    Gc {
+        /// Report what would go; remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        gc: GcArgs,
+    },
+    /// Verify every blob against its digest and every manifest's references; with
+    /// `--repair`, quarantine damaged blobs so they are never served.
+    Fsck {
+        #[arg(long)]
+        repair: bool,
+    },
     /// Give USER a new random password and print it.
     ResetPassword { user: String },
     /// Re-encrypt every stored registry credential under a new secrets key, in one
@@ -194,6 +239,10 @@ pub struct Config {
     /// How often pull counts gathered in memory are written (`store::pulls`); zero writes
     /// each pull as it happens.
     pub pull_flush: std::time::Duration,
+    /// Registry garbage collection: what a pass removes, and how often the server runs one
+    /// (zero: never).
+    pub gc: crate::ops::gc::Options,
+    pub gc_interval: std::time::Duration,
 }
 
 impl Config {
@@ -216,6 +265,8 @@ impl Config {
             body_timeout_secs: 30,
             read_cache_bytes: crate::store::memo::DEFAULT_BYTES,
             pull_flush: std::time::Duration::from_secs(1),
+            gc: crate::ops::gc::Options::default(),
+            gc_interval: std::time::Duration::ZERO,
         }
     }
 
@@ -242,6 +293,8 @@ impl Config {
         cfg.body_timeout_secs = args.body_timeout_secs;
         cfg.read_cache_bytes = args.read_cache_bytes;
         cfg.pull_flush = std::time::Duration::from_millis(args.pull_flush_ms);
+        cfg.gc = args.gc.options();
+        cfg.gc_interval = std::time::Duration::from_secs(args.gc.gc_interval_secs);
         cfg
     }
 }

@@ -52,6 +52,8 @@ pub struct AppState {
     pub metrics: ops::metrics::Metrics,
     /// Writes the pull counts gathered in memory (`store::pulls`) while the state lives.
     _pulls: Option<store::pulls::Writer>,
+    /// The periodic garbage-collection pass (`ops::gc`), while the state lives.
+    _gc: Option<ops::gc::Periodic>,
 }
 
 impl AppState {
@@ -96,6 +98,17 @@ impl AppState {
         if recovered > 0 {
             log::info!("put right {recovered} upload(s) a stop interrupted");
         }
+        let recovered =
+            ops::gc::recover(&*store.conn()?, &ops::gc::Files::open(&config.data_dir)?)?;
+        if recovered > 0 {
+            log::info!("put right {recovered} blob file(s) a stopped collection left");
+        }
+        let gc = ops::gc::Periodic::start(
+            store.clone(),
+            config.data_dir.clone(),
+            config.gc.clone(),
+            config.gc_interval,
+        )?;
         let pulls = store::pulls::Writer::start(store.clone())?;
         Ok(AppState {
             config,
@@ -107,6 +120,7 @@ impl AppState {
             uploads: Default::default(),
             metrics: ops::metrics::Metrics::new()?,
             _pulls: pulls,
+            _gc: gc,
         })
     }
 

@@ -106,7 +106,7 @@ fn admin(args: AdminArgs) -> Result<(), String> {
             .map_err(|e| e.message.to_string())?;
             let s = &report.summary;
             println!(
-                "backup: wrote {} ({:.1} MiB, integrity ok: {} accounts, {} repositories, {} tags, {} external repositories){}",
+                "backup: wrote {} ({:.1} MiB, integrity ok: {} accounts, {} repositories, {} tags, {} external repositories){}; blobs: {} copied, {} already there ({:.1} MiB)",
                 file.display(),
                 mib(report.bytes),
                 s.accounts,
@@ -116,21 +116,26 @@ fn admin(args: AdminArgs) -> Result<(), String> {
                 match &report.key_file {
                     Some(k) => format!(" and its secrets key {}", k.display()),
                     None => String::new(),
-                }
+                },
+                report.blobs.copied,
+                report.blobs.kept,
+                mib(report.blobs.bytes)
             );
             return Ok(());
         }
         AdminCommand::Restore { file } => {
-            let s = berth::ops::backup::restore(file, &config.data_dir, &progress("restore"))
-                .map_err(|e| e.message.to_string())?;
+            let (s, blobs) =
+                berth::ops::backup::restore(file, &config.data_dir, &progress("restore"))
+                    .map_err(|e| e.message.to_string())?;
             println!(
-                "restore: {} restored into {} ({} accounts, {} repositories, {} tags, {} external repositories); start Berth on it",
+                "restore: {} restored into {} ({} accounts, {} repositories, {} tags, {} external repositories, {} blobs verified); start Berth on it",
                 file.display(),
                 config.data_dir.display(),
                 s.accounts,
                 s.repositories,
                 s.tags,
-                s.external_repositories
+                s.external_repositories,
+                blobs.copied + blobs.kept
             );
             return Ok(());
         }
@@ -163,6 +168,41 @@ fn admin(args: AdminArgs) -> Result<(), String> {
             println!("registration is {}", mode.as_str());
         }
         AdminCommand::Backup { .. } | AdminCommand::Restore { .. } => {}
+        AdminCommand::Gc { dry_run, gc } => {
+            let options = berth::ops::gc::Options {
+                dry_run,
+                ..gc.options()
+            };
+            let report = berth::ops::gc::run(&mut conn, &config.data_dir, &options)
+                .map_err(|e| e.message.to_string())?;
+            let verb = if dry_run { "would remove" } else { "removed" };
+            println!("gc: {verb} {report}");
+        }
+        AdminCommand::Fsck { repair } => {
+            let report = berth::ops::fsck::run(&mut conn, &config.data_dir, repair)
+                .map_err(|e| e.message.to_string())?;
+            for p in &report.problems {
+                println!("fsck: {p}");
+            }
+            println!(
+                "fsck: checked {} blob(s) ({} bytes) and {} manifest(s): {} problem(s){}",
+                report.blobs,
+                report.bytes,
+                report.manifests,
+                report.problems.len(),
+                if repair {
+                    format!(", {} repaired", report.repaired)
+                } else {
+                    String::new()
+                }
+            );
+            if !report.problems.is_empty() && !repair {
+                return Err(format!(
+                    "{} problem(s) found; `berth admin fsck --repair` quarantines them",
+                    report.problems.len()
+                ));
+            }
+        }
         AdminCommand::RotateKey => {
             let keyring = berth::secrets::Keyring::open(&config.data_dir, &conn);
             let (count, key_id) = keyring

@@ -14,6 +14,7 @@
 pub mod digest;
 pub mod files;
 pub mod uploads;
+pub mod verify;
 
 use std::io::{self, Read};
 

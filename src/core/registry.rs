@@ -259,13 +259,27 @@ pub fn delete_blob(conn: &mut Connection, repo: &Repository, digest: &Digest) ->
 /// ends in the same transaction.
 pub fn add_blob(
     conn: &mut Connection,
+    blobs: &dyn BlobStore,
     repo: &Repository,
     upload: Option<&str>,
     digest: &Digest,
     size: u64,
 ) -> Result<()> {
+    let file = digest.clone();
     let digest = digest.to_string();
     store::write(conn, |tx| {
+        // Garbage collection removes files inside its write transactions (`ops::gc`): checked
+        // in this one, the row never names a file a pass took after the commit above.
+        if blobs
+            .size(&file)
+            .map_err(|e| crate::blobs::io_error("checking a blob", e))?
+            .is_none()
+        {
+            return Err(Error::new(
+                Code::BlobUploadInvalid,
+                "the blob was collected while it was being stored; push it again",
+            ));
+        }
         rows::add_blob(tx, repo.id, &digest, size as i64)?;
         if let Some(id) = upload {
             rows::delete_upload(tx, id)?;

@@ -39,6 +39,8 @@ pub struct Written {
     pub bytes: u64,
     /// `FILE.key`, when the store has a secrets key.
     pub key_file: Option<PathBuf>,
+    /// The registry's blobs, in `FILE.blobs/`.
+    pub blobs: super::backup_blobs::Copied,
 }
 
 /// Where the key of backup `file` goes: beside it, as `FILE.key`.
@@ -206,9 +208,17 @@ pub fn backup(
             sync_file(&tmp)?;
             let summary = sql::verify(&tmp)?;
             let key = matching_key(data_dir, &summary.key_ids)?;
-            Ok::<_, Error>((summary, key))
+            // The rows are fixed; now the blobs they name (a pass of garbage collection that
+            // took one since the snapshot makes the backup start again).
+            let blobs = super::backup_blobs::backup(
+                &tmp,
+                data_dir,
+                &super::backup_blobs::blobs_dir(target),
+                progress,
+            )?;
+            Ok::<_, Error>((summary, key, blobs))
         })();
-        let (summary, key) = match outcome {
+        let (summary, key, blobs) = match outcome {
             Ok(v) => v,
             Err(e) => {
                 let _ = fs::remove_file(&tmp);
@@ -232,13 +242,18 @@ pub fn backup(
             summary,
             bytes,
             key_file,
+            blobs,
         });
     }
     Err(last_error.unwrap_or_else(|| Error::operator("backup failed")))
 }
 
 /// Restore backup `source` (and `source.key`) into `data_dir`, which must be empty or absent.
-pub fn restore(source: &Path, data_dir: &Path, progress: Progress<'_>) -> Result<Summary> {
+pub fn restore(
+    source: &Path,
+    data_dir: &Path,
+    progress: Progress<'_>,
+) -> Result<(Summary, super::backup_blobs::Copied)> {
     let summary = sql::verify(source)?;
     let key_source = key_path(source);
     let key = match fs::read_to_string(&key_source) {
@@ -280,18 +295,27 @@ pub fn restore(source: &Path, data_dir: &Path, progress: Progress<'_>) -> Result
     let tmp = partial(&db);
     let copied = copy_private(source, &tmp, progress).and_then(|()| {
         sql::verify(&tmp)?;
-        Ok(())
+        // Every blob the store names, each checked against its digest.
+        super::backup_blobs::restore(
+            &tmp,
+            &super::backup_blobs::blobs_dir(source),
+            data_dir,
+            progress,
+        )
     });
-    if let Err(e) = copied {
-        let _ = fs::remove_file(&tmp);
-        return Err(e);
-    }
+    let blobs = match copied {
+        Ok(b) => b,
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
     if let Some(text) = key {
         replace_private(&data_dir.join(KEY_FILE), text.as_bytes())?;
     }
     fs::rename(&tmp, &db).map_err(io("renaming onto", &db))?;
     sync_dir(data_dir)?;
-    Ok(summary)
+    Ok((summary, blobs))
 }
 
 /// Copy `from` to a new owner-only file `to`, durably, reporting progress as it goes.
@@ -353,7 +377,7 @@ mod tests {
         // No secrets stored yet, and no key file: nothing to copy.
         assert!(written.key_file.is_none());
         let restored = dir.path().join("restored");
-        let summary = restore(&target, &restored, &|_, _| {}).unwrap();
+        let (summary, _) = restore(&target, &restored, &|_, _| {}).unwrap();
         assert_eq!(summary, written.summary);
         assert!(restored.join(DB_FILE).is_file());
     }

@@ -2,5 +2,8 @@
 
 pub mod access;
 pub mod backup;
+pub mod backup_blobs;
 pub mod conn;
+pub mod fsck;
+pub mod gc;
 pub mod metrics;

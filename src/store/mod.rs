@@ -11,6 +11,7 @@ pub mod cache_key;
 pub mod catalog;
 pub mod changes;
 pub mod external;
+pub mod gc;
 pub mod grants;
 pub mod keys;
 pub mod memo;

@@ -35,7 +35,8 @@ pub fn link_blob(tx: &Transaction, repository_id: i64, digest: &str) -> Result<b
     Ok(tx
         .prepare_cached(
             "INSERT INTO repository_blobs (repository_id, digest, created_at)
-             SELECT ?1, digest, ?3 FROM blobs WHERE digest = ?2 ON CONFLICT DO NOTHING",
+             SELECT ?1, digest, ?3 FROM blobs WHERE digest = ?2
+             ON CONFLICT DO UPDATE SET created_at = excluded.created_at",
         )?
         .execute(params![repository_id, digest, now_ms()])?
         == 1

@@ -61,7 +61,15 @@ async fn serve(
             let size = registry::blob_size(c, &repo, &d)?;
             // Linked but gone from the disk: say so in the log, and serve nothing.
             match blobs.size(&d) {
-                Ok(Some(_)) => Ok(size),
+                Ok(Some(on_disk)) if on_disk == size => Ok(size),
+                // Truncated or grown on the disk: never served (`berth admin fsck`).
+                Ok(Some(on_disk)) => {
+                    log::error!("blob {d} is {on_disk} bytes on disk, {size} in the store");
+                    Err(crate::blobs::io_error(
+                        "reading a blob",
+                        std::io::Error::other("damaged blob file"),
+                    ))
+                }
                 Ok(None) => {
                     log::error!("blob {d} is linked but its file is missing");
                     Err(registry::blob_unknown())
@@ -93,7 +101,13 @@ async fn serve(
     }
     Ok(res.body(SizedStream::new(
         len,
-        read_stream(state.blobs.clone(), digest, start, len),
+        read_stream(
+            state.blobs.clone(),
+            digest,
+            start,
+            len,
+            start == 0 && len == size,
+        ),
     )))
 }
 
@@ -134,6 +148,7 @@ fn read_stream(
     digest: Digest,
     start: u64,
     len: u64,
+    whole: bool,
 ) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> {
     struct State {
         blobs: Arc<dyn BlobStore>,
@@ -149,7 +164,7 @@ fn read_stream(
         offset: start,
         left: len,
     };
-    futures_util::stream::unfold(state, |mut s| async move {
+    futures_util::stream::unfold(state, move |mut s| async move {
         if s.left == 0 {
             return None;
         }
@@ -159,6 +174,13 @@ fn read_stream(
         let read = web::block(move || -> std::io::Result<_> {
             let mut reader = match reader {
                 Some(r) => r,
+                // A whole blob is checked against its digest as it is read
+                // (`blobs::verify`): a damaged file fails before its last batch.
+                None if whole => Box::new(crate::blobs::verify::Verified::new(
+                    blobs.open(&digest, offset)?,
+                    digest.clone(),
+                    len,
+                )),
                 None => blobs.open(&digest, offset)?,
             };
             let mut buf = vec![0u8; want as usize];

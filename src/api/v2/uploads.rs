@@ -195,9 +195,10 @@ async fn commit(
         .await?
         .map_err(|e| io_error("committing a blob", e))?;
     let (repo, session, digest) = (repo.clone(), session.map(str::to_owned), digest.clone());
+    let blobs = state.blobs.clone();
     state
         .store
-        .run(move |c| registry::add_blob(c, &repo, session.as_deref(), &digest, len))
+        .run(move |c| registry::add_blob(c, &*blobs, &repo, session.as_deref(), &digest, len))
         .await
 }
 
