@@ -141,7 +141,12 @@ fn pull_setup() -> Setup {
     assert_eq!(t.push_blob(n, &d.configs[1].content), d.configs[1].digest);
     assert_eq!(t.push_blob(n, &d.layer.content), d.layer.digest);
     t.push_manifest(n, TEST_TAG, OCI_MANIFEST, &d.manifests[0].content);
-    t.push_manifest(n, &d.manifests[1].digest, OCI_MANIFEST, &d.manifests[1].content);
+    t.push_manifest(
+        n,
+        &d.manifests[1].digest,
+        OCI_MANIFEST,
+        &d.manifests[1].content,
+    );
     s
 }
 
@@ -181,7 +186,10 @@ fn pull_get_of_a_nonexistent_blob_is_404() {
     let s = pull_setup();
     let r = s.t.get(&s.blobs(&dummy_digest())).send();
     assert_eq!(r.status, 404, "{r:?}");
-    assert!(r.error_codes().contains(&"BLOB_UNKNOWN".to_owned()), "{r:?}");
+    assert!(
+        r.error_codes().contains(&"BLOB_UNKNOWN".to_owned()),
+        "{r:?}"
+    );
 }
 
 #[test]
@@ -189,7 +197,10 @@ fn pull_get_of_an_existing_blob_is_200() {
     let s = pull_setup();
     let r = s.t.get(&s.blobs(&s.d.configs[0].digest)).send();
     assert_eq!(r.status, 200, "{r:?}");
-    assert_eq!(r.body, s.d.configs[0].content, "the blob comes back as pushed");
+    assert_eq!(
+        r.body, s.d.configs[0].content,
+        "the blob comes back as pushed"
+    );
     let layer = s.t.get(&s.blobs(&s.d.layer.digest)).send();
     assert_eq!(layer.status, 200, "{layer:?}");
     assert_eq!(layer.body, s.d.layer.content);
@@ -206,11 +217,10 @@ fn pull_head_of_a_nonexistent_manifest_is_404() {
 fn pull_head_of_each_manifest_by_digest_is_200_with_its_digest() {
     let s = pull_setup();
     for m in &s.d.manifests[..2] {
-        let r = s
-            .t
-            .head(&s.manifests(&m.digest))
-            .header("Accept", OCI_MANIFEST)
-            .send();
+        let r =
+            s.t.head(&s.manifests(&m.digest))
+                .header("Accept", OCI_MANIFEST)
+                .send();
         assert_eq!(r.status, 200, "{r:?}");
         if let Some(h) = r.header("docker-content-digest") {
             assert_eq!(h, m.digest, "{r:?}");
@@ -230,11 +240,10 @@ fn pull_head_of_each_manifest_by_digest_is_200_with_its_digest() {
 #[test]
 fn pull_head_of_a_manifest_by_tag_is_200_with_its_digest() {
     let s = pull_setup();
-    let r = s
-        .t
-        .head(&s.manifests(TEST_TAG))
-        .header("Accept", OCI_MANIFEST)
-        .send();
+    let r =
+        s.t.head(&s.manifests(TEST_TAG))
+            .header("Accept", OCI_MANIFEST)
+            .send();
     assert_eq!(r.status, 200, "{r:?}");
     if let Some(h) = r.header("docker-content-digest") {
         assert_eq!(h, s.d.manifests[0].digest, "{r:?}");
@@ -252,11 +261,10 @@ fn pull_get_of_a_nonexistent_manifest_is_404() {
 fn pull_get_of_each_manifest_by_digest_is_200_byte_for_byte() {
     let s = pull_setup();
     for m in &s.d.manifests[..2] {
-        let r = s
-            .t
-            .get(&s.manifests(&m.digest))
-            .header("Accept", OCI_MANIFEST)
-            .send();
+        let r =
+            s.t.get(&s.manifests(&m.digest))
+                .header("Accept", OCI_MANIFEST)
+                .send();
         assert_eq!(r.status, 200, "{r:?}");
         assert_eq!(r.body, m.content, "the manifest comes back as pushed");
         assert_eq!(r.header("content-type"), Some(OCI_MANIFEST), "{r:?}");
@@ -269,11 +277,10 @@ fn pull_get_of_each_manifest_by_digest_is_200_byte_for_byte() {
 #[test]
 fn pull_get_of_a_manifest_by_tag_is_200() {
     let s = pull_setup();
-    let r = s
-        .t
-        .get(&s.manifests(TEST_TAG))
-        .header("Accept", OCI_MANIFEST)
-        .send();
+    let r =
+        s.t.get(&s.manifests(TEST_TAG))
+            .header("Accept", OCI_MANIFEST)
+            .send();
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(r.body, s.d.manifests[0].content);
     if s.t.is_berth() {
@@ -292,12 +299,11 @@ fn pull_get_of_a_manifest_by_tag_is_200() {
 #[test]
 fn pull_a_malformed_digest_reference_is_400_with_a_spec_error_code_or_404() {
     let s = pull_setup();
-    let r = s
-        .t
-        .get(&s.manifests("sha256:totallywrong"))
-        .header("Content-Type", OCI_MANIFEST)
-        .body(b"blablabla")
-        .send();
+    let r =
+        s.t.get(&s.manifests("sha256:totallywrong"))
+            .header("Content-Type", OCI_MANIFEST)
+            .body(b"blablabla")
+            .send();
     assert!([400, 404].contains(&r.status), "{r:?}");
     if r.status == 400 {
         let codes = r.error_codes();
@@ -334,20 +340,18 @@ fn push_streamed_blob_patch_is_202_and_the_closing_put_is_201() {
     let s = Setup::new(PUSH);
     let r = s.t.post(&s.uploads()).send();
     let location = r.location(&s.t);
-    let r = s
-        .t
-        .patch(&location)
-        .header("Content-Type", "application/octet-stream")
-        .body(&s.d.blob_a.content)
-        .send();
+    let r =
+        s.t.patch(&location)
+            .header("Content-Type", "application/octet-stream")
+            .body(&s.d.blob_a.content)
+            .send();
     assert_eq!(r.status, 202, "{r:?}");
     let location = r.location(&s.t);
-    let r = s
-        .t
-        .put(&location)
-        .query("digest", &s.d.blob_a.digest)
-        .header("Content-Type", "application/octet-stream")
-        .send();
+    let r =
+        s.t.put(&location)
+            .query("digest", &s.d.blob_a.digest)
+            .header("Content-Type", "application/octet-stream")
+            .send();
     assert_eq!(r.status, 201, "{r:?}");
     r.location(&s.t);
     let blob = s.t.get(&s.blobs(&s.d.blob_a.digest)).send();
@@ -361,17 +365,19 @@ fn push_monolithic_post_with_digest_is_201_or_202_and_a_get_agrees() {
     let r = s.t.get(&s.blobs(&dummy_digest())).send();
     assert_eq!(r.status, 404, "GET nonexistent blob: {r:?}");
 
-    let r = s
-        .t
-        .post(&s.uploads())
-        .query("digest", &config.digest)
-        .header("Content-Type", "application/octet-stream")
-        .body(&config.content)
-        .send();
+    let r =
+        s.t.post(&s.uploads())
+            .query("digest", &config.digest)
+            .header("Content-Type", "application/octet-stream")
+            .body(&config.content)
+            .send();
     r.location(&s.t);
     assert!([201, 202].contains(&r.status), "{r:?}");
     if s.t.is_berth() {
-        assert_eq!(r.status, 201, "API-NOTES: monolithic POST with ?digest= is 201: {r:?}");
+        assert_eq!(
+            r.status, 201,
+            "API-NOTES: monolithic POST with ?digest= is 201: {r:?}"
+        );
     }
     let get = s.t.get(&s.blobs(&config.digest)).send();
     if r.status == 202 {
@@ -395,13 +401,12 @@ fn push_post_yields_a_session_and_a_put_with_the_blob_is_201() {
     }
     // "PUT upload of a blob should yield a 201 Response"
     let config = &s.d.configs[1];
-    let r = s
-        .t
-        .put(&location)
-        .query("digest", &config.digest)
-        .header("Content-Type", "application/octet-stream")
-        .body(&config.content)
-        .send();
+    let r =
+        s.t.put(&location)
+            .query("digest", &config.digest)
+            .header("Content-Type", "application/octet-stream")
+            .body(&config.content)
+            .send();
     r.location(&s.t);
     assert_eq!(r.status, 201, "{r:?}");
     if s.t.is_berth() {
@@ -410,7 +415,10 @@ fn push_post_yields_a_session_and_a_put_with_the_blob_is_201() {
             format!("/v2/{}/blobs/{}", s.name, config.digest),
             "{r:?}"
         );
-        assert_eq!(r.header("docker-content-digest"), Some(config.digest.as_str()));
+        assert_eq!(
+            r.header("docker-content-digest"),
+            Some(config.digest.as_str())
+        );
     }
     // "GET request to existing blob should yield 200 response"
     let get = s.t.get(&s.blobs(&config.digest)).send();
@@ -418,18 +426,21 @@ fn push_post_yields_a_session_and_a_put_with_the_blob_is_201() {
     // "PUT upload of a layer blob should yield a 201 Response"
     let r = s.t.post(&s.uploads()).send();
     let location = r.location(&s.t);
-    let r = s
-        .t
-        .put(&location)
-        .query("digest", &s.d.layer.digest)
-        .header("Content-Type", "application/octet-stream")
-        .body(&s.d.layer.content)
-        .send();
+    let r =
+        s.t.put(&location)
+            .query("digest", &s.d.layer.digest)
+            .header("Content-Type", "application/octet-stream")
+            .body(&s.d.layer.content)
+            .send();
     r.location(&s.t);
     assert_eq!(r.status, 201, "{r:?}");
     // "GET request to existing layer should yield 200 response"
     let get = s.t.get(&s.blobs(&s.d.layer.digest)).send();
-    assert_eq!((get.status, &get.body), (200, &s.d.layer.content), "{get:?}");
+    assert_eq!(
+        (get.status, &get.body),
+        (200, &s.d.layer.content),
+        "{get:?}"
+    );
 }
 
 /// Opens a chunked session as the suite does (`POST` with `Content-Length: 0`). A registry may
@@ -440,7 +451,10 @@ fn open_chunked_session(s: &Setup) -> Res {
     r.location(&s.t);
     if let Some(min) = r.header("oci-chunk-min-length") {
         let min: usize = min.parse().expect("OCI-Chunk-Min-Length is a number");
-        assert!(min <= s.d.chunks()[0].0.len(), "chunks of 22 bytes refused: {r:?}");
+        assert!(
+            min <= s.d.chunks()[0].0.len(),
+            "chunks of 22 bytes refused: {r:?}"
+        );
     }
     r
 }
@@ -451,13 +465,12 @@ fn push_chunk_out_of_order_is_416() {
     let s = Setup::new(PUSH);
     let r = open_chunked_session(&s);
     let [_, (chunk2, range2)] = s.d.chunks();
-    let r = s
-        .t
-        .patch(&r.location(&s.t))
-        .header("Content-Type", "application/octet-stream")
-        .header("Content-Range", &range2)
-        .body(chunk2)
-        .send();
+    let r =
+        s.t.patch(&r.location(&s.t))
+            .header("Content-Type", "application/octet-stream")
+            .header("Content-Range", &range2)
+            .body(chunk2)
+            .send();
     assert_eq!(r.status, 416, "{r:?}");
 }
 
@@ -482,13 +495,12 @@ fn push_chunked_upload_walks_first_chunk_retry_status_second_chunk_and_close() {
     };
 
     // "PATCH request with first chunk should return 202"
-    let r = s
-        .t
-        .patch(&prev_location)
-        .header("Content-Type", "application/octet-stream")
-        .header("Content-Range", &range1)
-        .body(chunk1)
-        .send();
+    let r =
+        s.t.patch(&prev_location)
+            .header("Content-Type", "application/octet-stream")
+            .header("Content-Range", &range1)
+            .body(chunk1)
+            .send();
     expect(r.status == 202, "first chunk is 202", &r);
     expect(
         r.header("range") == Some(range1.as_str()),
@@ -498,13 +510,12 @@ fn push_chunked_upload_walks_first_chunk_retry_status_second_chunk_and_close() {
     let mut last_location = r.location(&s.t);
 
     // "Retry previous blob chunk should return 416"
-    let r = s
-        .t
-        .patch(&prev_location)
-        .header("Content-Type", "application/octet-stream")
-        .header("Content-Range", &range1)
-        .body(chunk1)
-        .send();
+    let r =
+        s.t.patch(&prev_location)
+            .header("Content-Type", "application/octet-stream")
+            .header("Content-Range", &range1)
+            .body(chunk1)
+            .send();
     expect(r.status == 416, "the retried chunk is 416", &r);
 
     // "Get on stale blob upload should return 204 with a range and location"
@@ -520,13 +531,12 @@ fn push_chunked_upload_walks_first_chunk_retry_status_second_chunk_and_close() {
     }
 
     // "PATCH request with second chunk should return 202"
-    let r = s
-        .t
-        .patch(&last_location)
-        .header("Content-Range", &range2)
-        .header("Content-Type", "application/octet-stream")
-        .body(chunk2)
-        .send();
+    let r =
+        s.t.patch(&last_location)
+            .header("Content-Range", &range2)
+            .header("Content-Type", "application/octet-stream")
+            .body(chunk2)
+            .send();
     expect(r.status == 202, "second chunk is 202", &r);
     if s.t.is_berth() {
         let whole = format!("0-{}", s.d.blob_b.size() - 1);
@@ -541,13 +551,12 @@ fn push_chunked_upload_walks_first_chunk_retry_status_second_chunk_and_close() {
     }
 
     // "PUT request with digest should return 201"
-    let r = s
-        .t
-        .put(&last_location)
-        .header("Content-Length", "0")
-        .header("Content-Type", "application/octet-stream")
-        .query("digest", &s.d.blob_b.digest)
-        .send();
+    let r =
+        s.t.put(&last_location)
+            .header("Content-Length", "0")
+            .header("Content-Type", "application/octet-stream")
+            .query("digest", &s.d.blob_b.digest)
+            .send();
     expect(r.status == 201, "closing PUT is 201", &r);
     expect(r.header("location").is_some(), "closing PUT's Location", &r);
     let get = s.t.get(&s.blobs(&s.d.blob_b.digest)).send();
@@ -574,11 +583,10 @@ fn push_blob_a(s: &Setup) {
 fn push_cross_mount_without_from_yields_a_session() {
     let s = Setup::new(PUSH);
     let cross = crossmount_name(&s);
-    let r = s
-        .t
-        .post(&format!("/v2/{cross}/blobs/uploads/"))
-        .query("mount", &dummy_digest())
-        .send();
+    let r =
+        s.t.post(&format!("/v2/{cross}/blobs/uploads/"))
+            .query("mount", &dummy_digest())
+            .send();
     assert_eq!(r.status, 202, "{r:?}");
     r.location(&s.t);
 }
@@ -588,12 +596,11 @@ fn push_cross_mount_from_another_repository_is_201_or_202_and_then_readable() {
     let s = Setup::new(PUSH);
     push_blob_a(&s);
     let cross = crossmount_name(&s);
-    let r = s
-        .t
-        .post(&format!("/v2/{cross}/blobs/uploads/"))
-        .query("mount", &s.d.blob_a.digest)
-        .query("from", &s.name)
-        .send();
+    let r =
+        s.t.post(&format!("/v2/{cross}/blobs/uploads/"))
+            .query("mount", &s.d.blob_a.digest)
+            .query("from", &s.name)
+            .send();
     assert!([201, 202].contains(&r.status), "{r:?}");
     if s.t.is_berth() {
         assert_eq!(r.status, 201, "API-NOTES: a readable mount is 201: {r:?}");
@@ -605,7 +612,11 @@ fn push_cross_mount_from_another_repository_is_201_or_202_and_then_readable() {
             format!("/v2/{cross}/blobs/{}", s.d.blob_a.digest)
         );
         let get = s.t.get(&r.location(&s.t)).send();
-        assert_eq!((get.status, &get.body), (200, &s.d.blob_a.content), "{get:?}");
+        assert_eq!(
+            (get.status, &get.body),
+            (200, &s.d.blob_a.content),
+            "{get:?}"
+        );
     } else {
         // "Cross-mounting of nonexistent blob should yield session id"
         assert!(
@@ -627,19 +638,17 @@ fn push_cross_mount_of_a_known_blob_without_from_is_202_on_berth() {
     }
     push_blob_a(&s);
     let cross = crossmount_name(&s);
-    let r = s
-        .t
-        .post(&format!("/v2/{cross}/blobs/uploads/"))
-        .query("from", &s.name)
-        .query("mount", &s.d.blob_a.digest)
-        .send();
+    let r =
+        s.t.post(&format!("/v2/{cross}/blobs/uploads/"))
+            .query("from", &s.name)
+            .query("mount", &s.d.blob_a.digest)
+            .send();
     assert_eq!(r.status, 201, "the mount with from: {r:?}");
     let other = crossmount_name(&s);
-    let r = s
-        .t
-        .post(&format!("/v2/{other}/blobs/uploads/"))
-        .query("mount", &s.d.blob_a.digest)
-        .send();
+    let r =
+        s.t.post(&format!("/v2/{other}/blobs/uploads/"))
+            .query("mount", &s.d.blob_a.digest)
+            .send();
     assert_eq!(r.status, 202, "{r:?}");
 }
 
@@ -660,12 +669,11 @@ fn push_manifest_put_under_four_tags_is_201_and_get_by_digest_is_200() {
     s.t.push_blob(&s.name, &s.d.configs[1].content);
     s.t.push_blob(&s.name, &s.d.layer.content);
     for i in 0..4 {
-        let r = s
-            .t
-            .put(&s.manifests(&format!("test{i}")))
-            .header("Content-Type", OCI_MANIFEST)
-            .body(&s.d.manifests[1].content)
-            .send();
+        let r =
+            s.t.put(&s.manifests(&format!("test{i}")))
+                .header("Content-Type", OCI_MANIFEST)
+                .body(&s.d.manifests[1].content)
+                .send();
         r.location(&s.t);
         assert_eq!(r.status, 201, "{r:?}");
         if s.t.is_berth() {
@@ -675,11 +683,10 @@ fn push_manifest_put_under_four_tags_is_201_and_get_by_digest_is_200() {
             );
         }
     }
-    let r = s
-        .t
-        .get(&s.manifests(&s.d.manifests[1].digest))
-        .header("Accept", OCI_MANIFEST)
-        .send();
+    let r =
+        s.t.get(&s.manifests(&s.d.manifests[1].digest))
+            .header("Accept", OCI_MANIFEST)
+            .send();
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(r.body, s.d.manifests[1].content);
 }
@@ -688,22 +695,20 @@ fn push_manifest_put_under_four_tags_is_201_and_get_by_digest_is_200() {
 fn push_manifest_without_layers_is_accepted() {
     let s = Setup::new(PUSH);
     s.t.push_blob(&s.name, &s.d.configs[1].content);
-    let r = s
-        .t
-        .put(&s.manifests(EMPTY_LAYER_TAG))
-        .header("Content-Type", OCI_MANIFEST)
-        .body(&s.d.empty_layer_manifest.content)
-        .send();
+    let r =
+        s.t.put(&s.manifests(EMPTY_LAYER_TAG))
+            .header("Content-Type", OCI_MANIFEST)
+            .body(&s.d.empty_layer_manifest.content)
+            .send();
     // The suite only warns when a registry refuses it; Berth accepts it (the image spec
     // allows an empty `layers`).
     if s.t.is_berth() || r.status == 201 {
         assert_eq!(r.status, 201, "{r:?}");
         r.location(&s.t);
-        let get = s
-            .t
-            .get(&s.manifests(&s.d.empty_layer_manifest.digest))
-            .header("Accept", OCI_MANIFEST)
-            .send();
+        let get =
+            s.t.get(&s.manifests(&s.d.empty_layer_manifest.digest))
+                .header("Accept", OCI_MANIFEST)
+                .send();
         assert_eq!(get.status, 200, "{get:?}");
         assert_eq!(get.body, s.d.empty_layer_manifest.content);
     } else {
@@ -755,7 +760,12 @@ fn discovery_setup() -> Discovery {
     t.push_blob(n, &d.configs[2].content);
     t.push_blob(n, &d.layer.content);
     for i in 0..4 {
-        t.push_manifest(n, &format!("test{i}"), OCI_MANIFEST, &d.manifests[2].content);
+        t.push_manifest(
+            n,
+            &format!("test{i}"),
+            OCI_MANIFEST,
+            &d.manifests[2].content,
+        );
     }
     let mut subjects = Vec::new();
     let mut put = |m: &Blob, media_type: &str, subject: &Blob, what: &'static str| {
@@ -769,14 +779,24 @@ fn discovery_setup() -> Discovery {
     assert_eq!(d.empty_json.digest, EMPTY_JSON_DIGEST);
     t.push_blob(n, &d.empty_json.content);
     t.push_blob(n, &d.ref_blob_a.content);
-    put(&d.refs_a_config, OCI_MANIFEST, &d.manifests[4], "A (config)");
+    put(
+        &d.refs_a_config,
+        OCI_MANIFEST,
+        &d.manifests[4],
+        "A (config)",
+    );
     put(&d.refs_a_layer, OCI_MANIFEST, &d.manifests[4], "A (layer)");
     put(&d.refs_index, OCI_INDEX, &d.manifests[4], "the index");
     t.push_blob(n, &d.configs[4].content);
     t.push_blob(n, &d.layer.content);
     t.push_manifest(n, TEST_TAG, OCI_MANIFEST, &d.manifests[4].content);
     t.push_blob(n, &d.ref_blob_b.content);
-    put(&d.refs_b_config, OCI_MANIFEST, &d.manifests[4], "B (config)");
+    put(
+        &d.refs_b_config,
+        OCI_MANIFEST,
+        &d.manifests[4],
+        "B (config)",
+    );
     put(&d.refs_b_layer, OCI_MANIFEST, &d.manifests[4], "B (layer)");
     put(&d.refs_c_layer, OCI_MANIFEST, &d.manifests[3], "C (layer)");
     Discovery { s, subjects }
@@ -805,7 +825,11 @@ fn discovery_tag_list_is_200() {
     assert_eq!(r.status, 200, "{r:?}");
     let tags = tag_list(&r);
     // Five tags: test0..test3 and tagtest0, sorted (API-NOTES and the spec: lexical order).
-    assert_eq!(tags, ["tagtest0", "test0", "test1", "test2", "test3"], "{r:?}");
+    assert_eq!(
+        tags,
+        ["tagtest0", "test0", "test1", "test2", "test3"],
+        "{r:?}"
+    );
     assert_eq!(r.json()["name"], s.name.as_str(), "{r:?}");
 }
 
@@ -816,11 +840,10 @@ fn discovery_tag_list_is_limited_by_n() {
     let s = &disc.s;
     let all = s.tags();
     let n = all.len() / 2;
-    let r = s
-        .t
-        .get(&format!("/v2/{}/tags/list", s.name))
-        .query("n", &n.to_string())
-        .send();
+    let r =
+        s.t.get(&format!("/v2/{}/tags/list", s.name))
+            .query("n", &n.to_string())
+            .send();
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(tag_list(&r), all[..n], "{r:?}");
     if s.t.is_berth() {
@@ -840,19 +863,17 @@ fn discovery_tag_list_starts_after_last() {
     let s = &disc.s;
     let all = s.tags();
     let n = all.len() / 2;
-    let first = s
-        .t
-        .get(&format!("/v2/{}/tags/list", s.name))
-        .query("n", &n.to_string())
-        .send();
+    let first =
+        s.t.get(&format!("/v2/{}/tags/list", s.name))
+            .query("n", &n.to_string())
+            .send();
     let first = tag_list(&first);
     let last = &first[n - 1];
-    let r = s
-        .t
-        .get(&format!("/v2/{}/tags/list", s.name))
-        .query("n", &n.to_string())
-        .query("last", last)
-        .send();
+    let r =
+        s.t.get(&format!("/v2/{}/tags/list", s.name))
+            .query("n", &n.to_string())
+            .query("last", last)
+            .send();
     assert_eq!(r.status, 200, "{r:?}");
     let page = tag_list(&r);
     assert!(page.len() <= n, "{r:?}");
@@ -884,10 +905,9 @@ fn referrers(r: &Res) -> Vec<(String, Option<String>, Value)> {
 fn discovery_referrers_of_a_nonexistent_manifest_is_an_empty_200_index() {
     let disc = discovery_setup();
     let s = &disc.s;
-    let r = s
-        .t
-        .get(&format!("/v2/{}/referrers/{}", s.name, dummy_digest()))
-        .send();
+    let r =
+        s.t.get(&format!("/v2/{}/referrers/{}", s.name, dummy_digest()))
+            .send();
     assert!(referrers(&r).is_empty(), "{r:?}");
 }
 
@@ -895,9 +915,8 @@ fn discovery_referrers_of_a_nonexistent_manifest_is_an_empty_200_index() {
 fn discovery_referrers_of_a_manifest_lists_its_five_referrers_with_their_annotations() {
     let disc = discovery_setup();
     let (s, d) = (&disc.s, &disc.s.d);
-    let r = s
-        .t
-        .get(&format!(
+    let r =
+        s.t.get(&format!(
             "/v2/{}/referrers/{}",
             s.name, d.manifests[4].digest
         ))
@@ -906,7 +925,9 @@ fn discovery_referrers_of_a_manifest_lists_its_five_referrers_with_their_annotat
     assert_eq!(list.len(), 5, "{r:?}");
     assert_ne!(list[0].0, list[1].0, "{r:?}");
     for (digest, artifact_type, annotations) in &list {
-        let want = d.annotation_of(digest).unwrap_or_else(|| panic!("{digest}?"));
+        let want = d
+            .annotation_of(digest)
+            .unwrap_or_else(|| panic!("{digest}?"));
         assert_eq!(
             annotations,
             &serde_json::json!({ ANNOTATION_KEY: want }),
@@ -928,9 +949,8 @@ fn discovery_referrers_of_a_manifest_lists_its_five_referrers_with_their_annotat
 fn discovery_referrers_filtered_by_artifact_type() {
     let disc = discovery_setup();
     let (s, d) = (&disc.s, &disc.s.d);
-    let r = s
-        .t
-        .get(&format!(
+    let r =
+        s.t.get(&format!(
             "/v2/{}/referrers/{}",
             s.name, d.manifests[4].digest
         ))
@@ -948,7 +968,10 @@ fn discovery_referrers_filtered_by_artifact_type() {
         assert_eq!(list.len(), 2, "{r:?}");
         let mut digests: Vec<&str> = list.iter().map(|(d, _, _)| d.as_str()).collect();
         digests.sort_unstable();
-        let mut want = vec![d.refs_a_config.digest.as_str(), d.refs_a_layer.digest.as_str()];
+        let mut want = vec![
+            d.refs_a_config.digest.as_str(),
+            d.refs_a_layer.digest.as_str(),
+        ];
         want.sort_unstable();
         assert_eq!(digests, want, "{r:?}");
     } else {
@@ -956,7 +979,9 @@ fn discovery_referrers_filtered_by_artifact_type() {
         eprintln!("WARNING: filtering by artifact-type is not implemented");
     }
     for (digest, _, annotations) in &list {
-        let want = d.annotation_of(digest).unwrap_or_else(|| panic!("{digest}?"));
+        let want = d
+            .annotation_of(digest)
+            .unwrap_or_else(|| panic!("{digest}?"));
         assert_eq!(annotations, &serde_json::json!({ ANNOTATION_KEY: want }));
     }
 }
@@ -965,9 +990,8 @@ fn discovery_referrers_filtered_by_artifact_type() {
 fn discovery_referrers_of_a_subject_never_pushed_lists_its_referrer() {
     let disc = discovery_setup();
     let (s, d) = (&disc.s, &disc.s.d);
-    let r = s
-        .t
-        .get(&format!(
+    let r =
+        s.t.get(&format!(
             "/v2/{}/referrers/{}",
             s.name, d.manifests[3].digest
         ))
@@ -1034,7 +1058,10 @@ fn delete_tag(s: &Setup) -> Res {
     let r = s.t.delete(&s.manifests(TEST_TAG)).send();
     assert!([202, 400, 405].contains(&r.status), "{r:?}");
     if r.status == 400 {
-        assert_eq!(r.error_codes().first().map(String::as_str), Some("UNSUPPORTED"));
+        assert_eq!(
+            r.error_codes().first().map(String::as_str),
+            Some("UNSUPPORTED")
+        );
     }
     r
 }

@@ -184,7 +184,13 @@ pub fn layout_manifest_digest(layout: &Path, tag: &str) -> String {
 /// small, and a config with a command, so every run pushes content no registry has seen.
 pub fn build_image(big: usize) -> Layout {
     let umoci = need("umoci");
-    let dir = tempfile::tempdir().expect("tempdir");
+    // podman names an image pulled from `oci:PATH` after PATH, so the path must read as an
+    // image name: lowercase, no component starting with a dot (tempdir's names have both).
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("berth-image-{}", oci::random_hex(6)))
+        .rand_bytes(0)
+        .tempdir()
+        .expect("tempdir");
     let path = dir.path().join("layout");
     let tag = "base".to_owned();
     let image = format!("{}:{tag}", path.display());
@@ -198,8 +204,11 @@ pub fn build_image(big: usize) -> Layout {
     for (n, size) in [(1, big), (2, 64)] {
         let content = dir.path().join(format!("layer{n}"));
         fs::create_dir_all(content.join("data")).expect("layer folder");
-        fs::write(content.join("data").join("random.bin"), oci::random_bytes(size))
-            .expect("layer file");
+        fs::write(
+            content.join("data").join("random.bin"),
+            oci::random_bytes(size),
+        )
+        .expect("layer file");
         fs::write(
             content.join("data").join(format!("note{n}.txt")),
             format!("layer {n}\n"),
