@@ -4,6 +4,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod blobs;
 pub mod browser;
 pub mod config;
 pub mod core;
@@ -43,6 +44,10 @@ pub struct AppState {
     pub secrets: Arc<Keyring>,
     /// The key registry bearer tokens are signed with (`/v2/token`).
     pub registry_tokens: auth::bearer::TokenKey,
+    /// The registry's blob bytes (`/v2`), files in the data folder.
+    pub blobs: Arc<dyn blobs::BlobStore>,
+    /// Upload sessions in progress: one request at a time each, and their running digests.
+    pub uploads: blobs::uploads::Sessions,
     /// What `/metrics` reports (on the metrics listener only).
     pub metrics: ops::metrics::Metrics,
     /// Writes the pull counts gathered in memory (`store::pulls`) while the state lives.
@@ -83,6 +88,14 @@ impl AppState {
         let secrets = Arc::new(Keyring::open(&config.data_dir, &*store.conn()?));
         let auth = auth::Authenticator::new(&config)?;
         let registry_tokens = auth::bearer::TokenKey::open(&config.data_dir)?;
+        let blobs: Arc<dyn blobs::BlobStore> = Arc::new(
+            blobs::files::FileStore::open(&config.data_dir)
+                .map_err(|e| Error::internal(format_args!("opening the blob store: {e}")))?,
+        );
+        let recovered = core::registry::recover_uploads(&*store.conn()?, &*blobs)?;
+        if recovered > 0 {
+            log::info!("put right {recovered} upload(s) a stop interrupted");
+        }
         let pulls = store::pulls::Writer::start(store.clone())?;
         Ok(AppState {
             config,
@@ -90,6 +103,8 @@ impl AppState {
             auth,
             secrets,
             registry_tokens,
+            blobs,
+            uploads: Default::default(),
             metrics: ops::metrics::Metrics::new()?,
             _pulls: pulls,
         })

@@ -121,7 +121,7 @@ macro_rules! methods {
     };
 }
 
-methods!(get "GET", post "POST", put "PUT", patch "PATCH", delete "DELETE");
+methods!(get "GET", head "HEAD", post "POST", put "PUT", patch "PATCH", delete "DELETE");
 
 impl Resource {
     /// Serve this resource only to requests `guard` accepts (others try the next pattern).

@@ -137,7 +137,7 @@ mod tests {
             b"Token ",
             b"Token signature=,repository=\"a/b\",access=read",
             b"Token repository=\"a/b\"",
-            b"Bearer xyz",
+            b"Bearer ",
             b"\xff\xfe",
         ] {
             let e = parse(Some(bad)).unwrap_err();

@@ -199,6 +199,43 @@ codes! {
     LastAdmin = BAD_REQUEST, "LAST_ADMIN";
     /// The built-in `library` organization cannot be removed.
     BuiltinAccount = BAD_REQUEST, "BUILTIN_ACCOUNT";
+
+    // The registry (`/v2`): the OCI distribution spec's codes, with the spec's statuses.
+    /// A blob this repository does not hold (or one the caller may not see).
+    BlobUnknown = NOT_FOUND, "BLOB_UNKNOWN";
+    /// A blob upload that cannot go on: a chunk of the wrong length, a session in a bad state.
+    BlobUploadInvalid = BAD_REQUEST, "BLOB_UPLOAD_INVALID";
+    /// A chunk that does not start where the upload stands (the registry envelope says
+    /// `BLOB_UPLOAD_INVALID`; the status is the spec's 416).
+    UploadOutOfOrder = RANGE_NOT_SATISFIABLE, "UPLOAD_OUT_OF_ORDER";
+    /// No such upload session in this repository (finished, cancelled, or never started).
+    BlobUploadUnknown = NOT_FOUND, "BLOB_UPLOAD_UNKNOWN";
+    /// A digest that is malformed, or content that does not match its digest (nothing is
+    /// stored).
+    DigestInvalid = BAD_REQUEST, "DIGEST_INVALID";
+    /// A manifest whose config or layers are not blobs of this repository.
+    ManifestBlobUnknown = BAD_REQUEST, "MANIFEST_BLOB_UNKNOWN";
+    /// A manifest that is not valid JSON of a supported kind, or is a schema 1 manifest.
+    ManifestInvalid = BAD_REQUEST, "MANIFEST_INVALID";
+    /// No such manifest (or tag) in this repository.
+    ManifestUnknown = NOT_FOUND, "MANIFEST_UNKNOWN";
+    /// An index whose child manifests are not in this repository (the registry envelope says
+    /// `MANIFEST_UNKNOWN`, with the spec's 400).
+    IndexChildUnknown = BAD_REQUEST, "INDEX_CHILD_UNKNOWN";
+    /// A manifest larger than 4 MiB (the registry envelope says `SIZE_INVALID`).
+    ManifestTooLarge = PAYLOAD_TOO_LARGE, "MANIFEST_TOO_LARGE";
+    /// A repository name Berth cannot hold: more than `namespace/name`, or outside the rules.
+    NameInvalid = BAD_REQUEST, "NAME_INVALID";
+    /// No such repository, or one the caller may not read (the same answer).
+    NameUnknown = NOT_FOUND, "NAME_UNKNOWN";
+    /// A length that does not match the content sent.
+    SizeInvalid = BAD_REQUEST, "SIZE_INVALID";
+    /// Something the registry does not do (a digest algorithm other than sha256 or sha512).
+    Unsupported = BAD_REQUEST, "UNSUPPORTED";
+    /// A `Range` no byte of the blob satisfies.
+    RangeNotSatisfiable = RANGE_NOT_SATISFIABLE, "RANGE_NOT_SATISFIABLE";
+    /// The disk (or the store) is full: nothing was stored, and the next try may work.
+    InsufficientStorage = INSUFFICIENT_STORAGE, "INSUFFICIENT_STORAGE";
 }
 
 impl std::fmt::Display for Code {

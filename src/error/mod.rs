@@ -42,6 +42,10 @@ pub struct Error {
     pub www_authenticate: Option<String>,
     /// The registry envelope's `detail` (`{"errors":[{"code","message","detail"}]}`).
     pub detail: Option<serde_json::Value>,
+    /// Headers the answer carries besides the body (a 416's `Content-Range`, the registry's
+    /// `Range` of an upload that refused a chunk).
+    /// Boxed: most errors have none, and every `Result` carries this type.
+    pub headers: Option<Box<Vec<(&'static str, String)>>>,
 }
 
 impl Error {
@@ -56,7 +60,14 @@ impl Error {
             challenge: false,
             www_authenticate: None,
             detail: None,
+            headers: None,
         }
+    }
+
+    /// This error with a header of its own on the answer.
+    pub fn with_header(mut self, name: &'static str, value: String) -> Self {
+        self.headers.get_or_insert_default().push((name, value));
+        self
     }
 
     /// This error with a `WWW-Authenticate` value of its own (sent on a 401).
@@ -167,6 +178,15 @@ impl Error {
         )
     }
 
+    /// The disk or the store is full: 507, nothing was stored (the cause is logged where it
+    /// was seen).
+    pub fn insufficient_storage() -> Self {
+        Error::new(
+            Code::InsufficientStorage,
+            "the server's storage is full; nothing was stored",
+        )
+    }
+
     /// An internal failure: the cause goes to the log, the client sees "internal error".
     pub fn internal(cause: impl fmt::Display) -> Self {
         log::error!("internal error: {cause}");
@@ -233,6 +253,11 @@ impl Error {
         if let Some(secs) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
+        for (name, value) in self.headers.iter().flat_map(|h| h.iter()) {
+            if let Ok(value) = HeaderValue::from_str(value) {
+                res.insert_header((*name, value));
+            }
+        }
         if let (Some(value), StatusCode::UNAUTHORIZED) = (&self.www_authenticate, self.status) {
             if let Ok(value) = HeaderValue::from_str(value) {
                 res.insert_header((header::WWW_AUTHENTICATE, value));
@@ -261,6 +286,11 @@ impl ResponseError for Error {
 
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
+        if matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull)
+        {
+            log::error!("sqlite: {e}");
+            return Error::insufficient_storage();
+        }
         Error::internal(format_args!("sqlite: {e}"))
     }
 }

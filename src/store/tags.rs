@@ -114,9 +114,28 @@ pub fn set_tag(conn: &Transaction, repository_id: i64, name: &str, image_id: &st
     }
     conn.prepare_cached(
         "INSERT INTO tags (repository_id, name, image_id, updated_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (repository_id, name) DO UPDATE SET image_id = excluded.image_id, updated_at = excluded.updated_at",
+         ON CONFLICT (repository_id, name) DO UPDATE SET image_id = excluded.image_id,
+             updated_at = excluded.updated_at, manifest_id = NULL",
     )?
     .execute(params![repository_id, name, image_id, now_ms()])?;
+    Ok(())
+}
+
+/// Point a tag at a pushed manifest (`/v2`) and at its image (the Index's view of it, which
+/// must exist): the tag now names that manifest in every dialect.
+pub fn set_pushed_tag(
+    conn: &Transaction,
+    repository_id: i64,
+    name: &str,
+    image_id: &str,
+    manifest_id: i64,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO tags (repository_id, name, image_id, updated_at, manifest_id) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (repository_id, name) DO UPDATE SET image_id = excluded.image_id,
+             updated_at = excluded.updated_at, manifest_id = excluded.manifest_id",
+    )?
+    .execute(params![repository_id, name, image_id, now_ms(), manifest_id])?;
     Ok(())
 }
 

@@ -24,6 +24,11 @@ pub fn code_of(e: &Error) -> &'static str {
         Code::NotAuthorized => "DENIED",
         Code::TooManyAttempts => "TOOMANYREQUESTS",
         Code::MethodNotAllowed => "UNSUPPORTED",
+        Code::InvalidTag => "TAG_INVALID",
+        Code::InvalidRepositoryName => "NAME_INVALID",
+        Code::UploadOutOfOrder => "BLOB_UPLOAD_INVALID",
+        Code::IndexChildUnknown => "MANIFEST_UNKNOWN",
+        Code::ManifestTooLarge => "SIZE_INVALID",
         other => other.as_str(),
     }
 }

@@ -1,0 +1,161 @@
+//! `GET|HEAD|PUT|DELETE /v2/{name}/manifests/{reference}`: manifests by tag or digest, byte
+//! for byte as pushed. A `GET` counts a pull (batched, `store::pulls`); a `PUT` stores the
+//! manifest, its tag and a push in one transaction (`core::registry::put_manifest`).
+
+use actix_web::http::header;
+use actix_web::web::{self, BytesMut, Payload};
+use actix_web::{HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde::Deserialize;
+
+use super::access::{self, Asker};
+use super::DIGEST_HEADER;
+use crate::core::manifest::MAX_BYTES;
+use crate::core::registry::{self, Action, Name, Reference};
+use crate::error::{Code, Error, Result};
+use crate::store::pulls::Pull;
+use crate::AppState;
+
+#[derive(Deserialize)]
+pub struct ManifestPath {
+    name: String,
+    reference: String,
+}
+
+pub async fn get(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    asker: Asker,
+    path: web::Path<ManifestPath>,
+) -> Result<HttpResponse> {
+    serve(state, req, asker, path.into_inner(), false).await
+}
+
+pub async fn head(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    asker: Asker,
+    path: web::Path<ManifestPath>,
+) -> Result<HttpResponse> {
+    serve(state, req, asker, path.into_inner(), true).await
+}
+
+async fn serve(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Asker(who): Asker,
+    path: ManifestPath,
+    head: bool,
+) -> Result<HttpResponse> {
+    let name = Name::parse(&path.name)?;
+    let reference = Reference::parse(&path.reference)?;
+    let repo = access::authorize(&state, &req, &who, &name, Action::Pull, false).await?;
+    let pulls = state.store.pulls();
+    let manifest = state
+        .store
+        .run(move |c| {
+            let m = registry::manifest(c, &repo, &reference, !head)?;
+            if !head {
+                pulls.count(c, Pull::Repository(repo.id))?;
+                if let Some(tag) = reference.tag() {
+                    pulls.count(c, Pull::Tag(repo.id, tag))?;
+                }
+            }
+            Ok(m)
+        })
+        .await?;
+    let mut res = HttpResponse::Ok();
+    res.content_type(manifest.media_type.as_str())
+        .insert_header((DIGEST_HEADER, manifest.digest.as_str()))
+        .insert_header((header::ETAG, format!("\"{}\"", manifest.digest)));
+    if head {
+        return Ok(res.body(super::head_body(manifest.size.max(0) as u64)));
+    }
+    Ok(res.body(manifest.content))
+}
+
+/// The body of a manifest push, refused with 413 past [`MAX_BYTES`] (the app's 1 MiB limit
+/// is for JSON bodies; this route reads its own).
+async fn read_manifest(req: &HttpRequest, mut body: Payload) -> Result<Vec<u8>> {
+    let too_large = || Error::new(Code::ManifestTooLarge, "manifests are at most 4 MiB");
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BYTES as u64) {
+        return Err(too_large());
+    }
+    let mut bytes = BytesMut::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|_| {
+            Error::new(
+                Code::ManifestInvalid,
+                "the request body ended before it was complete",
+            )
+        })?;
+        if bytes.len() + chunk.len() > MAX_BYTES {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes.to_vec())
+}
+
+pub async fn put(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Asker(who): Asker,
+    path: web::Path<ManifestPath>,
+    body: Payload,
+) -> Result<HttpResponse> {
+    let name = Name::parse(&path.name)?;
+    let reference = Reference::parse(&path.reference)?;
+    let repo = access::authorize(&state, &req, &who, &name, Action::Push, true).await?;
+    let bytes = read_manifest(&req, body).await?;
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let blobs = state.blobs.clone();
+    let pushed = state
+        .store
+        .run(move |c| {
+            registry::put_manifest(
+                c,
+                &*blobs,
+                &repo,
+                &reference,
+                content_type.as_deref(),
+                &bytes,
+            )
+        })
+        .await?;
+    let mut res = HttpResponse::Created();
+    res.insert_header((
+        header::LOCATION,
+        format!("/v2/{}/manifests/{}", path.name, pushed.digest),
+    ))
+    .insert_header((DIGEST_HEADER, pushed.digest.to_string()));
+    if let Some(subject) = &pushed.subject {
+        res.insert_header(("oci-subject", subject.as_str()));
+    }
+    Ok(res.finish())
+}
+
+pub async fn delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Asker(who): Asker,
+    path: web::Path<ManifestPath>,
+) -> Result<HttpResponse> {
+    let name = Name::parse(&path.name)?;
+    let reference = Reference::parse(&path.reference)?;
+    let repo = access::authorize(&state, &req, &who, &name, Action::Delete, false).await?;
+    state
+        .store
+        .run(move |c| registry::delete_manifest(c, &repo, &reference))
+        .await?;
+    Ok(HttpResponse::Accepted().finish())
+}
