@@ -605,7 +605,7 @@ fn podman_pushes_and_pulls_back_and_an_anonymous_pull_of_a_private_image_is_refu
     p.run(&["pull", &img.reference()]).success();
     p.run(&[
         "tag",
-        &format!("{}", img.config_digest.trim_start_matches("sha256:")),
+        img.config_digest.trim_start_matches("sha256:"),
         &remote,
     ])
     .success();
@@ -727,7 +727,12 @@ fn oras(auth: &str) {
     for digest in img.digests().iter().skip(1) {
         assert_eq!(&t.push_blob(&name, &img.blob(digest)), digest);
     }
-    t.push_manifest(&name, "image", oci::OCI_MANIFEST, &img.blob(&img.manifest_digest));
+    t.push_manifest(
+        &name,
+        "image",
+        oci::OCI_MANIFEST,
+        &img.blob(&img.manifest_digest),
+    );
     let manifest_size = img.blob(&img.manifest_digest).len();
     let mut c = Command::new(dir.join("oras-venv/bin/python"));
     c.arg(tools::harnesses().join("oras_client.py"))
