@@ -1058,7 +1058,7 @@ fn index_access_tokens_are_not_credentials_here() {
     berth::store::keys::insert_access_token(
         &app.conn(),
         &hash,
-        alice.id,
+        Some(alice.id),
         "alice/app",
         "write",
         expires,

@@ -145,6 +145,15 @@ fn valid(route: &Route, param: &str, alt: bool) -> String {
     let doomed = destructive(route);
     let has_b = p.contains("{b}");
     let s = match (route.dialect, param) {
+        // The registry: a repository, a session that does not exist, a digest, a tag.
+        (Dialect::Registry, "name") if alt => "acme/secret",
+        (Dialect::Registry, "name") if doomed => "alice/doomed",
+        (Dialect::Registry, "name") => "alice/pub",
+        (Dialect::Registry, "id") => "0b4624dd-9820-4e5a-8d41-000000000000",
+        (Dialect::Registry, "digest") => {
+            "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        }
+        (Dialect::Registry, "reference") => "latest",
         (_, "namespace" | "ns" | "a") if alt && route.dialect != Dialect::Cloud => "acme",
         (_, "reponame" | "repo" | "b") if alt => "secret",
         (Dialect::Dtr, "name") if doomed => "doomed",

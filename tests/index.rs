@@ -540,16 +540,321 @@ fn images_with_x_docker_token_hand_out_a_read_token_and_count_a_pull() {
     assert!(after.pulled_at.is_some());
 }
 
+/// Issue 18: the seed's pull flow. An anonymous client (no credentials) asking for a token on
+/// a public repository's image list gets a read token, held by no account.
 #[test]
-fn anonymous_pull_gets_images_but_no_token() {
+fn anonymous_pull_of_a_public_repository_gets_a_read_token() {
     let app = world();
     let r = app
         .get("/v1/repositories/alice/app/images")
         .docker_token()
         .send();
-    assert_eq!(r.status, 200);
-    assert_no_token_headers(&r);
+    assert_eq!(r.sj(), (200, json!([{"id": IMG, "checksum": SUM}])));
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    let t = assert_token_headers(&app, &r, "alice/app", "read");
     assert_eq!(repo(&app, "alice/app").unwrap().pull_count, 1);
+    // Stored hashed, held by nobody, for reading only.
+    let sig = t
+        .strip_prefix("signature=")
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap();
+    let stored: (Option<i64>, String, String) = app
+        .conn()
+        .query_row(
+            "SELECT user_id, repository, access FROM access_tokens WHERE token_hash = ?1",
+            [berth::auth::secret::sha256_hex(sig)],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(stored, (None, "alice/app".into(), "read".into()));
+}
+
+/// With the anonymous token, the registry-role routes answer as the Index does: the tag
+/// object (not Alauda's list), reusable until it expires, and a tag read is a pull.
+#[test]
+fn an_anonymous_read_token_reads_tags_as_the_index_does() {
+    let app = world();
+    let r = app
+        .get("/v1/repositories/alice/app/images/")
+        .docker_token()
+        .send();
+    let t = assert_token_headers(&app, &r, "alice/app", "read");
+    for _ in 0..3 {
+        let r = app.get("/v1/repositories/alice/app/tags").token(&t).send();
+        assert_eq!(r.sj(), (200, json!({"latest": IMG})));
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        assert_no_token_headers(&r);
+    }
+    let r = app
+        .get("/v1/repositories/alice/app/tags/latest")
+        .token(&t)
+        .send();
+    assert_eq!(r.sj(), (200, json!(IMG)));
+    let tag_pulls: i64 = app
+        .conn()
+        .query_row(
+            "SELECT t.pull_count FROM tags t JOIN repositories r ON r.id = t.repository_id
+              WHERE r.full_path = 'alice/app' AND t.name = 'latest'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        tag_pulls, 1,
+        "a tag read with the token is a pull of the tag"
+    );
+    // Without a token it is only a read.
+    app.get("/v1/repositories/alice/app/tags/latest").send();
+    assert_eq!(repo(&app, "alice/app").unwrap().pull_count, 1);
+    // Without the token, the same path is Alauda's list, as before.
+    let alauda = app.get("/v1/repositories/alice/app/tags").send();
+    assert_eq!(alauda.status, 200);
+    assert!(alauda.json().is_array(), "{}", alauda.body);
+    // A request made with the token gets no new one, even when it asks.
+    let again = app
+        .get("/v1/repositories/alice/app/images")
+        .token(&t)
+        .docker_token()
+        .send();
+    assert_eq!(again.status, 200);
+    assert_no_token_headers(&again);
+    // And `.../auth` takes it once, as it takes a user's.
+    let r = app.put("/v1/repositories/alice/app/auth").token(&t).send();
+    assert_eq!(r.sj(), (200, json!("OK")));
+    let r = app.get("/v1/repositories/alice/app/tags").token(&t).send();
+    assert_eq!(
+        r.sj(),
+        (401, json!({"error": "invalid or expired access token"}))
+    );
+}
+
+#[test]
+fn an_anonymous_pull_of_a_library_repository_names_library() {
+    let app = world();
+    app.put("/v1/repositories/base")
+        .admin()
+        .json(&json!([{"id": IMG, "Tag": "stable"}]))
+        .send();
+    app.put("/v1/repositories/library/base/tags/stable")
+        .admin()
+        .json(&json!(IMG))
+        .send();
+    let r = app
+        .get("/v1/repositories/base/images")
+        .docker_token()
+        .send();
+    assert_eq!(r.sj(), (200, json!([{"id": IMG, "checksum": null}])));
+    let t = assert_token_headers(&app, &r, "library/base", "read");
+    let r = app
+        .get("/v1/repositories/library/base/tags")
+        .token(&t)
+        .send();
+    assert_eq!(r.sj(), (200, json!({"stable": IMG})));
+}
+
+/// A private or missing repository answers an anonymous token request exactly as before:
+/// the same 404 for both, no token, nothing stored.
+#[test]
+fn an_anonymous_pull_of_a_private_or_missing_repository_gets_no_token() {
+    let app = world();
+    let private = app
+        .get("/v1/repositories/acme/secret/images")
+        .docker_token()
+        .send();
+    let missing = app
+        .get("/v1/repositories/acme/nothing/images")
+        .docker_token()
+        .send();
+    assert_eq!(private.sj(), (404, json!({"error": "no such repository"})));
+    assert_eq!(answer(&private), answer(&missing));
+    assert_no_token_headers(&private);
+    assert_no_token_headers(&missing);
+    // The same answer as without asking for a token.
+    let plain = app.get("/v1/repositories/acme/secret/images").send();
+    assert_eq!(answer(&private), answer(&plain));
+    assert_eq!(
+        app.conn()
+            .query_row("SELECT count(*) FROM access_tokens", [], |r| r
+                .get::<_, i64>(0))
+            .unwrap(),
+        0
+    );
+    assert_eq!(repo(&app, "acme/secret").unwrap().pull_count, 0);
+}
+
+/// An anonymous token is worth what anonymity is: another repository's private content stays
+/// as invisible as a missing one, no write of any kind goes through, and it is no login.
+#[test]
+fn an_anonymous_token_opens_nothing_more_than_anonymity() {
+    let app = world();
+    let r = app
+        .get("/v1/repositories/alice/app/images")
+        .docker_token()
+        .send();
+    let t = assert_token_headers(&app, &r, "alice/app", "read");
+    // Another repository: private looks missing.
+    let private = app
+        .get("/v1/repositories/acme/secret/tags")
+        .token(&t)
+        .send();
+    let missing = app
+        .get("/v1/repositories/acme/nothing/tags")
+        .token(&t)
+        .send();
+    assert_eq!(private.sj(), (404, json!({"error": "no such repository"})));
+    assert_eq!(answer(&private), answer(&missing));
+    let private = app
+        .get("/v1/repositories/alice/hidden/tags/latest")
+        .token(&t)
+        .send();
+    let missing = app
+        .get("/v1/repositories/alice/nothing/tags/latest")
+        .token(&t)
+        .send();
+    assert_eq!(answer(&private), answer(&missing));
+    assert_eq!(private.status, 404);
+    // Writes on its own repository: each refused as a user's read token is.
+    let refused = |r: Resp, what: &str, status: u16, error: &str| {
+        assert_eq!(r.sj(), (status, json!({"error": error})), "{what}");
+        assert_no_token_headers(&r);
+    };
+    let denied = "the client is not authorized";
+    refused(
+        app.put("/v1/repositories/alice/app/tags/v2")
+            .token(&t)
+            .json(&json!(IMG))
+            .send(),
+        "PUT tag",
+        403,
+        denied,
+    );
+    refused(
+        app.delete("/v1/repositories/alice/app/tags/latest")
+            .token(&t)
+            .send(),
+        "DELETE tag",
+        403,
+        denied,
+    );
+    refused(
+        app.put("/v1/repositories/alice/app/images")
+            .token(&t)
+            .json(&json!([{"id": IMG2}]))
+            .send(),
+        "PUT images",
+        403,
+        denied,
+    );
+    refused(
+        app.put("/v1/repositories/alice/app")
+            .token(&t)
+            .docker_token()
+            .json(&json!([{"id": IMG2}]))
+            .send(),
+        "PUT repository",
+        403,
+        denied,
+    );
+    refused(
+        app.delete("/v1/repositories/alice/app").token(&t).send(),
+        "DELETE repository",
+        403,
+        denied,
+    );
+    refused(
+        app.delete("/v1/repositories/alice/app")
+            .token(&t)
+            .docker_token()
+            .send(),
+        "DELETE repository (index)",
+        403,
+        denied,
+    );
+    // No login: not on the user routes, not for a star.
+    let r = app.get("/v1/users").token(&t).send();
+    assert_eq!(
+        r.sj(),
+        (
+            401,
+            json!({"error": "an access token is valid only on its repository's routes"})
+        )
+    );
+    let r = app.put("/v1/repositories/alice/app/star").token(&t).send();
+    assert_eq!(r.status, 401);
+    // Nothing changed.
+    assert_eq!(image_ids(&app, "alice/app"), vec![IMG.to_owned()]);
+    let r = app.get("/v1/repositories/alice/app/tags").token(&t).send();
+    assert_eq!(r.sj(), (200, json!({"latest": IMG})));
+    assert_eq!(repo(&app, "alice/app").unwrap().star_count, 0);
+}
+
+/// When the repository turns private, its anonymous token reads nothing more.
+#[test]
+fn an_anonymous_token_of_a_repository_made_private_reads_nothing() {
+    let app = world();
+    let r = app
+        .get("/v1/repositories/alice/app/images")
+        .docker_token()
+        .send();
+    let t = assert_token_headers(&app, &r, "alice/app", "read");
+    app.exec("UPDATE repositories SET is_public = 0 WHERE full_path = 'alice/app'");
+    let r = app.get("/v1/repositories/alice/app/tags").token(&t).send();
+    assert_eq!(r.sj(), (404, json!({"error": "no such repository"})));
+    let r = app.put("/v1/repositories/alice/app/auth").token(&t).send();
+    assert_eq!(r.sj(), (404, json!({"error": "no such repository"})));
+}
+
+/// An expired anonymous token is refused like an expired user token, and goes when new
+/// tokens are issued.
+#[test]
+fn an_expired_anonymous_token_is_refused_and_purged() {
+    let app = world();
+    let t = expired_anonymous_token(&app, "alice/app");
+    let r = app.get("/v1/repositories/alice/app/tags").token(&t).send();
+    assert_eq!(
+        r.sj(),
+        (401, json!({"error": "invalid or expired access token"}))
+    );
+    let r = app.put("/v1/repositories/alice/app/auth").token(&t).send();
+    assert_eq!(
+        r.sj(),
+        (
+            403,
+            json!({"error": "invalid, expired or foreign access token"})
+        )
+    );
+    let count = || -> i64 {
+        app.conn()
+            .query_row("SELECT count(*) FROM access_tokens", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(count(), 1);
+    let r = app
+        .get("/v1/repositories/alice/app/images")
+        .docker_token()
+        .send();
+    assert_token_headers(&app, &r, "alice/app", "read");
+    assert_eq!(count(), 1, "the expired one went as the new one came");
+}
+
+/// The store refuses an anonymous token for anything but reading.
+#[test]
+fn the_store_holds_anonymous_tokens_for_reading_only() {
+    let app = world();
+    let conn = app.conn();
+    for access in ["write", "delete"] {
+        assert!(berth::store::keys::insert_access_token(
+            &conn,
+            "h",
+            None,
+            "alice/app",
+            access,
+            berth::store::now_ms() + 60_000,
+        )
+        .is_err());
+    }
 }
 
 #[test]

@@ -593,6 +593,9 @@ fn axis_of(r: &Route) -> Axis {
     if r.method == "GET" && (p == "/v1/search" || p == "/") {
         return Axis::Search;
     }
+    if p.starts_with("/v2/{name") {
+        return Axis::Repo;
+    }
     if p.contains("{reponame}")
         || p.contains("{repo}")
         || p.contains("{b}")
@@ -871,6 +874,16 @@ fn contexts(axis: Axis, world: &World) -> Vec<Ctx> {
 // ------------------------------------------------------------------------------ probes
 
 fn param(p: &str, r: &Route, ctx: &Ctx, who: Who) -> String {
+    if r.dialect == Dialect::Registry {
+        // The registry names `library/x` as `x`, like RegistryUI.
+        return match p {
+            "name" => ctx.get("display"),
+            "reference" => "latest".to_owned(),
+            "digest" => format!("sha256:{}", "e".repeat(64)),
+            "id" => "0b4624dd-9820-4e5a-8d41-000000000000".to_owned(),
+            other => panic!("no value for route parameter {other} of {}", r.path),
+        };
+    }
     match p {
         "namespace" | "ns" => ctx.get("ns"),
         "reponame" | "repo" | "b" => ctx.get("repo"),

@@ -831,7 +831,7 @@ fn take_zero_answers_the_total_only() {
 }
 
 #[test]
-fn take_defaults_to_100_and_accepts_up_to_1000() {
+fn without_take_every_repository_is_listed_and_take_accepts_up_to_1000() {
     let app = TestApp::start();
     let conn = app.conn();
     let library = store::accounts::by_name(&conn, "library").unwrap().unwrap();
@@ -850,13 +850,245 @@ fn take_defaults_to_100_and_accepts_up_to_1000() {
         Ok(())
     })
     .unwrap();
+    // No `take`: all of them (API-NOTES section 7), not a first page.
     let r = app.get(LIST).admin().send();
-    assert_eq!((total(&r), paths(&r).len()), (1001, 100));
-    assert_eq!(paths(&r)[99], "r0099");
+    let all = paths(&r);
+    assert_eq!((total(&r), all.len()), (1001, 1001));
+    assert_eq!(r.json()["count"], json!(1001));
+    assert_eq!(all[1000], "r1000");
     let r = app.get(&format!("{LIST}?take=1000")).admin().send();
     assert_eq!((total(&r), paths(&r).len()), (1001, 1000));
     let r = app.get(&format!("{LIST}?take=1001")).admin().send();
     assert_eq!(r.sj(), (400, json!({"error": "take must be at most 1000"})));
+}
+
+// ---------------------------------------------------------------------------------------
+// /repositories without take: every repository, streamed when long
+// ---------------------------------------------------------------------------------------
+
+/// `n` repositories `{ns}/r0000`, `{ns}/r0001`, ... in the organization `ns` (made here, owned
+/// by `owner`), every `private_every`-th private (0: none), each with an HTML description of
+/// `html` bytes. Written in one transaction.
+fn many(app: &TestApp, ns: &str, n: usize, private_every: usize, html: usize) {
+    let owner = match store::accounts::by_name(&app.conn(), "owner").unwrap() {
+        Some(o) => o,
+        None => app.user("owner"),
+    };
+    let org = app.org(ns, &owner);
+    let html = format!("<p>{}</p>", "x".repeat(html));
+    store::write(&mut app.conn(), |tx| {
+        for i in 0..n {
+            let name = format!("r{i:04}");
+            let new = store::repos::NewRepository {
+                name: &name,
+                short_description: "a repository",
+                long_description: "",
+                long_description_html: &html,
+                is_public: private_every == 0 || i % private_every != 0,
+            };
+            store::repos::insert(tx, &org, &new)?;
+        }
+        Ok(())
+    })
+    .unwrap();
+}
+
+/// Who sends a request (`|r| r.admin()`, ...).
+type AsWho = dyn Fn(Req) -> Req;
+
+/// What lies between `"entries":[` and the final `]}` of a listing body.
+fn raw_entries(body: &str) -> &str {
+    let start = body.find(r#""entries":["#).expect("entries") + r#""entries":["#.len();
+    assert!(
+        body.ends_with("]}"),
+        "{}",
+        &body[body.len().saturating_sub(80)..]
+    );
+    &body[start..body.len() - 2]
+}
+
+/// The body of `query` without `take`, built from its pages of `take=1000` (`query` holds
+/// any other parameters, `skip` included): the head with the pages' `total` and the number
+/// of entries, every page's entries joined by commas, the tail.
+fn from_pages(app: &TestApp, query: &str, as_who: &AsWho, skip: usize) -> String {
+    let mut parts = Vec::new();
+    let mut seen = 0;
+    let mut counted = None;
+    loop {
+        let r = as_who(app.get(&format!("{LIST}?{query}&take=1000&skip={}", skip + seen))).send();
+        assert_eq!(r.status, 200, "{}", r.body);
+        let n = r.json()["count"].as_u64().unwrap() as usize;
+        counted = counted.or(Some(total(&r)));
+        if n == 0 {
+            break;
+        }
+        parts.push(raw_entries(&r.body).to_owned());
+        seen += n;
+    }
+    let total = counted.unwrap();
+    format!(
+        r#"{{"error":null,"total":{total},"count":{seen},"entries":[{}]}}"#,
+        parts.join(",")
+    )
+}
+
+/// A listing of more rows than one batch, for every kind of caller, is the byte-for-byte
+/// concatenation of its pages, written in chunks as it is read.
+#[test]
+fn a_long_listing_without_take_is_streamed_as_its_pages_would_be() {
+    let app = TestApp::start();
+    many(&app, "acme", 2345, 3, 10);
+    app.repo("library", "alpine", true);
+    app.repo("library", "zeta", false);
+    app.user("stranger");
+    public_api(&app, true);
+    let admin = |r: Req| r.admin();
+    let stranger = |r: Req| r.as_user("stranger");
+    let anonymous = |r: Req| r;
+    let callers: [(&str, &AsWho, usize); 3] = [
+        ("admin", &admin, 2347),
+        ("stranger", &stranger, 2345 - 782 + 1),
+        ("anonymous", &anonymous, 2345 - 782 + 1),
+    ];
+    for (who, as_who, expected) in callers {
+        let r = as_who(app.get(LIST)).send();
+        assert_eq!(r.status, 200, "{who}");
+        assert_eq!(r.header("content-type"), Some("application/json"), "{who}");
+        assert_eq!(r.header("transfer-encoding"), Some("chunked"), "{who}");
+        assert_eq!(r.header("content-length"), None, "{who}");
+        let body = r.json();
+        assert_eq!(body["total"], json!(expected), "{who}");
+        assert_eq!(body["count"], json!(expected), "{who}");
+        let listed = paths(&r);
+        assert_eq!(listed.len(), expected, "{who}");
+        assert!(
+            listed.windows(2).all(|w| w[0] < w[1]),
+            "{who}: in order, once each"
+        );
+        assert_eq!(r.body, from_pages(&app, "", as_who, 0), "{who}");
+        // POST answers the same bytes.
+        assert_eq!(as_who(app.post(LIST)).send().body, r.body, "{who}");
+    }
+    // Outsiders see no private row: the first private is acme/r0000.
+    let r = app.get(LIST).send();
+    assert!(!paths(&r).contains(&"acme/r0000".to_owned()));
+    assert!(!paths(&r).contains(&"zeta".to_owned()));
+    // With the Public API off, anonymous callers are refused as before.
+    public_api(&app, false);
+    assert_eq!(app.get(LIST).send().sj(), (401, json!({"error": OFF})));
+}
+
+#[test]
+fn a_long_listing_without_take_keeps_folder_start_after_and_skip() {
+    let app = TestApp::start();
+    many(&app, "acme", 1500, 0, 10);
+    many(&app, "acmex", 300, 0, 10);
+    app.repo("library", "acme", true);
+    let admin = |r: Req| r.admin();
+    let query = "folder=acme&startAfter=acme/r0100";
+    let r = app.get(&format!("{LIST}?{query}&skip=7")).admin().send();
+    assert_eq!(r.header("transfer-encoding"), Some("chunked"));
+    assert_eq!(total(&r), 1399);
+    let listed = paths(&r);
+    assert_eq!(listed.len(), 1392);
+    assert_eq!(listed[0], "acme/r0108");
+    assert_eq!(listed.last().unwrap(), "acme/r1499");
+    assert_eq!(r.body, from_pages(&app, query, &admin, 7));
+    // The same from a form body.
+    let post = app
+        .post(LIST)
+        .admin()
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(&format!("{query}&skip=7"))
+        .send();
+    assert_eq!(post.body, r.body);
+    // A skip past the end leaves the total and no entries.
+    let r = app
+        .get(&format!("{LIST}?folder=acme&skip=5000"))
+        .admin()
+        .send();
+    assert_eq!(r.sj(), (200, page(1500, vec![])));
+}
+
+/// Without `take`, a listing of at most 1000 entries is one body (the largest page's bytes),
+/// kept in the read cache like a page, and a write is seen by the next request.
+#[test]
+fn a_short_listing_without_take_is_one_body_equal_to_the_largest_page() {
+    let app = byte_order_app();
+    let all = app.get(LIST).admin().send();
+    let page_of_1000 = app.get(&format!("{LIST}?take=1000")).admin().send();
+    assert_eq!(all.body, page_of_1000.body);
+    assert_eq!(paths(&all), BYTE_ORDER);
+    assert_eq!(
+        all.header("content-length"),
+        Some(all.body.len().to_string().as_str())
+    );
+    assert_eq!(all.header("transfer-encoding"), None);
+    let again = app.get(LIST).admin().send();
+    assert_eq!(again.body, all.body);
+    // A new repository is in the very next listing.
+    app.post("/udr/v1api/project/create?repository=acme/zz&isPublic=true")
+        .admin()
+        .send();
+    let after = app.get(LIST).admin().send();
+    assert_eq!(total(&after), 15);
+    assert!(paths(&after).contains(&"acme/zz".to_owned()));
+}
+
+/// Start a listing on a raw connection, read a little of it and hang up: the server stops
+/// reading batches (it reads one each time the connection takes more), far short of the
+/// whole listing.
+#[test]
+fn a_streamed_listing_stops_reading_when_the_client_goes() {
+    use std::io::{Read, Write};
+    let app = TestApp::start();
+    // 3,000 entries of about 16 KB: about 48 MB in 30 batches, far beyond socket buffers.
+    many(&app, "acme", 3000, 0, 16_000);
+    let before = berth::api::registryui::stream::batches_read();
+    let mut conn = std::net::TcpStream::connect(app.addr).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        conn,
+        "GET {LIST} HTTP/1.1\r\nHost: {}\r\nAuthorization: {}\r\nConnection: close\r\n\r\n",
+        app.addr,
+        basic(ADMIN, ADMIN_PASSWORD)
+    )
+    .unwrap();
+    let mut got = vec![0u8; 64 * 1024];
+    let mut read = 0;
+    while read < got.len() {
+        match conn.read(&mut got[read..]).unwrap() {
+            0 => break,
+            n => read += n,
+        }
+    }
+    assert!(
+        got.starts_with(b"HTTP/1.1 200 OK"),
+        "{:?}",
+        String::from_utf8_lossy(&got[..200])
+    );
+    drop(conn);
+    // Wait until the server has stopped reading (no new batch for a second).
+    let mut last = berth::api::registryui::stream::batches_read();
+    for _ in 0..20 {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let now = berth::api::registryui::stream::batches_read();
+        if now == last {
+            break;
+        }
+        last = now;
+    }
+    let read_batches = last - before;
+    assert!(read_batches >= 1, "the listing was read");
+    // Other tests of this file may stream a few batches meanwhile; the whole listing is 30.
+    assert!(
+        read_batches < 15,
+        "{read_batches} batches read after the client went"
+    );
+    // The server is fine and answers the next request.
+    let r = app.get(&format!("{LIST}?take=1")).admin().send();
+    assert_eq!(total(&r), 3000);
 }
 
 #[test]

@@ -129,6 +129,18 @@ mod tests {
     }
 
     #[test]
+    fn a_bearer_token_is_kept_for_the_registry() {
+        assert_eq!(
+            parse(Some(b"Bearer abc.def")).unwrap(),
+            Some(Credential::Bearer("abc.def".into()))
+        );
+        assert_eq!(
+            parse(Some(b"bearer  abc ")).unwrap(),
+            Some(Credential::Bearer("abc".into()))
+        );
+    }
+
+    #[test]
     fn garbage_is_refused_with_401() {
         let no_colon = basic("admin");
         for bad in [
@@ -138,6 +150,7 @@ mod tests {
             b"Token signature=,repository=\"a/b\",access=read",
             b"Token repository=\"a/b\"",
             b"Bearer ",
+            b"Negotiate xyz",
             b"\xff\xfe",
         ] {
             let e = parse(Some(bad)).unwrap_err();

@@ -9,7 +9,7 @@ use std::pin::Pin;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 
-use super::Principal;
+use super::Identity;
 use crate::core::policy::{Caller, Proof};
 use crate::core::tokens::Access;
 use crate::error::Error;
@@ -22,29 +22,43 @@ pub struct MaybeUser {
     /// and for an Index access token, which is valid on its own repository's routes only
     /// (see [`MaybeUser::caller_on`]).
     pub caller: Option<Caller>,
-    principal: Option<Principal>,
+    identity: Option<Identity>,
 }
 
 impl MaybeUser {
-    fn new(principal: Option<Principal>) -> Self {
+    fn new(identity: Option<Identity>) -> Self {
         MaybeUser {
-            caller: principal.as_ref().and_then(Principal::general_caller),
-            principal,
+            caller: identity.as_ref().and_then(Identity::general_caller),
+            identity,
         }
     }
 
     /// The caller for an operation needing `needed` on `repository` (`ns/name`).
     pub fn caller_on(&self, repository: &str, needed: Access) -> Option<Caller> {
-        self.principal
+        self.identity
             .as_ref()
-            .and_then(|p| p.caller_on(repository, needed))
+            .and_then(|i| i.caller_on(repository, needed))
     }
 
-    /// Whether the request came with an Index access token (valid or not for this route).
+    /// Whether the request came with an Index access token (valid or not for this route),
+    /// a user's or an anonymous one.
     pub fn has_access_token(&self) -> bool {
-        self.principal
+        self.identity
             .as_ref()
-            .is_some_and(|p| p.access_token().is_some())
+            .is_some_and(|i| i.access_token().is_some())
+    }
+
+    /// Whether the request came with an Index access token that opens `repository` for
+    /// `needed` (a client pulling with the token it was given).
+    pub fn token_on(&self, repository: &str, needed: Access) -> bool {
+        self.identity
+            .as_ref()
+            .is_some_and(|i| i.token_on(repository, needed).is_some())
+    }
+
+    /// Whether the request carried no credentials at all.
+    pub fn is_anonymous(&self) -> bool {
+        self.identity.is_none()
     }
 }
 
@@ -69,14 +83,15 @@ impl FromRequest for MaybeUser {
         let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| Error::internal("application state missing"))?;
-            let principal = state
+            let identity = state
                 .auth
-                .authenticate(&state.store, header.as_deref(), ip)
+                .identify(&state.store, header.as_deref(), ip)
                 .await?;
-            if let Some(p) = &principal {
+            // An anonymous token proves no account: the log's caller stays null.
+            if let Some(p) = identity.as_ref().and_then(Identity::principal) {
                 note_caller(&req, &p.user.name, p.via.label());
             }
-            Ok(MaybeUser::new(principal))
+            Ok(MaybeUser::new(identity))
         })
     }
 }
@@ -88,16 +103,18 @@ impl FromRequest for User {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let maybe = MaybeUser::from_request(req, payload);
         Box::pin(async move {
-            match maybe.await?.principal {
+            match maybe.await?.identity {
                 // An access token is no login: it is valid on its repository's routes only.
-                Some(p) if p.access_token().is_some() => Err(Error::unauthorized(
+                Some(i) if i.access_token().is_some() => Err(Error::unauthorized(
                     "an access token is valid only on its repository's routes",
                 )),
-                Some(p) => Ok(User {
+                Some(Identity::User(p)) => Ok(User {
                     caller: p.caller(),
                     proof: p.proof(),
                 }),
-                None => Err(Error::unauthorized("authentication required")),
+                Some(Identity::AnonymousToken(_)) | None => {
+                    Err(Error::unauthorized("authentication required"))
+                }
             }
         })
     }

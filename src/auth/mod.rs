@@ -87,8 +87,7 @@ impl Principal {
     pub fn caller_on(&self, repository: &str, needed: Access) -> Option<Caller> {
         match &self.via {
             Via::AccessToken(token) => {
-                let covers = Access::parse(&token.access).is_some_and(|a| a.covers(needed));
-                (token.repository == repository && covers).then(|| self.caller())
+                token_opens(token, repository, needed).then(|| self.caller())
             }
             _ => Some(self.caller()),
         }
@@ -108,6 +107,64 @@ impl Principal {
         match &self.via {
             Via::AccessToken(token) => Some(token),
             _ => None,
+        }
+    }
+}
+
+/// Whether an access token opens `repository` (`ns/name`) for an operation needing `needed`:
+/// the one place a token's binding to its repository and access is checked.
+pub fn token_opens(token: &AccessToken, repository: &str, needed: Access) -> bool {
+    token.repository == repository && Access::parse(&token.access).is_some_and(|a| a.covers(needed))
+}
+
+/// What a request's credentials proved ([`Authenticator::identify`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    /// An authenticated, active user (any credential, a user's access token included).
+    User(Principal),
+    /// A valid anonymous Index read token (`core::tokens::issue_anonymous_read`). It proves
+    /// nobody: its holder is anonymous everywhere, and the token only says which repository
+    /// it is pulling, so that the registry-role routes answer it in the Index's shapes.
+    AnonymousToken(AccessToken),
+}
+
+impl Identity {
+    /// Who this is for an operation needing `needed` on `repository`: a user as
+    /// [`Principal::caller_on`] says; the holder of an anonymous token is anonymous.
+    pub fn caller_on(&self, repository: &str, needed: Access) -> Option<Caller> {
+        match self {
+            Identity::User(p) => p.caller_on(repository, needed),
+            Identity::AnonymousToken(_) => None,
+        }
+    }
+
+    /// Who this is on a route that is not about one repository.
+    pub fn general_caller(&self) -> Option<Caller> {
+        match self {
+            Identity::User(p) => p.general_caller(),
+            Identity::AnonymousToken(_) => None,
+        }
+    }
+
+    /// The access token the request came with, if any, whoever holds it.
+    pub fn access_token(&self) -> Option<&AccessToken> {
+        match self {
+            Identity::User(p) => p.access_token(),
+            Identity::AnonymousToken(token) => Some(token),
+        }
+    }
+
+    /// The access token the request came with when it opens `repository` for `needed`.
+    pub fn token_on(&self, repository: &str, needed: Access) -> Option<&AccessToken> {
+        self.access_token()
+            .filter(|t| token_opens(t, repository, needed))
+    }
+
+    /// The user, when the credentials proved one.
+    pub fn principal(&self) -> Option<&Principal> {
+        match self {
+            Identity::User(p) => Some(p),
+            Identity::AnonymousToken(_) => None,
         }
     }
 }
@@ -231,24 +288,42 @@ impl Authenticator {
         })
     }
 
-    /// Resolve the `Authorization` header: `Ok(None)` for anonymous.
+    /// Resolve the `Authorization` header to a user: `Ok(None)` for anonymous. An anonymous
+    /// Index read token proves nobody, so it is `Ok(None)` here too (see
+    /// [`Authenticator::identify`] for the routes that tell it apart); an expired or unknown
+    /// token is refused like any bad credential.
     pub async fn authenticate(
         &self,
         store: &Store,
         header: Option<&[u8]>,
         ip: Option<IpAddr>,
     ) -> Result<Option<Principal>> {
+        Ok(match self.identify(store, header, ip).await? {
+            Some(Identity::User(p)) => Some(p),
+            Some(Identity::AnonymousToken(_)) | None => None,
+        })
+    }
+
+    /// Resolve the `Authorization` header: `Ok(None)` without credentials, a user, or an
+    /// anonymous Index read token.
+    pub async fn identify(
+        &self,
+        store: &Store,
+        header: Option<&[u8]>,
+        ip: Option<IpAddr>,
+    ) -> Result<Option<Identity>> {
         match credentials::parse(header)? {
             None => Ok(None),
-            Some(Credential::Basic { user, secret }) => {
-                self.basic(store, user, secret, ip).await.map(Some)
-            }
+            Some(Credential::Basic { user, secret }) => self
+                .basic(store, user, secret, ip)
+                .await
+                .map(|p| Some(Identity::User(p))),
             Some(Credential::ApiKey(key)) => {
                 let user = self
                     .api_key(store, None, key)
                     .await?
                     .ok_or_else(bad_credentials)?;
-                active(user).map(Some)
+                active(user).map(|p| Some(Identity::User(p)))
             }
             Some(Credential::AccessToken {
                 signature,
@@ -429,7 +504,7 @@ impl Authenticator {
         signature: String,
         repository: String,
         access: String,
-    ) -> Result<Principal> {
+    ) -> Result<Identity> {
         let hash = secret::sha256_hex(&signature);
         let found = store
             .run(move |c| {
@@ -439,17 +514,23 @@ impl Authenticator {
                 if token.repository != repository || token.access != access {
                     return Ok(None);
                 }
-                Ok(
-                    store::accounts::by_id(c, token.user_id)?.map(|user| Principal {
-                        user,
-                        via: Via::AccessToken(token),
-                    }),
-                )
+                match token.user_id {
+                    // Anonymous tokens read, nothing else (the schema says so too).
+                    None => Ok((token.access == Access::Read.as_str())
+                        .then_some(Identity::AnonymousToken(token))),
+                    Some(user_id) => Ok(store::accounts::by_id(c, user_id)?.map(|user| {
+                        Identity::User(Principal {
+                            user,
+                            via: Via::AccessToken(token),
+                        })
+                    })),
+                }
             })
             .await?;
-        let principal =
-            found.ok_or_else(|| Error::unauthorized("invalid or expired access token"))?;
-        active(principal)
+        match found.ok_or_else(|| Error::unauthorized("invalid or expired access token"))? {
+            Identity::User(principal) => active(principal).map(Identity::User),
+            anonymous => Ok(anonymous),
+        }
     }
 
     /// Verify a password against a bcrypt hash on the blocking pool, a bounded number at once.
@@ -637,7 +718,7 @@ mod scope_tests {
     fn token(repository: &str, access: &str) -> Via {
         Via::AccessToken(AccessToken {
             id: 1,
-            user_id: 7,
+            user_id: Some(7),
             repository: repository.into(),
             access: access.into(),
             expires_at: i64::MAX,
@@ -671,6 +752,43 @@ mod scope_tests {
         assert!(delete.caller_on("a/b", Access::Write).is_none());
         let odd = principal(token("a/b", "admin"));
         assert!(odd.caller_on("a/b", Access::Read).is_none());
+    }
+
+    #[test]
+    fn an_anonymous_token_is_anonymous_everywhere_and_opens_only_its_repository_for_reading() {
+        let Via::AccessToken(mut token) = token("alice/app", "read") else {
+            unreachable!()
+        };
+        token.user_id = None;
+        let anonymous = Identity::AnonymousToken(token);
+        for needed in [Access::Read, Access::Write, Access::Delete] {
+            assert_eq!(anonymous.caller_on("alice/app", needed), None);
+            assert_eq!(anonymous.caller_on("alice/other", needed), None);
+        }
+        assert_eq!(anonymous.general_caller(), None);
+        assert_eq!(anonymous.principal(), None);
+        assert!(anonymous.access_token().is_some());
+        assert!(anonymous.token_on("alice/app", Access::Read).is_some());
+        assert!(anonymous.token_on("alice/app", Access::Write).is_none());
+        assert!(anonymous.token_on("alice/app", Access::Delete).is_none());
+        assert!(anonymous.token_on("alice/apps", Access::Read).is_none());
+        assert!(anonymous.token_on("alice", Access::Read).is_none());
+    }
+
+    #[test]
+    fn a_users_identity_is_its_principal() {
+        let user = Identity::User(principal(token("a/b", "write")));
+        assert_eq!(
+            user.caller_on("a/b", Access::Write).map(|c| c.user_id),
+            Some(7)
+        );
+        assert_eq!(user.caller_on("a/c", Access::Read), None);
+        assert!(user.token_on("a/b", Access::Write).is_some());
+        assert!(user.token_on("a/b", Access::Delete).is_none());
+        let password = Identity::User(principal(Via::Password));
+        assert!(password.access_token().is_none());
+        assert!(password.token_on("a/b", Access::Read).is_none());
+        assert_eq!(password.general_caller().map(|c| c.user_id), Some(7));
     }
 
     #[test]

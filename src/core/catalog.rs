@@ -87,20 +87,40 @@ pub struct Query<'a> {
 
 /// The repositories the caller may read, by displayed path in byte order.
 pub fn list(conn: &Connection, caller: Option<&Caller>, q: &Query<'_>) -> Result<Listing> {
-    let range = path_range(q.folder, q.start_after);
-    let total = store::catalog::count_visible(conn, caller, &range)?;
-    let repos = if q.take > 0 && q.skip < total {
-        store::catalog::page_visible(conn, caller, &range, q.take, q.skip)?
+    let total = count(conn, caller, q.folder, q.start_after)?;
+    let entries = if q.take > 0 && q.skip < total {
+        batch(conn, caller, q)?
     } else {
         Vec::new()
     };
+    Ok(Listing { total, entries })
+}
+
+/// How many repositories in `folder` after `start_after` the caller may read (`total`).
+pub fn count(
+    conn: &Connection,
+    caller: Option<&Caller>,
+    folder: Option<&str>,
+    start_after: Option<&str>,
+) -> Result<i64> {
+    store::catalog::count_visible(conn, caller, &path_range(folder, start_after))
+}
+
+/// The entries of a listing without its count: `q.take` repositories from `q.skip` on. A
+/// listing read in keyset batches asks for each with `start_after` the last path of the one
+/// before (and `skip` 0), so every batch costs what its own rows cost.
+pub fn batch(conn: &Connection, caller: Option<&Caller>, q: &Query<'_>) -> Result<Vec<Listed>> {
+    if q.take <= 0 {
+        return Ok(Vec::new());
+    }
+    let range = path_range(q.folder, q.start_after);
+    let repos = store::catalog::page_visible(conn, caller, &range, q.take, q.skip)?;
     let groups = groups(conn, &repos)?;
-    let entries = repos
+    Ok(repos
         .into_iter()
         .zip(groups)
         .map(|(repo, groups)| Listed { repo, groups })
-        .collect();
-    Ok(Listing { total, entries })
+        .collect())
 }
 
 /// The groups of each repository, in order, from one query for the whole page.

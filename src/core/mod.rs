@@ -12,6 +12,7 @@ pub mod names;
 pub mod policy;
 pub mod registry;
 pub mod repos;
+pub mod scopes;
 pub mod search;
 pub mod sessions;
 pub mod settings;

@@ -9,6 +9,7 @@ use crate::core::policy::{Caller, Level};
 use crate::core::repos;
 use crate::error::{Code, Error, Result};
 use crate::store::pulls::{Pull, Pulls};
+use crate::store::pushed::Pushed;
 use crate::store::{self, tags::Image, tags::Tag};
 
 pub fn no_such_tag() -> Error {
@@ -46,6 +47,14 @@ pub fn page(
         Vec::new()
     };
     Ok((repo, tags, total))
+}
+
+/// What each of `tags` (tags of `repo`, which the caller was allowed to read) points at when
+/// the registry pushed it: digest, size, platforms (`None` for a legacy Index tag).
+pub fn pushed(conn: &Connection, repo: &Repository, tags: &[Tag]) -> Result<Vec<Option<Pushed>>> {
+    tags.iter()
+        .map(|t| store::pushed::of_tag(conn, repo.id, &t.name))
+        .collect()
 }
 
 /// One tag of a repository the caller may read.

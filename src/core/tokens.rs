@@ -61,6 +61,24 @@ pub fn header_value(signature: &str, repository: &str, access: Access) -> String
 /// Issue a token for `user_id` on `repository` (`ns/name`; `library/x` for library) and
 /// return its header value. The signature itself is never stored.
 pub fn issue(conn: &Connection, user_id: i64, repository: &str, access: Access) -> Result<String> {
+    insert(conn, Some(user_id), repository, access)
+}
+
+/// Issue an anonymous read token on `repository`: what an anonymous pull of a public
+/// repository gets (the Index seed's flow). It is held by no account and reads what anonymous
+/// reads, on its repository only, so it gives its holder nothing it did not have; it names
+/// the repository the client pulls, and the registry-role routes answer the Index's shapes to
+/// it. Only `read` exists anonymously (the schema refuses any other).
+pub fn issue_anonymous_read(conn: &Connection, repository: &str) -> Result<String> {
+    insert(conn, None, repository, Access::Read)
+}
+
+fn insert(
+    conn: &Connection,
+    user_id: Option<i64>,
+    repository: &str,
+    access: Access,
+) -> Result<String> {
     // Expired tokens go as new ones come (indexed by expiry, so this stays cheap).
     store::keys::purge_expired_access_tokens(conn)?;
     let signature = secret::random_string(SIGNATURE_LEN);

@@ -88,16 +88,19 @@ pub fn delete_api_key(conn: &Connection, user_id: i64, key_id: i64) -> Result<bo
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessToken {
     pub id: i64,
-    pub user_id: i64,
+    /// The account holding it; `None` for an anonymous read token (migration 6).
+    pub user_id: Option<i64>,
     pub repository: String,
     pub access: String,
     pub expires_at: i64,
 }
 
+/// Store a token; `user_id` `None` is an anonymous token, which the schema allows for
+/// `read` only.
 pub fn insert_access_token(
     conn: &Connection,
     hash: &str,
-    user_id: i64,
+    user_id: Option<i64>,
     repository: &str,
     access: &str,
     expires_at: i64,

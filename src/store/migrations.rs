@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration::Sql(include_str!("../../migrations/003-reads.sql")),
     Migration::Code(ids_are_never_reused),
     Migration::Sql(include_str!("../../migrations/005-registry.sql")),
+    Migration::Sql(include_str!("../../migrations/006-anonymous-tokens.sql")),
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {
@@ -300,6 +301,100 @@ mod tests {
             count(
                 &conn,
                 "SELECT count(*) FROM repositories_fts WHERE repositories_fts MATCH 'site'"
+            ),
+            1
+        );
+    }
+
+    /// A store at version 5 keeps every access token, its id sequence included, through
+    /// migration 6, which then takes anonymous read tokens and nothing else anonymous.
+    #[test]
+    fn migration_6_keeps_tokens_and_lets_anonymous_read_tokens_in() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = ON;").unwrap();
+        let at_5 = &MIGRATIONS[..5];
+        super::super::write(&mut conn, |tx| {
+            for (i, step) in at_5.iter().enumerate() {
+                match step {
+                    Migration::Sql(sql) => tx.execute_batch(sql)?,
+                    Migration::Code(f) => f(tx)?,
+                }
+                tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        conn.execute_batch(
+            "INSERT INTO accounts (id, name, kind, password_hash, is_active, is_admin, created_at)
+                 VALUES (1, 'don', 'user', 'x', 1, 0, 0);
+             INSERT INTO access_tokens (token_hash, user_id, repository, access, created_at, expires_at)
+                 VALUES ('h1', 1, 'don/app', 'write', 0, 10), ('h2', 1, 'don/app', 'read', 0, 20),
+                        ('h3', 1, 'don/app', 'delete', 0, 30);
+             DELETE FROM access_tokens WHERE id = 3;",
+        )
+        .unwrap();
+        assert!(
+            conn.execute(
+                "INSERT INTO access_tokens (token_hash, user_id, repository, access, created_at, expires_at)
+                 VALUES ('a', NULL, 'don/app', 'read', 0, 1)",
+                [],
+            )
+            .is_err(),
+            "before migration 6 a token needs an account"
+        );
+        migrate(&mut conn).unwrap();
+        assert_eq!(count(&conn, "PRAGMA user_version"), MIGRATIONS.len() as i64);
+        let kept: Vec<(i64, String, Option<i64>, String, i64)> = conn
+            .prepare(
+                "SELECT id, token_hash, user_id, access, expires_at FROM access_tokens ORDER BY id",
+            )
+            .unwrap()
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                (1, "h1".into(), Some(1), "write".into(), 10),
+                (2, "h2".into(), Some(1), "read".into(), 20)
+            ]
+        );
+        // An anonymous read token goes in, with an id never given before.
+        conn.execute(
+            "INSERT INTO access_tokens (token_hash, user_id, repository, access, created_at, expires_at)
+             VALUES ('a', NULL, 'don/app', 'read', 0, 1)",
+            [],
+        )
+        .unwrap();
+        assert_eq!(conn.last_insert_rowid(), 4);
+        // Nothing else anonymous does.
+        for access in ["write", "delete"] {
+            assert!(conn
+                .execute(
+                    "INSERT INTO access_tokens (token_hash, user_id, repository, access, created_at, expires_at)
+                     VALUES ('b', NULL, 'don/app', ?1, 0, 1)",
+                    [access],
+                )
+                .is_err());
+        }
+        // The expiry index is back, and an account's tokens still go with it.
+        assert_eq!(
+            count(
+                &conn,
+                "SELECT count(*) FROM sqlite_schema WHERE name = 'access_tokens_expiry'"
+            ),
+            1
+        );
+        conn.execute_batch("DELETE FROM accounts WHERE id = 1")
+            .unwrap();
+        assert_eq!(count(&conn, "SELECT count(*) FROM access_tokens"), 1);
+        assert_eq!(
+            count(
+                &conn,
+                "SELECT count(*) FROM access_tokens WHERE user_id IS NULL"
             ),
             1
         );

@@ -17,6 +17,7 @@ pub mod memo;
 mod migrations;
 pub mod ordered;
 pub mod pulls;
+pub mod pushed;
 pub mod registry;
 pub mod repos;
 pub mod search;

@@ -156,6 +156,21 @@ pub fn when(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// A size for people, in the decimal units `docker images` prints: `512 B`, `2.3 MB`.
+pub fn bytes(n: i64) -> String {
+    const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
+    if n < 1000 {
+        return format!("{} B", n.max(0));
+    }
+    let mut value = n as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 999.95 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
 pub fn when_opt(ms: Option<i64>) -> String {
     ms.map(when).unwrap_or_else(|| "never".to_owned())
 }
@@ -278,6 +293,18 @@ mod tests {
                 assert!(!handler, "{name}: an on...= handler attribute");
             }
         }
+    }
+
+    #[test]
+    fn sizes_read_in_decimal_units() {
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(999), "999 B");
+        assert_eq!(bytes(1000), "1.0 kB");
+        assert_eq!(bytes(2_345_678), "2.3 MB");
+        assert_eq!(bytes(999_960), "1.0 MB");
+        assert_eq!(bytes(104_857_600), "104.9 MB");
+        assert_eq!(bytes(5_000_000_000_000_000_000), "5000.0 PB");
+        assert_eq!(bytes(-5), "0 B");
     }
 
     #[test]

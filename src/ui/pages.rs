@@ -239,6 +239,22 @@ pub struct TagRow {
     pub image_id: String,
     pub short_id: String,
     pub updated: String,
+    /// What the registry pushed under this tag (a legacy Index tag has none).
+    pub pushed: Option<PushedRow>,
+    /// `docker pull host/path:tag`.
+    pub pull_by_tag: String,
+}
+
+/// A pushed tag's manifest as the repository page shows it.
+pub struct PushedRow {
+    pub digest: String,
+    /// The digest's first 12 hex digits, as `docker images` shows ids.
+    pub short_digest: String,
+    pub size: String,
+    /// `linux/amd64, linux/arm64/v8`, or empty when the manifest names none.
+    pub platforms: String,
+    /// `docker pull host/path@sha256:…`: the same content whatever the tag does later.
+    pub pull_by_digest: String,
 }
 
 #[derive(Template)]
@@ -262,14 +278,21 @@ fn pull_command(
     state: &AppState,
     req: &HttpRequest,
     repo: &Repository,
-    tag: Option<&str>,
+    tag: Option<Pin<'_>>,
 ) -> String {
     let host = state.public_host(req);
     let path = crate::core::catalog::display_path(&repo.full_path);
     match tag {
-        Some(t) => format!("docker pull {host}/{path}:{t}"),
+        Some(Pin::Tag(t)) => format!("docker pull {host}/{path}:{t}"),
+        Some(Pin::Digest(d)) => format!("docker pull {host}/{path}@{d}"),
         None => format!("docker pull {host}/{path}"),
     }
+}
+
+/// What a pull command pins: a tag, or a manifest digest.
+enum Pin<'a> {
+    Tag(&'a str),
+    Digest(&'a str),
 }
 
 /// `GET /{ns}/{repo}`: a repository the visitor may read (a private one is the same 404
@@ -282,20 +305,36 @@ pub async fn repository(
 ) -> Result<HttpResponse> {
     let (ns, name) = path.into_inner();
     let caller = visitor.caller();
-    let (repo, level, tag_list, starred) = state
+    let (repo, level, tag_list, pushed, starred) = state
         .store
         .run(move |c| {
             let (repo, level) = repos::readable(c, caller.as_ref(), &ns, &name)?;
             let (_, tag_list) = tags::list(c, caller.as_ref(), &ns, &name)?;
+            let pushed = tags::pushed(c, &repo, &tag_list)?;
             let starred = stars::is_starred(c, caller.as_ref(), &repo)?;
-            Ok((repo, level, tag_list, starred))
+            Ok((repo, level, tag_list, pushed, starred))
         })
         .await?;
     let tags = tag_list
         .into_iter()
-        .map(|t| TagRow {
+        .zip(pushed)
+        .map(|(t, pushed)| TagRow {
             short_id: t.image_id.chars().take(12).collect(),
             updated: when(t.updated_at),
+            pull_by_tag: pull_command(&state, &req, &repo, Some(Pin::Tag(&t.name))),
+            pushed: pushed.map(|p| PushedRow {
+                short_digest: p
+                    .digest
+                    .split_once(':')
+                    .map_or(p.digest.as_str(), |(_, hex)| hex)
+                    .chars()
+                    .take(12)
+                    .collect(),
+                size: crate::ui::bytes(p.size),
+                platforms: p.platforms.join(", "),
+                pull_by_digest: pull_command(&state, &req, &repo, Some(Pin::Digest(&p.digest))),
+                digest: p.digest,
+            }),
             name: t.name,
             image_id: t.image_id,
         })

@@ -75,13 +75,29 @@ pub fn expired_token(app: &TestApp, user: &str, repository: &str, access: &str) 
     store::keys::insert_access_token(
         &conn,
         &hash,
-        u.id,
+        Some(u.id),
         repository,
         access,
         store::now_ms() - 60_000,
     )
     .unwrap();
     tokens::header_value(signature, repository, Access::parse(access).unwrap())
+}
+
+/// An anonymous read token that expired a minute ago.
+pub fn expired_anonymous_token(app: &TestApp, repository: &str) -> String {
+    let signature = "expiredanonymoussignature012345";
+    let hash = berth::auth::secret::sha256_hex(signature);
+    store::keys::insert_access_token(
+        &app.conn(),
+        &hash,
+        None,
+        repository,
+        "read",
+        store::now_ms() - 60_000,
+    )
+    .unwrap();
+    tokens::header_value(signature, repository, Access::Read)
 }
 
 pub trait TokenReq {

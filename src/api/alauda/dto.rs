@@ -12,6 +12,7 @@ use crate::api::Sorted;
 use crate::core::accounts::Profile;
 use crate::core::model::Repository;
 use crate::core::time::{rfc3339, rfc3339_opt};
+use crate::store::pushed::Pushed;
 use crate::store::tags::Tag;
 
 pub const LOGO: &str = "default-icon.jpg";
@@ -148,16 +149,26 @@ pub struct ListHead {
 /// One element of `GET /v1/repositories/{ns}/{repo}/tags`: the tag under two names.
 #[derive(Debug, Serialize)]
 pub struct TagDto {
+    /// The manifest digest of a tag the registry pushed (absent for a legacy Index tag).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
     pub image_id: String,
     pub name: String,
+    /// Bytes of its config and layers (of every platform's, for an index).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
     pub tag: String,
 }
 
-impl From<&Tag> for TagDto {
-    fn from(t: &Tag) -> Self {
+impl TagDto {
+    /// A tag, with what the registry pushed under it if it did.
+    pub fn new(t: &Tag, pushed: Option<Pushed>) -> Self {
+        let (digest, size) = pushed.map_or((None, None), |p| (Some(p.digest), Some(p.size)));
         TagDto {
+            digest,
             image_id: t.image_id.clone(),
             name: t.name.clone(),
+            size,
             tag: t.name.clone(),
         }
     }

@@ -193,18 +193,27 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(dto::updated(&repo)))
 }
 
-/// `GET /v1/repositories/{ns}/{repo}/tags` without an access token: `[{"image_id","tag","name"}]`.
+/// `GET /v1/repositories/{ns}/{repo}/tags` without an access token: `[{"image_id","tag","name"}]`,
+/// with `digest` and `size` for a tag the registry pushed.
 pub async fn tags(
     state: web::Data<AppState>,
     caller: Option<Caller>,
     ns: String,
     name: String,
 ) -> Result<HttpResponse> {
-    let (_, found) = state
+    let (found, pushed) = state
         .store
-        .run(move |c| tags::list(c, caller.as_ref(), &ns, &name))
+        .run(move |c| {
+            let (repo, found) = tags::list(c, caller.as_ref(), &ns, &name)?;
+            let pushed = tags::pushed(c, &repo, &found)?;
+            Ok((found, pushed))
+        })
         .await?;
-    let body: Vec<TagDto> = found.iter().map(TagDto::from).collect();
+    let body: Vec<TagDto> = found
+        .iter()
+        .zip(pushed)
+        .map(|(t, p)| TagDto::new(t, p))
+        .collect();
     Ok(HttpResponse::Ok().json(body))
 }
 

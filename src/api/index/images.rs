@@ -74,7 +74,7 @@ async fn list(
     let full = path(&ns, &name);
     let caller = who.caller_on(&full, Access::Read);
     // A token for another repository counts as anonymous (caller_on), not as a pull here.
-    let is_pull = token::wanted(&req) || (who.has_access_token() && caller.is_some());
+    let is_pull = token::wanted(&req) || who.token_on(&full, Access::Read);
     let pulls = state.store.pulls();
     let (_, images) = state
         .store

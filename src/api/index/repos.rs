@@ -121,24 +121,24 @@ async fn authorize_token(
         .get(actix_web::http::header::AUTHORIZATION)
         .map(|v| v.as_bytes().to_vec());
     let ip = req.peer_addr().map(|a| a.ip());
-    let principal = match state
+    let identity = match state
         .auth
-        .authenticate(&state.store, header.as_deref(), ip)
+        .identify(&state.store, header.as_deref(), ip)
         .await
     {
-        Ok(p) => p,
+        Ok(i) => i,
         Err(e) if e.is(Code::NotAuthenticated) => None,
         Err(e) => return Err(e),
     };
-    // Who the caller is on this repository (`caller_on` is the one place a token's binding
-    // is checked), and the token to consume if it is this repository's.
-    let caller = principal
+    // Who the caller is on this repository (a user's token acts as its user there; an
+    // anonymous token's holder is anonymous), and the token to consume if it is this
+    // repository's (`token_on` checks the binding).
+    let caller = identity
         .as_ref()
-        .and_then(|p| p.caller_on(&full, Access::Read));
-    let token = principal
+        .and_then(|i| i.caller_on(&full, Access::Read));
+    let token = identity
         .as_ref()
-        .filter(|_| caller.is_some())
-        .and_then(|p| p.access_token().cloned());
+        .and_then(|i| i.token_on(&full, Access::Read).cloned());
     let consumed = state
         .store
         .run(move |c| {

@@ -38,9 +38,11 @@ pub async fn get(
     p: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse> {
     let (ns, name, tag) = p.into_inner();
-    let caller = who.caller_on(&path(&ns, &name), Access::Read);
-    // With this repository's token, the client is pulling the tag: count it.
-    let pulling = who.has_access_token() && caller.is_some();
+    let full = path(&ns, &name);
+    let caller = who.caller_on(&full, Access::Read);
+    // With this repository's token (a user's or an anonymous one), the client is pulling the
+    // tag: count it.
+    let pulling = who.token_on(&full, Access::Read);
     let pulls = state.store.pulls();
     let (_, found) = state
         .store

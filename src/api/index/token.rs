@@ -43,10 +43,12 @@ pub async fn answer(
 struct TokenHeaders(Option<(String, String)>);
 
 impl TokenHeaders {
-    /// Issue a token on `repository` for `access` when the client asked for one and is signed
-    /// in (tokens belong to a user: an anonymous pull gets none). A request made with an
-    /// access token gets none either: a token must not renew itself past its expiry. Call
-    /// after the operation succeeded.
+    /// Issue a token on `repository` for `access` when the client asked for one and may have
+    /// it: a signed-in caller gets its own; an anonymous caller (no credentials at all) gets
+    /// an anonymous read token for a read, which reads no more than it could without one (the
+    /// operation it follows succeeded anonymously, so the repository is public). A request
+    /// made with an access token gets none: a token must not renew itself past its expiry.
+    /// Call after the operation succeeded.
     async fn issue(
         state: &web::Data<AppState>,
         req: &HttpRequest,
@@ -57,13 +59,18 @@ impl TokenHeaders {
         if !wanted(req) || who.has_access_token() {
             return Ok(TokenHeaders(None));
         }
-        let Some(caller) = who.caller_on(repository, access) else {
-            return Ok(TokenHeaders(None));
+        let holder = match who.caller_on(repository, access) {
+            Some(caller) => Some(caller.user_id),
+            None if who.is_anonymous() && access == Access::Read => None,
+            None => return Ok(TokenHeaders(None)),
         };
         let repository = repository.to_owned();
         let value = state
             .store
-            .run(move |c| tokens::issue(c, caller.user_id, &repository, access))
+            .run(move |c| match holder {
+                Some(user_id) => tokens::issue(c, user_id, &repository, access),
+                None => tokens::issue_anonymous_read(c, &repository),
+            })
             .await?;
         Ok(TokenHeaders(Some((value, state.public_host(req)))))
     }

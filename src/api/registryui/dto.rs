@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::catalog::{self, Listed};
 use crate::core::model::Repository;
 use crate::core::time::{rfc3339, rfc3339_opt};
+use crate::store::pushed::Pushed;
 use crate::store::tags::Tag;
 
 /// `/repositories` parameters (query string, or a POST form body).
@@ -179,6 +180,12 @@ pub struct TagEntry {
     pub last_updated: String,
     pub pull_count: i64,
     pub pull_command: String,
+    /// The manifest digest of a tag the registry pushed (absent for a legacy Index tag).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// Bytes of its config and layers (of every platform's, for an index).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
 }
 
 impl TagEntry {
@@ -191,7 +198,18 @@ impl TagEntry {
             last_updated: rfc3339(tag.updated_at),
             pull_count: tag.pull_count,
             pull_command: format!("docker pull {host}/{path}:{}", tag.name),
+            digest: None,
+            size: None,
         }
+    }
+
+    /// The entry with what the registry pushed under the tag, if it did.
+    pub fn with_pushed(mut self, pushed: Option<Pushed>) -> Self {
+        if let Some(p) = pushed {
+            self.digest = Some(p.digest);
+            self.size = Some(p.size);
+        }
+        self
     }
 }
 

@@ -1,6 +1,7 @@
 //! RegistryUI handlers: parse parameters, admit the caller (the Public API switch), ask the
 //! core, shape the answer. Errors leave as `{"error": "..."}` through the envelope.
 
+use actix_web::http::header::ContentType;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::de::DeserializeOwned;
 
@@ -8,29 +9,34 @@ use super::dto::{
     CreateParams, Deleted, Done, FolderParams, ListParams, One, Page, RepositoryEntry, TagEntry,
     TagInfo, TagParams, TagsParams,
 };
+use super::stream;
 use crate::auth::extract::{MaybeUser, User};
 use crate::core::policy::Caller;
 use crate::core::{catalog, settings, tags};
 use crate::error::{Code, Error, Result};
 use crate::store::cache_key::{Key, View};
+use crate::store::memo::Weigh;
 use crate::AppState;
 
-/// `take` when the caller does not say.
-pub const DEFAULT_TAKE: i64 = 100;
-/// The largest `take` accepted; above it is a 400, not a silent clamp.
+/// The largest `take` accepted; above it is a 400, not a silent clamp. Without `take`, a
+/// listing of at most this many entries is one cached body, like a page of this size; a
+/// longer one is streamed ([`stream`]).
 pub const MAX_TAKE: i64 = 1000;
 
-/// `(skip, take)`, validated.
-fn paging(skip: Option<&str>, take: Option<&str>) -> Result<(i64, i64)> {
+/// `take` of `/tags` when the caller does not say (the seed documents only `/repositories`,
+/// whose default is every repository).
+pub const TAGS_DEFAULT_TAKE: i64 = 100;
+
+/// `(skip, take)`, validated; `take` `None` when absent: every matching repository.
+fn paging(skip: Option<&str>, take: Option<&str>) -> Result<(i64, Option<i64>)> {
     // Present but empty is an error here, unlike absent.
-    let count = |name: &str, v: Option<&str>, default: i64| {
+    let count = |name: &str, v: Option<&str>| {
         v.map(|v| crate::api::params::non_negative(name, v))
             .transpose()
-            .map(|n| n.unwrap_or(default))
     };
-    let skip = count("skip", skip, 0)?;
-    let take = count("take", take, DEFAULT_TAKE)?;
-    if take > MAX_TAKE {
+    let skip = count("skip", skip)?.unwrap_or(0);
+    let take = count("take", take)?;
+    if take.is_some_and(|t| t > MAX_TAKE) {
         return Err(Error::new(
             Code::InvalidPaging,
             format!("take must be at most {MAX_TAKE}"),
@@ -110,6 +116,9 @@ async fn list(
     .arg(skip)
     .arg(take)
     .arg(p.start_after.as_deref());
+    let Some(take) = take else {
+        return every(state, caller, p, skip, key).await;
+    };
     crate::api::cached_json(&state, key, move |c| {
         let q = catalog::Query {
             folder: p.folder.as_deref(),
@@ -117,15 +126,84 @@ async fn list(
             skip,
             take,
         };
-        let listing = catalog::list(c, caller.as_ref(), &q)?;
-        let entries = listing
-            .entries
-            .into_iter()
-            .map(RepositoryEntry::from)
-            .collect();
-        Ok(Page::new(listing.total, entries))
+        Ok(page(catalog::list(c, caller.as_ref(), &q)?))
     })
     .await
+}
+
+fn page(listing: catalog::Listing) -> Page<RepositoryEntry> {
+    let entries = listing
+        .entries
+        .into_iter()
+        .map(RepositoryEntry::from)
+        .collect();
+    Page::new(listing.total, entries)
+}
+
+/// How a listing without `take` is answered, as the read cache keeps it: a short listing's
+/// whole body, or only the count of a long one, whose body is streamed and never kept (a
+/// whole catalog could be tens of megabytes: it would push every other entry out of the
+/// cache, and holding it whole is what streaming avoids).
+enum Every {
+    Whole(web::Bytes),
+    Streamed { total: i64 },
+}
+
+impl Weigh for Every {
+    fn weigh(&self) -> usize {
+        match self {
+            Every::Whole(bytes) => bytes.weigh(),
+            Every::Streamed { .. } => size_of::<Self>(),
+        }
+    }
+}
+
+/// Every matching repository (API-NOTES section 7): at most [`MAX_TAKE`] after `skip` are one
+/// body, cached like a page; more are streamed in keyset batches.
+async fn every(
+    state: web::Data<AppState>,
+    caller: Option<Caller>,
+    p: ListParams,
+    skip: i64,
+    key: Key,
+) -> Result<HttpResponse> {
+    let read = {
+        let (folder, start_after) = (p.folder.clone(), p.start_after.clone());
+        move |c: &mut rusqlite::Connection| {
+            let (folder, start_after) = (folder.as_deref(), start_after.as_deref());
+            let total = catalog::count(c, caller.as_ref(), folder, start_after)?;
+            let rest = (total - skip).max(0);
+            if rest > MAX_TAKE {
+                return Ok(Every::Streamed { total });
+            }
+            let q = catalog::Query {
+                folder,
+                start_after,
+                skip,
+                take: rest,
+            };
+            let entries = catalog::batch(c, caller.as_ref(), &q)?;
+            let listing = catalog::Listing { total, entries };
+            serde_json::to_vec(&page(listing))
+                .map(|body| Every::Whole(web::Bytes::from(body)))
+                .map_err(Error::internal)
+        }
+    };
+    match &*state.store.cached(key, read).await? {
+        Every::Whole(body) => Ok(HttpResponse::Ok()
+            .content_type(ContentType::json())
+            .body(body.clone())),
+        &Every::Streamed { total } => stream::respond(
+            state,
+            stream::Listing {
+                caller,
+                folder: p.folder,
+                start_after: p.start_after,
+                skip,
+                total,
+            },
+        ),
+    }
 }
 
 /// `POST /udr/v1api/project/create?repository=&title=&isPublic=`: site admins; 201 and
@@ -173,19 +251,24 @@ pub async fn tags(
 ) -> Result<HttpResponse> {
     let host = state.public_host(&req);
     let p = query.into_inner();
-    let (repo, tags, total) = state
+    let (repo, tags, pushed, total) = state
         .store
         .run(move |c| {
             settings::admit_api_caller(c, caller.as_ref())?;
             let (ns, name) = repository(p.repository.as_deref())?;
             let (skip, take) = paging(p.skip.as_deref(), p.take.as_deref())?;
+            let take = take.unwrap_or(TAGS_DEFAULT_TAKE);
             let after = p.start_after.as_deref().unwrap_or("");
-            tags::page(c, caller.as_ref(), &ns, &name, after, take, skip)
+            let (repo, tags, total) =
+                tags::page(c, caller.as_ref(), &ns, &name, after, take, skip)?;
+            let pushed = tags::pushed(c, &repo, &tags)?;
+            Ok((repo, tags, pushed, total))
         })
         .await?;
     let entries = tags
         .iter()
-        .map(|t| TagEntry::new(&repo, t, &host))
+        .zip(pushed)
+        .map(|(t, pushed)| TagEntry::new(&repo, t, &host).with_pushed(pushed))
         .collect();
     Ok(HttpResponse::Ok().json(Page::new(total, entries)))
 }
@@ -199,18 +282,20 @@ pub async fn taginfo_get(
 ) -> Result<HttpResponse> {
     let host = state.public_host(&req);
     let p = query.into_inner();
-    let (repo, tag) = state
+    let (repo, tag, pushed) = state
         .store
         .run(move |c| {
             settings::admit_api_caller(c, caller.as_ref())?;
             let (ns, name) = repository(p.repository.as_deref())?;
             let tag = required("tagName", p.tag_name.as_deref())?;
-            tags::get(c, caller.as_ref(), &ns, &name, tag)
+            let (repo, tag) = tags::get(c, caller.as_ref(), &ns, &name, tag)?;
+            let pushed = tags::pushed(c, &repo, std::slice::from_ref(&tag))?;
+            Ok((repo, tag, pushed.into_iter().next().flatten()))
         })
         .await?;
     let image_id = tag.image_id.clone();
     Ok(HttpResponse::Ok().json(One::new(TagInfo {
-        tag: TagEntry::new(&repo, &tag, &host),
+        tag: TagEntry::new(&repo, &tag, &host).with_pushed(pushed),
         image_id,
     })))
 }
@@ -261,9 +346,10 @@ mod tests {
 
     #[test]
     fn paging_accepts_non_negative_integers_and_defaults() {
-        assert_eq!(paging(None, None).unwrap(), (0, DEFAULT_TAKE));
-        assert_eq!(paging(Some("5"), Some("0")).unwrap(), (5, 0));
-        assert_eq!(paging(Some("0"), Some("1000")).unwrap(), (0, 1000));
+        assert_eq!(paging(None, None).unwrap(), (0, None));
+        assert_eq!(paging(Some("5"), None).unwrap(), (5, None));
+        assert_eq!(paging(Some("5"), Some("0")).unwrap(), (5, Some(0)));
+        assert_eq!(paging(Some("0"), Some("1000")).unwrap(), (0, Some(1000)));
     }
 
     #[test]

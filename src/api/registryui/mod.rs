@@ -3,6 +3,7 @@
 
 mod dto;
 mod handlers;
+pub mod stream;
 
 use super::dialect::Dialect;
 use crate::route_table::Routes;

@@ -21,7 +21,7 @@ pub fn mark(headers: &mut HeaderMap) {
 pub fn code_of(e: &Error) -> &'static str {
     match e.code {
         Code::NotAuthenticated => "UNAUTHORIZED",
-        Code::NotAuthorized => "DENIED",
+        Code::NotAuthorized | Code::AccountInactive => "DENIED",
         Code::TooManyAttempts => "TOOMANYREQUESTS",
         Code::MethodNotAllowed => "UNSUPPORTED",
         Code::InvalidTag => "TAG_INVALID",
