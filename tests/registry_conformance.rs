@@ -30,6 +30,7 @@
 mod common;
 mod registry_support;
 
+use berth::error::Code;
 use registry_support::oci::*;
 use registry_support::*;
 use serde_json::Value;
@@ -187,7 +188,8 @@ fn pull_get_of_a_nonexistent_blob_is_404() {
     let r = s.t.get(&s.blobs(&dummy_digest())).send();
     assert_eq!(r.status, 404, "{r:?}");
     assert!(
-        r.error_codes().contains(&"BLOB_UNKNOWN".to_owned()),
+        r.error_codes()
+            .contains(&Code::BlobUnknown.as_str().to_owned()),
         "{r:?}"
     );
 }
@@ -1060,7 +1062,7 @@ fn delete_tag(s: &Setup) -> Res {
     if r.status == 400 {
         assert_eq!(
             r.error_codes().first().map(String::as_str),
-            Some("UNSUPPORTED")
+            Some(Code::Unsupported.as_str())
         );
     }
     r
@@ -1096,7 +1098,11 @@ fn management_delete_of_a_manifest_by_digest_is_202_and_it_is_gone() {
     assert!([404, 200].contains(&get.status), "{get:?}");
     if s.t.is_berth() {
         assert_eq!(get.status, 404, "{get:?}");
-        assert_eq!(get.error_codes(), ["MANIFEST_UNKNOWN"], "{get:?}");
+        assert_eq!(
+            get.error_codes(),
+            [Code::ManifestUnknown.as_str()],
+            "{get:?}"
+        );
     }
 }
 

@@ -18,7 +18,9 @@ pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.
 pub const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
 pub const DOCKER_LAYER: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 
-/// The error codes of the spec (its table "Error Codes"), as the conformance suite lists them.
+/// The error codes of the spec (its table "Error Codes"), as the conformance suite lists them:
+/// the spec's table, which a registry's answer is checked against (Berth's own codes are
+/// `berth::error::Code`, compared by constant where a check names one).
 pub const SPEC_ERROR_CODES: &[&str] = &[
     "BLOB_UNKNOWN",
     "BLOB_UPLOAD_INVALID",
