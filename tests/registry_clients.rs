@@ -28,7 +28,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use common::PASSWORD;
-use registry_support::tools::{self, need, run, run_with_stdin, shared_image, Layout, Output};
+use registry_support::tools::{self, need, run, run_with_stdin, Layout, Output};
 use registry_support::{oci, Target};
 
 const LIMIT: Duration = Duration::from_secs(120);
@@ -163,9 +163,13 @@ fn docker_ref(t: &Target, name: &str, tag: &str) -> String {
     format!("docker://{}/{name}:{tag}", t.host)
 }
 
-/// Push the shared test image to `name:tag` as `user`.
-fn push_image(t: &Target, s: &Skopeo, name: &str, tag: &str, user: &str) -> &'static Layout {
-    let img = shared_image();
+/// A fresh test image (umoci takes a tenth of a second), removed with the test.
+fn image() -> Layout {
+    tools::build_image(256 * 1024)
+}
+
+/// Push `img` to `name:tag` as `user`.
+fn push_image(t: &Target, s: &Skopeo, img: &Layout, name: &str, tag: &str, user: &str) {
     s.copy(
         &img.reference(),
         &docker_ref(t, name, tag),
@@ -173,7 +177,6 @@ fn push_image(t: &Target, s: &Skopeo, name: &str, tag: &str, user: &str) -> &'st
         Some(&creds(user)),
     )
     .success();
-    img
 }
 
 #[test]
@@ -182,8 +185,9 @@ fn skopeo_pushes_inspects_lists_pulls_back_byte_identical_and_deletes() {
     let s = Skopeo::new();
     let name = repo("alice", "skopeo");
     let alice = creds("alice");
-    let img = push_image(&t, &s, &name, "v1", "alice");
-    push_image(&t, &s, &name, "v2", "alice");
+    let img = image();
+    push_image(&t, &s, &img, &name, "v1", "alice");
+    push_image(&t, &s, &img, &name, "v2", "alice");
 
     // inspect: the raw manifest is the pushed one, byte for byte.
     let raw = s
@@ -350,7 +354,7 @@ fn skopeo_is_denied_where_the_policy_says_no() {
         return; // credentials and visibility need Berth
     }
     let s = Skopeo::new();
-    let img = shared_image();
+    let img = image();
     let denied = s
         .copy(
             &img.reference(),
@@ -365,7 +369,7 @@ fn skopeo_is_denied_where_the_policy_says_no() {
     );
 
     let private = repo("bob", "private");
-    push_image(&t, &s, &private, "v1", "bob");
+    push_image(&t, &s, &img, &private, "v1", "bob");
     let missing = repo("bob", "missing");
     let inspect = |name: &str| {
         let out = s
@@ -398,7 +402,7 @@ fn the_token_flow_and_basic_credentials_both_reach_the_image() {
     }
     let s = Skopeo::new();
     let name = repo("alice", "flows");
-    let img = shared_image();
+    let img = image();
     let push = s
         .copy_with(
             &["--debug"],
@@ -609,7 +613,7 @@ fn podman_login_accepts_the_password_and_an_api_key_and_refuses_a_wrong_password
 fn podman_pushes_and_pulls_back_and_an_anonymous_pull_of_a_private_image_is_refused() {
     let t = world();
     let p = Podman::new();
-    let img = shared_image();
+    let img = image();
     let name = repo("alice", "podman");
     let remote = format!("{}/{name}:v1", t.host);
     p.run(&["pull", &img.reference()]).success();
@@ -736,7 +740,7 @@ fn oras(auth: &str) {
     let dir = tools::setup_clients();
     let home = tempfile::tempdir().expect("tempdir");
     let name = repo("alice", &format!("oras-{auth}"));
-    let img = shared_image();
+    let img = image();
     for digest in img.digests().iter().skip(1) {
         assert_eq!(&t.push_blob(&name, &img.blob(digest)), digest);
     }

@@ -24,9 +24,14 @@ pub fn need(program: &str) -> PathBuf {
             return candidate;
         }
     }
+    let package = if program == "docker" {
+        "docker.io"
+    } else {
+        program
+    };
     panic!(
         "`{program}` is not installed: run `.ci/run` (as root, it installs skopeo, podman, umoci, \
-         docker-registry and the docker CLI from Debian) or `apt-get install {program}`"
+         docker-registry and the docker CLI from Debian) or `apt-get install {package}`"
     );
 }
 
@@ -260,12 +265,6 @@ pub fn build_image(big: usize) -> Layout {
         config_digest,
         layer_digests,
     }
-}
-
-/// One image per test binary (built once, read by every test).
-pub fn shared_image() -> &'static Layout {
-    static IMAGE: OnceLock<Layout> = OnceLock::new();
-    IMAGE.get_or_init(|| build_image(256 * 1024))
 }
 
 // ---------------------------------------------------------------- the Python/npm harnesses
