@@ -1,6 +1,8 @@
-//! The real third-party clients of the Index and Alauda dialects (API-NOTES section 9), run
-//! unmodified against a live Berth: just4alauda 0.2.12 and docker-registry-client 0.5.2
-//! (PyPI), docker-registry-client 3.4.0 (npm). The harness scripts live in `tests/clients/`
+//! The real third-party clients of the Index and Alauda dialects and of the registry (API-NOTES
+//! sections 9 and 10), run unmodified against a live Berth: just4alauda 0.2.12 and
+//! docker-registry-client 0.5.2 (PyPI), docker-registry-client 3.4.0 (npm). Both
+//! docker-registry-clients now find `/v2/` answering and use it (catalog, tags, manifests, the
+//! token flow), and keep their v1 paths when asked for them. The harness scripts live in `tests/clients/`
 //! (see its README); `tests/clients/setup.sh` installs the clients under `target/clients`
 //! once (idempotent; `BERTH_CLIENTS_DIR` overrides the folder).
 
@@ -84,11 +86,11 @@ fn just4alauda_logs_in_creates_lists_gets_and_deletes() {
 }
 
 #[test]
-fn pypi_docker_registry_client_enumerates_and_reads_tags() {
+fn pypi_docker_registry_client_picks_v2_for_catalog_and_tags_and_keeps_v1_when_forced() {
     run("registry_client_py.py");
 }
 
 #[test]
-fn npm_docker_registry_client_logs_in_lists_images_and_reuses_the_token_for_tags() {
+fn npm_docker_registry_client_v2_logs_in_lists_tags_and_reads_manifests_and_v1_still_works() {
     run("registry_client_npm.js");
 }

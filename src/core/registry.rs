@@ -634,6 +634,216 @@ pub fn referrers(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::bearer::Grant;
+    use crate::store::accounts::{insert_user, NewUser};
+    use crate::store::repos::NewRepository;
+
+    /// `alice` (owner of `alice/pub`, public, and `alice/priv`, private) and `bob`.
+    fn fixture() -> (Connection, Caller, Caller) {
+        let conn = store::memory();
+        let user = |name| {
+            let account = insert_user(
+                &conn,
+                &NewUser {
+                    name,
+                    password_hash: "x",
+                    email: None,
+                    is_active: true,
+                    is_admin: false,
+                },
+            )
+            .unwrap();
+            (Caller::from(&account), account)
+        };
+        let ((alice, alice_ns), (bob, _)) = (user("alice"), user("bob"));
+        for (name, public) in [("pub", true), ("priv", false)] {
+            let new = NewRepository {
+                name,
+                short_description: "",
+                long_description: "",
+                long_description_html: "",
+                is_public: public,
+            };
+            store::repos::insert(&conn, &alice_ns, &new).unwrap();
+        }
+        (conn, alice, bob)
+    }
+
+    fn token(caller: Option<Caller>, grants: &[(&str, &[&str])]) -> Who {
+        Who::Token {
+            caller,
+            claims: Claims {
+                user_id: caller.map(|c| c.user_id),
+                access: grants
+                    .iter()
+                    .map(|(name, actions)| Grant {
+                        kind: "repository".into(),
+                        name: (*name).into(),
+                        actions: actions.iter().map(|a| (*a).into()).collect(),
+                    })
+                    .collect(),
+                issued_at: 0,
+                expires_at: i64::MAX,
+            },
+        }
+    }
+
+    fn answer(conn: &mut Connection, who: &Who, name: &str, action: Action) -> Result<Code, Code> {
+        let name = Name::parse(name).unwrap();
+        match authorize(conn, who, &name, action, true) {
+            Ok(_) => Ok(Code::InternalError),
+            Err(e) => Err(e.code),
+        }
+    }
+
+    const OK: Result<Code, Code> = Ok(Code::InternalError);
+    const CHALLENGE: Result<Code, Code> = Err(Code::NotAuthenticated);
+    const UNKNOWN: Result<Code, Code> = Err(Code::NameUnknown);
+    const DENIED: Result<Code, Code> = Err(Code::NotAuthorized);
+
+    /// A token narrows the policy and never widens it: what it does not grant but the
+    /// policy allows asks for a better token (401); what the policy refuses is answered as
+    /// for the same user with Basic, or as for anonymous with an anonymous token.
+    #[test]
+    fn tokens_grant_at_most_what_the_policy_allows() {
+        let (mut conn, alice, bob) = fixture();
+        let c = &mut conn;
+        let pull = Action::Pull;
+        let push = Action::Push;
+        let delete = Action::Delete;
+        let cases: Vec<(Who, &str, Action, Result<Code, Code>)> = vec![
+            (
+                token(Some(bob), &[("alice/pub", &["pull"])]),
+                "alice/pub",
+                pull,
+                OK,
+            ),
+            (token(Some(bob), &[]), "alice/pub", pull, CHALLENGE),
+            (
+                token(Some(bob), &[("alice/pub", &["push"])]),
+                "alice/pub",
+                pull,
+                CHALLENGE,
+            ),
+            (token(Some(bob), &[]), "alice/priv", pull, UNKNOWN),
+            (
+                token(Some(bob), &[("alice/priv", &["pull"])]),
+                "alice/priv",
+                pull,
+                UNKNOWN,
+            ),
+            (token(Some(bob), &[]), "alice/missing", pull, UNKNOWN),
+            (
+                token(None, &[("alice/pub", &["pull"])]),
+                "alice/pub",
+                pull,
+                OK,
+            ),
+            (token(None, &[]), "alice/pub", pull, CHALLENGE),
+            (
+                token(None, &[("alice/priv", &["pull"])]),
+                "alice/priv",
+                pull,
+                CHALLENGE,
+            ),
+            (token(None, &[]), "alice/missing", pull, CHALLENGE),
+            (
+                token(Some(alice), &[("alice/priv", &["pull"])]),
+                "alice/priv",
+                push,
+                CHALLENGE,
+            ),
+            (
+                token(Some(alice), &[("alice/priv", &["pull", "push"])]),
+                "alice/priv",
+                push,
+                OK,
+            ),
+            (
+                token(Some(bob), &[("alice/pub", &["pull", "push"])]),
+                "alice/pub",
+                push,
+                DENIED,
+            ),
+            (
+                token(Some(bob), &[("alice/new", &["push"])]),
+                "alice/new",
+                push,
+                DENIED,
+            ),
+            (
+                token(Some(alice), &[("alice/priv", &["pull", "push"])]),
+                "alice/priv",
+                delete,
+                CHALLENGE,
+            ),
+            (
+                token(Some(alice), &[("alice/priv", &["delete"])]),
+                "alice/priv",
+                delete,
+                OK,
+            ),
+            (
+                token(Some(bob), &[("alice/pub", &["delete"])]),
+                "alice/pub",
+                delete,
+                DENIED,
+            ),
+            (
+                token(Some(bob), &[("alice/priv", &["delete"])]),
+                "alice/priv",
+                delete,
+                UNKNOWN,
+            ),
+            (Who::User(bob), "alice/priv", pull, UNKNOWN),
+            (Who::User(bob), "alice/pub", push, DENIED),
+            (Who::User(bob), "alice/priv", push, DENIED),
+            (Who::Anonymous, "alice/pub", pull, OK),
+            (Who::Anonymous, "alice/priv", pull, CHALLENGE),
+            (Who::Anonymous, "alice/pub", push, CHALLENGE),
+        ];
+        for (who, name, action, expected) in cases {
+            assert_eq!(
+                answer(c, &who, name, action),
+                expected,
+                "{who:?} {name} {action:?}"
+            );
+        }
+        // A granted push to a repository the user may create creates it, private.
+        let who = token(Some(alice), &[("alice/new", &["pull", "push"])]);
+        assert_eq!(answer(c, &who, "alice/new", push), OK);
+        let repo = store::repos::by_path(c, "alice", "new").unwrap().unwrap();
+        assert!(!repo.is_public);
+    }
+
+    /// The catalog shows a token's user what it may read only when the token grants
+    /// `registry:catalog:*`; otherwise the public repositories.
+    #[test]
+    fn the_catalog_needs_the_catalog_grant_for_private_repositories() {
+        let (conn, alice, _) = fixture();
+        let plain = token(Some(alice), &[]);
+        assert_eq!(
+            catalog(&conn, &plain, None, "").unwrap().names,
+            ["alice/pub"]
+        );
+        let Who::Token { caller, mut claims } = plain else {
+            unreachable!()
+        };
+        claims.access.push(Grant {
+            kind: "registry".into(),
+            name: "catalog".into(),
+            actions: vec!["*".into()],
+        });
+        let granted = Who::Token { caller, claims };
+        assert_eq!(
+            catalog(&conn, &granted, None, "").unwrap().names,
+            ["alice/priv", "alice/pub"]
+        );
+        assert_eq!(
+            catalog(&conn, &Who::User(alice), None, "").unwrap().names,
+            ["alice/priv", "alice/pub"]
+        );
+    }
 
     #[test]
     fn names_are_namespace_slash_name_or_library() {

@@ -20,14 +20,19 @@
  *   BERTH_LOG_LEVEL    bunyan level for the client's own logging (default warn; trace shows
  *                      every request)
  *
- * Seeds NS/npm-<random> (tags latest, v1) through the Index push flow, then:
+ * Seeds NS/npm-<random> (tags latest, v1) through the Index push flow, and NS/npm2-<random>
+ * (tags latest, v1) with a Docker schema 2 image pushed through /v2/ (raw HTTP), then:
  *   loginV1 (POST /v1/users/ -> 400 "Username or email already exists" -> GET /v1/users/)
- *   login   (GET /v2/ must be 404, then the same v1 login)
  *   loginV1 with a wrong password (must fail with the client's 401 message)
+ *   login   (GET /v2/ is 401 with a Bearer challenge -> v2 login: a token from /v2/token with
+ *            Basic; a wrong password must fail)
  *   createClientV1({name: URL/ns/repo}) listRepoImgs (X-Docker-Token: true), listRepoTags and
  *   getImgId (both with "Authorization: Token <X-Docker-Token>", against X-Docker-Endpoints),
  *   search({term}).
- * Exit status 0 only if every check passed.
+ *   createClientV2({name: URL/ns/repo2, maxSchemaVersion: 2}): ping (401 + the API version
+ *   header), login (Bearer token), listTags, getManifest by tag and by digest (its
+ *   Docker-Content-Digest and digestFromManifestStr agree with the pushed digest); with a wrong
+ *   password listTags fails 401; a missing repository fails.
  */
 'use strict';
 var path = require('path');
@@ -63,6 +68,7 @@ var EMAIL = process.env.BERTH_EMAIL || (USER + '@example.com');
 var NS = process.env.BERTH_NS || USER;
 var REPO = 'npm-' + crypto.randomBytes(3).toString('hex');
 var FULL = NS + '/' + REPO;
+var FULL2 = NS + '/npm2-' + crypto.randomBytes(3).toString('hex');
 var HOSTPORT = new URL(URL_).host;
 
 var passed = 0, failed = 0;
@@ -124,11 +130,74 @@ async function seed() {
     return img;
 }
 
+// Raw HTTP with a binary body, for the v2 push (not the client under test).
+function rawBytes(method, pth, data, headers) {
+    return new Promise(function (resolve) {
+        var u = new URL(/^https?:/.test(pth) ? pth : URL_ + pth);
+        var h = Object.assign({
+            Authorization: 'Basic ' + Buffer.from(USER + ':' + PASSWORD).toString('base64'),
+            'Content-Length': data.length}, headers || {});
+        var req = (u.protocol === 'https:' ? https : http).request(u, {method: method, headers: h}, function (res) {
+            var chunks = [];
+            res.on('data', function (c) { chunks.push(c); });
+            res.on('end', function () {
+                resolve({status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString()});
+            });
+        });
+        req.on('error', function (e) { resolve({status: 0, headers: {}, body: String(e)}); });
+        req.write(data);
+        req.end();
+    });
+}
+
+function sha256(data) {
+    return 'sha256:' + crypto.createHash('sha256').update(data).digest('hex');
+}
+
+async function pushBlob(name, data) {
+    var r = await rawBytes('POST', '/v2/' + name + '/blobs/uploads/', Buffer.alloc(0),
+        {'Content-Type': 'application/octet-stream'});
+    if (!check(r.status === 202 && r.headers.location, 'seed v2: POST uploads -> 202 with Location',
+        [r.status, r.body])) return;
+    var loc = new URL(r.headers.location, URL_ + '/');
+    loc.searchParams.set('digest', sha256(data));
+    r = await rawBytes('PUT', loc.href, data, {'Content-Type': 'application/octet-stream'});
+    check(r.status === 201, 'seed v2: PUT blob -> 201', [r.status, r.body]);
+}
+
+// A Docker schema 2 image (config + one layer) under each tag; returns the manifest digest.
+async function pushImageV2(name, tags) {
+    var config = Buffer.from(JSON.stringify({architecture: 'amd64', os: 'linux',
+        rootfs: {type: 'layers', diff_ids: [sha256(crypto.randomBytes(8))]}}));
+    var layer = crypto.randomBytes(1024);
+    await pushBlob(name, config);
+    await pushBlob(name, layer);
+    var manifest = Buffer.from(JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+        config: {mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length,
+            digest: sha256(config)},
+        layers: [{mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: layer.length,
+            digest: sha256(layer)}]
+    }));
+    var digest = sha256(manifest);
+    for (var t of tags) {
+        var r = await rawBytes('PUT', '/v2/' + name + '/manifests/' + t, manifest,
+            {'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json'});
+        check(r.status === 201 && r.headers['docker-content-digest'] === digest,
+            'seed v2: PUT manifests/' + t + ' -> 201 with Docker-Content-Digest',
+            [r.status, r.headers['docker-content-digest'], r.body]);
+    }
+    return digest;
+}
+
 async function main() {
-    console.log('docker-registry-client (npm) ' + DRC_VERSION + ' -> ' + URL_ + ' as ' + USER + ', seed ' + FULL);
+    console.log('docker-registry-client (npm) ' + DRC_VERSION + ' -> ' + URL_ + ' as ' + USER + ', seed ' + FULL +
+        ' (v1) and ' + FULL2 + ' (v2)');
 
     step('seed');
     var img = await seed();
+    var digest2 = await pushImageV2(FULL2, ['latest', 'v1']);
 
     step('login');
     var r = await p(function (cb) {
@@ -140,8 +209,9 @@ async function main() {
     r = await p(function (cb) {
         drc.login({index: URL_, username: USER, password: PASSWORD, email: EMAIL, log: LOG}, cb);
     });
-    check(!r.err, 'login (GET /v2/ 404 -> v1) succeeds', errText(r.err));
+    check(!r.err, 'login (GET /v2/ 401 Bearer -> v2 token login) succeeds', errText(r.err));
     equal(r.a && r.a.status, 'Login Succeeded', 'login result.status');
+    equal(r.a && r.a.authInfo && r.a.authInfo.type, 'bearer', 'login took a Bearer token');
 
     if (process.env.BERTH_SKIP_BAD_LOGIN !== '1') {
         r = await p(function (cb) {
@@ -149,6 +219,10 @@ async function main() {
         });
         check(r.err && /Wrong login\/password/.test(r.err.message),
             'loginV1 with a wrong password fails with "Wrong login/password"', errText(r.err));
+        r = await p(function (cb) {
+            drc.login({index: URL_, username: USER, password: PASSWORD + '-wrong', log: LOG}, cb);
+        });
+        check(r.err && r.err.statusCode === 401, 'login (v2) with a wrong password fails 401', errText(r.err));
     }
 
     if (!img) { return; }
@@ -194,10 +268,61 @@ async function main() {
     c2.close();
     check(r.err && r.err.statusCode === 404, 'listRepoTags of a missing repository fails with 404', errText(r.err));
 
+    step('v2 client (createClientV2)');
+    var v2 = drc.createClientV2({name: URL_ + '/' + FULL2, username: USER, password: PASSWORD,
+        maxSchemaVersion: 2, log: LOG});
+    try {
+        r = await p(function (cb) { v2.ping(cb); });
+        var pingRes = r.b;
+        check(pingRes && pingRes.statusCode === 401, 'ping: GET /v2/ without credentials is 401',
+            pingRes && pingRes.statusCode);
+        check(pingRes && /^Bearer realm="/.test(pingRes.headers['www-authenticate'] || ''),
+            'ping: the 401 carries a Bearer challenge', pingRes && pingRes.headers['www-authenticate']);
+        equal(pingRes && pingRes.headers['docker-distribution-api-version'], 'registry/2.0',
+            'ping: Docker-Distribution-API-Version');
+        r = await p(function (cb) { v2.supportsV2(cb); });
+        equal(r.a, true, 'supportsV2');
+
+        r = await p(function (cb) { v2.login(cb); });
+        check(!r.err, 'login succeeds', errText(r.err));
+        equal(v2._authInfo && v2._authInfo.type, 'bearer', 'login took a Bearer token');
+
+        r = await p(function (cb) { v2.listTags(cb); });
+        check(!r.err, 'listTags succeeds', errText(r.err));
+        equal(r.a, {name: FULL2, tags: ['latest', 'v1']}, 'listTags body');
+
+        for (var ref of ['latest', digest2]) {
+            r = await p(function (cb) { v2.getManifest({ref: ref}, cb); });
+            check(!r.err, 'getManifest(' + ref + ') succeeds', errText(r.err));
+            equal(r.a && r.a.schemaVersion, 2, 'getManifest(' + ref + ').schemaVersion');
+            equal(r.b && r.b.headers['docker-content-digest'], digest2,
+                'getManifest(' + ref + ') Docker-Content-Digest');
+            equal(r.c && drc.digestFromManifestStr(r.c), digest2,
+                'digestFromManifestStr(getManifest(' + ref + '))');
+        }
+    } finally {
+        v2.close();
+    }
+    if (process.env.BERTH_SKIP_BAD_LOGIN !== '1') {
+        var bad = drc.createClientV2({name: URL_ + '/' + FULL2, username: USER, password: PASSWORD + '-wrong',
+            maxSchemaVersion: 2, log: LOG});
+        r = await p(function (cb) { bad.listTags(cb); });
+        bad.close();
+        check(r.err && r.err.statusCode === 401, 'listTags with a wrong password fails 401', errText(r.err));
+    }
+    var gone = drc.createClientV2({name: URL_ + '/' + NS + '/no-such-' + REPO, username: USER, password: PASSWORD,
+        maxSchemaVersion: 2, log: LOG});
+    r = await p(function (cb) { gone.listTags(cb); });
+    gone.close();
+    check(r.err && [401, 404].indexOf(r.err.statusCode) !== -1,
+        'listTags of a missing repository fails (401 or 404)', errText(r.err));
+
     step('cleanup');
-    var d = await raw('DELETE', '/v1/repositories/' + FULL + '/', undefined, {'X-Docker-Token': 'true'});
-    if ([200, 202, 204].indexOf(d.status) === -1) {
-        console.log('       (cleanup: DELETE -> ' + d.status + '; left behind)');
+    for (var full of [FULL, FULL2]) {
+        var d = await raw('DELETE', '/v1/repositories/' + full + '/', undefined, {'X-Docker-Token': 'true'});
+        if ([200, 202, 204].indexOf(d.status) === -1) {
+            console.log('       (cleanup: DELETE ' + full + ' -> ' + d.status + '; left behind)');
+        }
     }
 }
 

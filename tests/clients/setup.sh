@@ -3,6 +3,7 @@
 # idempotently, into DIR:
 #   DIR/venv          Python venv with requirements.txt, patched by patch_py3.py
 #   DIR/node          npm ci of package.json / package-lock.json (docker-registry-client 3.4.0)
+#   DIR/oras-venv     Python venv with requirements-oras.txt (oras-py, for oras_client.py)
 # Usage: tests/clients/setup.sh DIR        (PYTHON=python3.11 to choose the interpreter)
 # Needs: python3 (3.11; the clients' pinned `future` 0.18 breaks on 3.12+), node + npm.
 set -euo pipefail
@@ -25,6 +26,12 @@ fi
 "$VPY" -m pip install -q -r "$HERE/requirements.txt"
 "$VPY" "$HERE/patch_py3.py" "$DIR/venv"
 
+# --- oras-py (a venv of its own: its dependencies' pins differ from the legacy clients')
+[ -x "$DIR/oras-venv/bin/python" ] || "$PY" -m venv "$DIR/oras-venv"
+if ! "$DIR/oras-venv/bin/python" -c 'import sys, oras.version as v; sys.exit(v.__version__ != "0.2.43")' 2>/dev/null; then
+    "$DIR/oras-venv/bin/python" -m pip install -q -r "$HERE/requirements-oras.txt"
+fi
+
 # --- npm
 mkdir -p "$DIR/node"
 cp "$HERE/package.json" "$HERE/package-lock.json" "$DIR/node/"
@@ -32,4 +39,4 @@ if ! (cd "$DIR/node" && node -e 'process.exit(require("docker-registry-client/pa
     # --ignore-scripts: skips dtrace-provider's optional node-gyp build (bunyan works without it)
     (cd "$DIR/node" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 fi
-echo "clients installed in $DIR (python: $DIR/venv/bin/python, node modules: $DIR/node/node_modules)"
+echo "clients installed in $DIR (python: $DIR/venv/bin/python, oras-py: $DIR/oras-venv/bin/python, node modules: $DIR/node/node_modules)"
