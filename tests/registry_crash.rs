@@ -380,3 +380,97 @@ fn acknowledged_pushes_survive_sigkill_and_uploads_stay_resumable() {
     let (code, _) = process::terminate(server);
     assert_eq!(code, 0);
 }
+
+/// A small tmpfs for a data folder, unmounted when dropped; `None` where this machine does
+/// not let the test mount one (not root, no tmpfs).
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(bytes: u64) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().ok()?;
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={bytes}"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .ok()?;
+        status.success().then_some(SmallDisk { dir })
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+#[test]
+fn a_full_disk_is_a_507_that_stores_nothing_and_the_next_push_works() {
+    let Some(disk) = SmallDisk::mount(3 << 20) else {
+        eprintln!(
+            "SKIPPED: cannot mount a tmpfs here (needs root); the full-disk test did not run"
+        );
+        return;
+    };
+    let data = disk.dir.path().join("data");
+    let server = start(&data);
+    let base = server.base.clone();
+    let octets = [("Content-Type", "application/octet-stream")];
+    let big: Vec<u8> = (0..4_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let digest = sha256(&big);
+    let mono = send(
+        "POST",
+        &format!("{base}/v2/admin/full/blobs/uploads/?digest={digest}"),
+        &octets,
+        Some(&big),
+    )
+    .expect("answer");
+    assert_eq!(mono.status, 507, "{}", String::from_utf8_lossy(&mono.body));
+    let body: serde_json::Value = serde_json::from_slice(&mono.body).unwrap();
+    assert_eq!(body["errors"][0]["code"], "INSUFFICIENT_STORAGE");
+    // A session keeps what it had acknowledged (nothing), and goes on.
+    let start = send(
+        "POST",
+        &format!("{base}/v2/admin/full/blobs/uploads/"),
+        &[],
+        None,
+    )
+    .unwrap();
+    let location = start.location.unwrap();
+    let patch = send("PATCH", &format!("{base}{location}"), &octets, Some(&big)).unwrap();
+    assert_eq!(patch.status, 507);
+    let status = send("GET", &format!("{base}{location}"), &[], None).unwrap();
+    assert_eq!((status.status, status.range.as_deref()), (204, Some("0-0")));
+    let got = send(
+        "GET",
+        &format!("{base}/v2/admin/full/blobs/{digest}"),
+        &[],
+        None,
+    )
+    .unwrap();
+    assert_eq!(got.status, 404);
+    assert_eq!(check_blob_files(&data), 0);
+    for entry in std::fs::read_dir(data.join("uploads")).unwrap() {
+        assert_eq!(
+            entry.unwrap().metadata().unwrap().len(),
+            0,
+            "bytes left behind"
+        );
+    }
+    // The next push that fits works.
+    let small = b"fits on the disk";
+    let done = send(
+        "PUT",
+        &format!("{base}{location}?digest={}", sha256(small)),
+        &octets,
+        Some(small),
+    )
+    .unwrap();
+    assert_eq!(done.status, 201);
+    let (code, _) = process::terminate(server);
+    assert_eq!(code, 0);
+}
