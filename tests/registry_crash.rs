@@ -321,8 +321,42 @@ fn resume(base: &str, half: &[HalfDone]) -> usize {
     resumed
 }
 
-fn start(data: &Path) -> Running {
-    process::start(data, &[("BERTH_ADMIN_PASSWORD", PASSWORD)])
+/// A running server that is killed if the test fails before it stops it.
+struct Server(Option<Running>);
+
+impl Server {
+    fn base(&self) -> String {
+        self.0.as_ref().map(|r| r.base.clone()).unwrap_or_default()
+    }
+
+    fn sigkill(mut self) {
+        if let Some(mut r) = self.0.take() {
+            r.child.kill().unwrap();
+            r.child.wait().unwrap();
+        }
+    }
+
+    /// SIGTERM, and the exit code.
+    fn stop(mut self) -> i32 {
+        let r = self.0.take().expect("running");
+        process::terminate(r).0
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut r) = self.0.take() {
+            let _ = r.child.kill();
+            let _ = r.child.wait();
+        }
+    }
+}
+
+fn start(data: &Path) -> Server {
+    Server(Some(process::start(
+        data,
+        &[("BERTH_ADMIN_PASSWORD", PASSWORD)],
+    )))
 }
 
 #[test]
@@ -340,12 +374,12 @@ fn acknowledged_pushes_survive_sigkill_and_uploads_stay_resumable() {
             (s.pushed.clone(), std::mem::take(&mut s.half))
         };
         check_uploads(&data);
-        check_pushed(&server.base, &pushed);
-        resumed += resume(&server.base, &half);
+        check_pushed(&server.base(), &pushed);
+        resumed += resume(&server.base(), &half);
         let stop = Arc::new(AtomicBool::new(false));
         let clients: Vec<_> = (0..4)
             .map(|i| {
-                let (base, seen, stop) = (server.base.clone(), seen.clone(), stop.clone());
+                let (base, seen, stop) = (server.base(), seen.clone(), stop.clone());
                 let repo = format!("admin/crash{i}");
                 std::thread::spawn(move || client(base, repo, round * 10 + i, seen, stop))
             })
@@ -359,9 +393,7 @@ fn acknowledged_pushes_survive_sigkill_and_uploads_stay_resumable() {
             std::thread::sleep(Duration::from_millis(20));
         }
         std::thread::sleep(Duration::from_millis(rng.random_range(0..600)));
-        let Running { mut child, .. } = server;
-        child.kill().unwrap();
-        child.wait().unwrap();
+        server.sigkill();
         kills += 1;
         stop.store(true, Ordering::SeqCst);
         for c in clients {
@@ -375,9 +407,9 @@ fn acknowledged_pushes_survive_sigkill_and_uploads_stay_resumable() {
         let mut s = seen.lock().unwrap();
         (s.pushed.clone(), std::mem::take(&mut s.half))
     };
-    check_pushed(&server.base, &pushed);
+    check_pushed(&server.base(), &pushed);
     check_uploads(&data);
-    resumed += resume(&server.base, &half);
+    resumed += resume(&server.base(), &half);
     let files = check_blob_files(&data);
     eprintln!(
         "registry crash: {kills} kills, {} acknowledged pushes, {resumed} uploads resumed, {files} blob files checked",
@@ -385,8 +417,7 @@ fn acknowledged_pushes_survive_sigkill_and_uploads_stay_resumable() {
     );
     assert!(pushed.len() >= 8, "too few pushes to mean anything");
     assert!(resumed > 0, "no interrupted upload was resumed");
-    let (code, _) = process::terminate(server);
-    assert_eq!(code, 0);
+    assert_eq!(server.stop(), 0);
 }
 
 /// A small tmpfs for a data folder, unmounted when dropped; `None` where this machine does
@@ -426,7 +457,7 @@ fn a_full_disk_is_a_507_that_stores_nothing_and_the_next_push_works() {
     };
     let data = disk.dir.path().join("data");
     let server = start(&data);
-    let base = server.base.clone();
+    let base = server.base();
     let octets = [("Content-Type", "application/octet-stream")];
     let big: Vec<u8> = (0..4_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let digest = sha256(&big);
@@ -479,6 +510,5 @@ fn a_full_disk_is_a_507_that_stores_nothing_and_the_next_push_works() {
     )
     .unwrap();
     assert_eq!(done.status, 201);
-    let (code, _) = process::terminate(server);
-    assert_eq!(code, 0);
+    assert_eq!(server.stop(), 0);
 }
