@@ -1507,11 +1507,16 @@ fn assert_nowhere(what: &str, haystack: &[u8], secrets: &[&str]) {
     }
 }
 
-/// Every file of the data folder (database, WAL, shared memory, key files).
+/// Every file of the data folder (database, WAL, shared memory, key files, and the
+/// registry's `blobs/` and `uploads/` folders).
 fn assert_not_in_data_dir(dir: &Path, secrets: &[&str]) -> usize {
     let mut files = 0;
     for entry in fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
+        if path.is_dir() {
+            files += assert_not_in_data_dir(&path, secrets);
+            continue;
+        }
         assert_nowhere(
             &path.display().to_string(),
             &fs::read(&path).unwrap(),

@@ -141,14 +141,14 @@ fn monolithic(base: &str, repo: &str, bytes: &[u8]) -> Option<String> {
     (r.status == 201).then_some(digest)
 }
 
-/// Push images to `repo` until the server goes away; half of the rounds also leave an
-/// upload half done.
+/// Push images to `repo` until the server goes away, each followed by an upload left half
+/// done.
 fn client(base: String, repo: String, seed: u64, seen: Arc<Mutex<Seen>>, stop: Arc<AtomicBool>) {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut n = 0;
     while !stop.load(Ordering::SeqCst) {
         n += 1;
-        let size = rng.random_range(64 * 1024..1536 * 1024);
+        let size = rng.random_range(32 * 1024..768 * 1024);
         let layer: Vec<u8> = (0..size).map(|_| rng.random()).collect();
         let config = format!(
             r#"{{"architecture":"amd64","os":"linux","rootfs":{{"type":"layers","diff_ids":[]}},"n":"{seed}-{n}"}}"#
@@ -186,7 +186,7 @@ fn client(base: String, repo: String, seed: u64, seen: Arc<Mutex<Seen>>, stop: A
             manifest,
             blobs: vec![c, l],
         });
-        if rng.random_bool(0.5) {
+        {
             let bytes: Vec<u8> = (0..rng.random_range(1024..256 * 1024))
                 .map(|_| rng.random())
                 .collect();
@@ -321,8 +321,42 @@ fn resume(base: &str, half: &[HalfDone]) -> usize {
     resumed
 }
 
-fn start(data: &Path) -> Running {
-    process::start(data, &[("BERTH_ADMIN_PASSWORD", PASSWORD)])
+/// A running server that is killed if the test fails before it stops it.
+struct Server(Option<Running>);
+
+impl Server {
+    fn base(&self) -> String {
+        self.0.as_ref().map(|r| r.base.clone()).unwrap_or_default()
+    }
+
+    fn sigkill(mut self) {
+        if let Some(mut r) = self.0.take() {
+            r.child.kill().unwrap();
+            r.child.wait().unwrap();
+        }
+    }
+
+    /// SIGTERM, and the exit code.
+    fn stop(mut self) -> i32 {
+        let r = self.0.take().expect("running");
+        process::terminate(r).0
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut r) = self.0.take() {
+            let _ = r.child.kill();
+            let _ = r.child.wait();
+        }
+    }
+}
+
+fn start(data: &Path) -> Server {
+    Server(Some(process::start(
+        data,
+        &[("BERTH_ADMIN_PASSWORD", PASSWORD)],
+    )))
 }
 
 #[test]
@@ -340,20 +374,26 @@ fn acknowledged_pushes_survive_sigkill_and_uploads_stay_resumable() {
             (s.pushed.clone(), std::mem::take(&mut s.half))
         };
         check_uploads(&data);
-        check_pushed(&server.base, &pushed);
-        resumed += resume(&server.base, &half);
+        check_pushed(&server.base(), &pushed);
+        resumed += resume(&server.base(), &half);
         let stop = Arc::new(AtomicBool::new(false));
         let clients: Vec<_> = (0..4)
             .map(|i| {
-                let (base, seen, stop) = (server.base.clone(), seen.clone(), stop.clone());
+                let (base, seen, stop) = (server.base(), seen.clone(), stop.clone());
                 let repo = format!("admin/crash{i}");
                 std::thread::spawn(move || client(base, repo, round * 10 + i, seen, stop))
             })
             .collect();
-        std::thread::sleep(Duration::from_millis(rng.random_range(800..2500)));
-        let Running { mut child, .. } = server;
-        child.kill().unwrap();
-        child.wait().unwrap();
+        // Kill at a random moment once this round has acknowledged a few pushes (however
+        // slow the machine), so that every round has something to lose.
+        let before = pushed.len();
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while seen.lock().unwrap().pushed.len() < before + 2 && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(rng.random_range(0..600)));
+        server.sigkill();
         kills += 1;
         stop.store(true, Ordering::SeqCst);
         for c in clients {
@@ -367,16 +407,108 @@ fn acknowledged_pushes_survive_sigkill_and_uploads_stay_resumable() {
         let mut s = seen.lock().unwrap();
         (s.pushed.clone(), std::mem::take(&mut s.half))
     };
-    check_pushed(&server.base, &pushed);
+    check_pushed(&server.base(), &pushed);
     check_uploads(&data);
-    resumed += resume(&server.base, &half);
+    resumed += resume(&server.base(), &half);
     let files = check_blob_files(&data);
     eprintln!(
         "registry crash: {kills} kills, {} acknowledged pushes, {resumed} uploads resumed, {files} blob files checked",
         pushed.len()
     );
-    assert!(pushed.len() >= 4, "too few pushes to mean anything");
+    assert!(pushed.len() >= 8, "too few pushes to mean anything");
     assert!(resumed > 0, "no interrupted upload was resumed");
-    let (code, _) = process::terminate(server);
-    assert_eq!(code, 0);
+    assert_eq!(server.stop(), 0);
+}
+
+/// A small tmpfs for a data folder, unmounted when dropped; `None` where this machine does
+/// not let the test mount one (not root, no tmpfs).
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(bytes: u64) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().ok()?;
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={bytes}"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .ok()?;
+        status.success().then_some(SmallDisk { dir })
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+#[test]
+fn a_full_disk_is_a_507_that_stores_nothing_and_the_next_push_works() {
+    let Some(disk) = SmallDisk::mount(3 << 20) else {
+        eprintln!(
+            "SKIPPED: cannot mount a tmpfs here (needs root); the full-disk test did not run"
+        );
+        return;
+    };
+    let data = disk.dir.path().join("data");
+    let server = start(&data);
+    let base = server.base();
+    let octets = [("Content-Type", "application/octet-stream")];
+    let big: Vec<u8> = (0..4_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let digest = sha256(&big);
+    let mono = send(
+        "POST",
+        &format!("{base}/v2/admin/full/blobs/uploads/?digest={digest}"),
+        &octets,
+        Some(&big),
+    )
+    .expect("answer");
+    assert_eq!(mono.status, 507, "{}", String::from_utf8_lossy(&mono.body));
+    let body: serde_json::Value = serde_json::from_slice(&mono.body).unwrap();
+    assert_eq!(body["errors"][0]["code"], "INSUFFICIENT_STORAGE");
+    // A session keeps what it had acknowledged (nothing), and goes on.
+    let start = send(
+        "POST",
+        &format!("{base}/v2/admin/full/blobs/uploads/"),
+        &[],
+        None,
+    )
+    .unwrap();
+    let location = start.location.unwrap();
+    let patch = send("PATCH", &format!("{base}{location}"), &octets, Some(&big)).unwrap();
+    assert_eq!(patch.status, 507);
+    let status = send("GET", &format!("{base}{location}"), &[], None).unwrap();
+    assert_eq!((status.status, status.range.as_deref()), (204, Some("0-0")));
+    let got = send(
+        "GET",
+        &format!("{base}/v2/admin/full/blobs/{digest}"),
+        &[],
+        None,
+    )
+    .unwrap();
+    assert_eq!(got.status, 404);
+    assert_eq!(check_blob_files(&data), 0);
+    for entry in std::fs::read_dir(data.join("uploads")).unwrap() {
+        assert_eq!(
+            entry.unwrap().metadata().unwrap().len(),
+            0,
+            "bytes left behind"
+        );
+    }
+    // The next push that fits works.
+    let small = b"fits on the disk";
+    let done = send(
+        "PUT",
+        &format!("{base}{location}?digest={}", sha256(small)),
+        &octets,
+        Some(small),
+    )
+    .unwrap();
+    assert_eq!(done.status, 201);
+    assert_eq!(server.stop(), 0);
 }

@@ -10,8 +10,9 @@
 //!    (`text/plain`, `application/x-www-form-urlencoded`, `multipart/form-data`, whatever
 //!    their parameters) is refused with 415 `UNSUPPORTED_MEDIA_TYPE` — except that the
 //!    routes whose documented body *is* a form ([`FORM_ROUTES`]) take
-//!    `application/x-www-form-urlencoded`. Every other API route takes JSON or no body (none
-//!    takes binary: Berth keeps no image layers); JSON is still read without a
+//!    `application/x-www-form-urlencoded`. Every other API route takes JSON or no body, except
+//!    the registry's (`/v2`), whose blobs and manifests are sent as
+//!    `application/octet-stream` or their media type; JSON is still read without a
 //!    `Content-Type` (clients that send none), or with any other type
 //!    (`application/octet-stream`, `application/json`, ...).
 //!
@@ -80,6 +81,12 @@ fn check(req: &ServiceRequest) -> Result<(), Error> {
             .any(|t| essence.eq_ignore_ascii_case(t.as_bytes()))
     };
     if content_types(req.headers()).any(refused) {
+        if dialect::Dialect::for_path(path) == dialect::Dialect::Registry {
+            return Err(Error::new(
+                crate::error::Code::UnsupportedMediaType,
+                "send blobs as application/octet-stream and manifests as their media type",
+            ));
+        }
         return Err(Error::unsupported_media_type());
     }
     Ok(())

@@ -129,6 +129,10 @@ async fn hash_range(
 /// Append a request body to upload `id`, which holds `start` acknowledged bytes, and return
 /// how many bytes the body had. The bytes are written but not yet durable; on failure the
 /// upload may hold some of them past `start` (the caller cuts it back).
+///
+/// One batch is written and hashed on the blocking pool while the next one arrives; the
+/// write in flight is always awaited before this returns, so nothing writes to the upload
+/// after it (a cut-back never races a late write).
 pub async fn receive(
     blobs: &Arc<dyn BlobStore>,
     id: &str,
@@ -140,40 +144,87 @@ pub async fn receive(
     let mut body = std::pin::pin!(body);
     let mut batch: Vec<Bytes> = Vec::new();
     let mut batch_len = 0usize;
-    let mut offset = start;
+    let mut written = start;
+    let mut in_flight = None;
+    let mut failure: Option<Error> = None;
     loop {
-        let next = body.next().await;
-        let done = next.is_none();
-        if let Some(chunk) = next {
-            let chunk = chunk.map_err(body_error)?;
+        let chunk = match body.next().await {
+            None => None,
+            Some(Ok(chunk)) => Some(chunk),
+            Some(Err(e)) => {
+                failure = Some(body_error(e));
+                break;
+            }
+        };
+        let done = chunk.is_none();
+        if let Some(chunk) = chunk {
             batch_len += chunk.len();
             batch.push(chunk);
         }
         if batch_len >= BATCH || (done && batch_len > 0) {
-            let hasher = running.hasher.take();
+            // The previous batch's write hands the running digest on.
+            let hasher = match in_flight.take() {
+                Some(write) => match settle(write).await {
+                    Ok(h) => Some(h),
+                    Err(e) => {
+                        failure = Some(e);
+                        break;
+                    }
+                },
+                None => running.hasher.take(),
+            };
+            let Some(mut hasher) = hasher else {
+                failure = Some(Error::internal("no running digest for an upload"));
+                break;
+            };
             running.hashed = 0;
-            let (blobs, id) = (blobs.clone(), id.to_owned());
+            let (blobs, id, at) = (blobs.clone(), id.to_owned(), written);
             let chunks = std::mem::take(&mut batch);
-            let hasher = web::block(move || {
+            in_flight = Some(web::block(move || {
                 blobs
-                    .write_upload(&id, offset, &chunks)
+                    .write_upload(&id, at, &chunks)
                     .map_err(|e| io_error("writing an upload", e))?;
-                let mut hasher = hasher.unwrap_or_else(|| Hasher::new(Algorithm::Sha256));
                 for chunk in &chunks {
                     hasher.update(chunk);
                 }
                 Ok::<_, Error>(hasher)
-            })
-            .await??;
-            offset += batch_len as u64;
-            running.hasher = Some(hasher);
-            running.hashed = offset;
+            }));
+            written += batch_len as u64;
             batch_len = 0;
         }
         if done {
-            return Ok(offset - start);
+            break;
         }
     }
+    if let Some(write) = in_flight.take() {
+        match settle(write).await {
+            Ok(h) if failure.is_none() => {
+                running.hasher = Some(h);
+                running.hashed = written;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                failure.get_or_insert(e);
+            }
+        }
+    }
+    match failure {
+        Some(e) => {
+            // Ahead of what will be acknowledged: computed again when next needed.
+            running.hasher = None;
+            running.hashed = 0;
+            Err(e)
+        }
+        None => Ok(written - start),
+    }
+}
+
+async fn settle<T>(
+    write: impl std::future::Future<
+        Output = std::result::Result<Result<T>, actix_web::error::BlockingError>,
+    >,
+) -> Result<T> {
+    write.await?
 }
 
 /// The digest, in `algorithm`, of the upload's first `len` bytes.
