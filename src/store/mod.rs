@@ -6,12 +6,14 @@
 //! for the value; the plans here are fixed by their indexes, and a listing's SQL is long.
 
 pub mod accounts;
+pub mod activity;
 pub mod backup;
 pub mod cache_key;
 pub mod catalog;
 pub mod changes;
 pub mod external;
 pub mod grants;
+pub mod images;
 pub mod keys;
 pub mod memo;
 mod migrations;
