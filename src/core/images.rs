@@ -28,19 +28,27 @@ fn not_found() -> Error {
     Error::new(Code::NotFound, "not found")
 }
 
-/// A page of the tags of a repository the caller may read, with the caller's level on it.
+/// Which tags a tags tab shows.
+#[derive(Debug, Clone)]
+pub struct TagQuery {
+    /// A part of the name (all tags when empty).
+    pub filter: String,
+    pub order: TagOrder,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A page of the tags of a repository the caller may read, with the caller's level on it,
+/// and how many tags match.
 pub fn tags(
     conn: &Connection,
     caller: Option<&Caller>,
     ns: &str,
     name: &str,
-    filter: &str,
-    order: TagOrder,
-    limit: i64,
-    offset: i64,
+    q: &TagQuery,
 ) -> Result<(Repository, Level, Vec<TagRow>, i64)> {
     let (repo, level) = repos::readable(conn, caller, ns, name)?;
-    let (rows, total) = rows::tags(conn, repo.id, filter, order, limit, offset)?;
+    let (rows, total) = rows::tags(conn, repo.id, &q.filter, q.order, q.limit, q.offset)?;
     Ok((repo, level, rows, total))
 }
 
@@ -129,7 +137,7 @@ pub struct Layer {
 /// What could be read of an image's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfigView {
-    Shown(Config),
+    Shown(Box<Config>),
     /// Not an image configuration (an artifact): its media type says what it is.
     NotImage,
     TooLarge,
@@ -160,7 +168,12 @@ pub fn parse_config(bytes: &[u8]) -> Option<Config> {
     let run = c.config().clone().unwrap_or_default();
     let mut exposed_ports = run.exposed_ports().clone().unwrap_or_default();
     exposed_ports.sort();
-    let labels: BTreeMap<String, String> = run.labels().clone().unwrap_or_default().into_iter().collect();
+    let labels: BTreeMap<String, String> = run
+        .labels()
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
     let env_names = run
         .env()
         .iter()
@@ -223,7 +236,9 @@ fn read_config(blobs: &dyn BlobStore, config: &manifest::BlobRef) -> ConfigView 
         .and_then(|r| r.take(CONFIG_MAX + 1).read_to_end(&mut bytes));
     match read {
         Ok(_) if bytes.len() as u64 > CONFIG_MAX => ConfigView::TooLarge,
-        Ok(_) => parse_config(&bytes).map_or(ConfigView::Unreadable, ConfigView::Shown),
+        Ok(_) => {
+            parse_config(&bytes).map_or(ConfigView::Unreadable, |c| ConfigView::Shown(Box::new(c)))
+        }
         Err(e) => {
             if e.kind() != std::io::ErrorKind::NotFound {
                 log::warn!("reading config blob {digest}: {e}");
@@ -259,7 +274,10 @@ pub fn view(
     let parsed = manifest::parse(Some(&m.media_type), &m.content)?;
     let body = match parsed.kind {
         Kind::Index { children } => Body::Index { children },
-        Kind::Image { config, layers: refs } => {
+        Kind::Image {
+            config,
+            layers: refs,
+        } => {
             let config_view = read_config(blobs, &config);
             let history = match &config_view {
                 ConfigView::Shown(c) => c.layer_history.as_slice(),
@@ -318,12 +336,18 @@ mod tests {
         assert_eq!(c.entrypoint.as_deref(), Some(&["/app".to_owned()][..]));
         assert_eq!(c.cmd.as_deref(), Some(&["--serve".to_owned()][..]));
         assert_eq!(c.exposed_ports, ["53/udp", "8080/tcp"]);
-        assert_eq!(c.labels, [("a".into(), "1".into()), ("b".into(), "2".into())]);
+        assert_eq!(
+            c.labels,
+            [("a".into(), "1".into()), ("b".into(), "2".into())]
+        );
         assert_eq!(c.working_dir.as_deref(), Some("/srv"));
         assert_eq!(c.created.as_deref(), Some("2026-07-01T10:00:00Z"));
         assert_eq!(
             c.layer_history,
-            [Some("ADD base.tar /".to_owned()), Some("RUN make".to_owned())]
+            [
+                Some("ADD base.tar /".to_owned()),
+                Some("RUN make".to_owned())
+            ]
         );
     }
 
@@ -342,10 +366,7 @@ mod tests {
             media_type: "t".into(),
             foreign: false,
         };
-        let got = layers(
-            &[r("a"), r("b"), r("c")],
-            &[Some("one".into()), None],
-        );
+        let got = layers(&[r("a"), r("b"), r("c")], &[Some("one".into()), None]);
         assert_eq!(got[0].created_by.as_deref(), Some("one"));
         assert_eq!(got[1].created_by, None);
         assert_eq!(got[2].created_by, None, "more layers than history: none");

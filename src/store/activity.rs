@@ -73,7 +73,7 @@ pub fn of_namespace(
     let (viewer, admin) = viewer(caller);
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT d.day, sum(d.pulls), sum(d.pushes)
-           FROM daily_activity d JOIN {FROM} ON r.id = d.repository_id
+           FROM {FROM} JOIN daily_activity d ON d.repository_id = r.id
           WHERE r.namespace_id = :ns AND d.day >= :from AND {VISIBLE}
           GROUP BY d.day ORDER BY d.day"
     ))?;
@@ -114,8 +114,16 @@ mod tests {
         assert_eq!(
             of_repository(&conn, 7, 0).unwrap(),
             vec![
-                Day { day: 10, pulls: 5, pushes: 1 },
-                Day { day: 12, pulls: 0, pushes: 1 }
+                Day {
+                    day: 10,
+                    pulls: 5,
+                    pushes: 1
+                },
+                Day {
+                    day: 12,
+                    pulls: 0,
+                    pushes: 1
+                }
             ]
         );
         assert_eq!(of_repository(&conn, 7, 11).unwrap().len(), 1);

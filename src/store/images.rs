@@ -182,7 +182,7 @@ pub fn namespace_bytes(
     Ok(conn
         .prepare_cached(&format!(
             "SELECT coalesce(sum(b.size), 0) FROM blobs b WHERE b.digest IN (
-                 SELECT rb.digest FROM repository_blobs rb JOIN {FROM} ON r.id = rb.repository_id
+                 SELECT rb.digest FROM {FROM} JOIN repository_blobs rb ON rb.repository_id = r.id
                   WHERE r.namespace_id = :ns AND {VISIBLE})"
         ))?
         .query_row(

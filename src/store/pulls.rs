@@ -240,10 +240,17 @@ mod tests {
         let today = super::super::activity::day_of(now_ms());
         let days = super::super::activity::of_repository(&conn, 7, 0).unwrap();
         assert_eq!(days.len(), 1);
-        assert!(days[0].day == today || days[0].day + 1 == today, "written at midnight");
+        assert!(
+            days[0].day == today || days[0].day + 1 == today,
+            "written at midnight"
+        );
         assert_eq!((days[0].pulls, days[0].pushes), (3, 0));
         let pulled: Option<i64> = conn
-            .query_row("SELECT pulled_at FROM tags WHERE repository_id = 7", [], |r| r.get(0))
+            .query_row(
+                "SELECT pulled_at FROM tags WHERE repository_id = 7",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert!(pulled.is_some_and(|at| at > 0));
     }

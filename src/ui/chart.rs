@@ -59,13 +59,18 @@ pub fn window(today: i64, rows: &[Day]) -> Vec<Day> {
     let from = today - (ACTIVITY_DAYS - 1);
     (from..=today)
         .map(|day| {
-            rows.iter()
-                .filter(|r| r.day == day)
-                .fold(Day { day, pulls: 0, pushes: 0 }, |sum, r| Day {
+            rows.iter().filter(|r| r.day == day).fold(
+                Day {
+                    day,
+                    pulls: 0,
+                    pushes: 0,
+                },
+                |sum, r| Day {
                     day,
                     pulls: sum.pulls + r.pulls,
                     pushes: sum.pushes + r.pushes,
-                })
+                },
+            )
         })
         .collect()
 }
@@ -175,22 +180,59 @@ mod tests {
     #[test]
     fn the_window_is_thirty_days_ending_today_with_zeros_filled() {
         let rows = [
-            Day { day: 70, pulls: 4, pushes: 1 },
-            Day { day: 99, pulls: 2, pushes: 0 },
-            Day { day: 100, pulls: 1, pushes: 3 },
-            Day { day: 101, pulls: 9, pushes: 9 },
+            Day {
+                day: 70,
+                pulls: 4,
+                pushes: 1,
+            },
+            Day {
+                day: 99,
+                pulls: 2,
+                pushes: 0,
+            },
+            Day {
+                day: 100,
+                pulls: 1,
+                pushes: 3,
+            },
+            Day {
+                day: 101,
+                pulls: 9,
+                pushes: 9,
+            },
         ];
         let w = window(100, &rows);
         assert_eq!(w.len(), 30);
         assert_eq!(w[0].day, 71, "day 70 is outside");
         assert!(w[..28].iter().all(|d| d.pulls == 0 && d.pushes == 0));
-        assert_eq!(w[28], Day { day: 99, pulls: 2, pushes: 0 });
-        assert_eq!(w[29], Day { day: 100, pulls: 1, pushes: 3 });
+        assert_eq!(
+            w[28],
+            Day {
+                day: 99,
+                pulls: 2,
+                pushes: 0
+            }
+        );
+        assert_eq!(
+            w[29],
+            Day {
+                day: 100,
+                pulls: 1,
+                pushes: 3
+            }
+        );
     }
 
     #[test]
     fn the_chart_places_bars_on_the_baseline() {
-        let c = Chart::build(100, &[Day { day: 100, pulls: 4, pushes: 2 }]);
+        let c = Chart::build(
+            100,
+            &[Day {
+                day: 100,
+                pulls: 4,
+                pushes: 2,
+            }],
+        );
         assert_eq!((c.max, c.total_pulls, c.total_pushes), (4, 4, 2));
         let last = c.days.last().unwrap();
         assert_eq!(last.pull_bar.height, PLOT_HEIGHT);

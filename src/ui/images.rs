@@ -102,7 +102,13 @@ pub async fn tags(
     let (ns, name) = path.into_inner();
     let query = query.into_inner();
     // Tag names are at most 128 characters; a longer filter matches nothing anyway.
-    let q: String = query.q.unwrap_or_default().trim().chars().take(128).collect();
+    let q: String = query
+        .q
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .take(128)
+        .collect();
     let (order, sort) = match query.sort.as_deref() {
         Some("name") => (TagOrder::Name, "name"),
         _ => (TagOrder::Pushed, "pushed"),
@@ -113,17 +119,13 @@ pub async fn tags(
     let (repo, level, rows, total) = state
         .store
         .run(move |c| {
-            let offset = (page_no - 1) * TAGS_PER_PAGE;
-            images::tags(
-                c,
-                caller.as_ref(),
-                &ns,
-                &name,
-                &filter,
+            let q = images::TagQuery {
+                filter,
                 order,
-                TAGS_PER_PAGE,
-                offset,
-            )
+                limit: TAGS_PER_PAGE,
+                offset: (page_no - 1) * TAGS_PER_PAGE,
+            };
+            images::tags(c, caller.as_ref(), &ns, &name, &q)
         })
         .await?;
     let rows = rows
@@ -227,8 +229,7 @@ fn show(
     tag: Option<String>,
 ) -> Result<HttpResponse> {
     let repo = view.repo;
-    let (children, config_digest, config_media_type, config, config_note, layers) = match view
-        .body
+    let (children, config_digest, config_media_type, config, config_note, layers) = match view.body
     {
         Body::Index { children } => {
             let rows = children
@@ -240,7 +241,14 @@ fn show(
                     size: bytes(c.size.min(i64::MAX as u64) as i64),
                 })
                 .collect();
-            (Some(rows), String::new(), String::new(), None, None, Vec::new())
+            (
+                Some(rows),
+                String::new(),
+                String::new(),
+                None,
+                None,
+                Vec::new(),
+            )
         }
         Body::Image {
             config,
@@ -248,7 +256,7 @@ fn show(
             layers,
         } => {
             let (shown, note) = match config_view {
-                ConfigView::Shown(c) => (Some(c), None),
+                ConfigView::Shown(c) => (Some(*c), None),
                 ConfigView::NotImage => (None, Some("not an image configuration: an artifact")),
                 ConfigView::TooLarge => (None, Some("too large to show")),
                 ConfigView::Unreadable => (None, Some("could not be read")),
@@ -281,7 +289,8 @@ fn show(
         Some(t) => format!("{}:{t}", repo.full_path),
         None => format!("{}@{}", repo.full_path, short_digest(&view.digest)),
     };
-    let exec_form = |v: &Option<Vec<String>>| v.as_ref().and_then(|v| serde_json::to_string(v).ok());
+    let exec_form =
+        |v: &Option<Vec<String>>| v.as_ref().and_then(|v| serde_json::to_string(v).ok());
     let t = TagPage {
         chrome: Chrome::new(visitor, title),
         entrypoint: config.as_ref().and_then(|c| exec_form(&c.entrypoint)),
@@ -327,7 +336,14 @@ pub async fn tag(
     let view = state
         .store
         .run(move |c| {
-            images::view(c, &*blobs, caller.as_ref(), &ns, &name, Wanted::Tag(&wanted))
+            images::view(
+                c,
+                &*blobs,
+                caller.as_ref(),
+                &ns,
+                &name,
+                Wanted::Tag(&wanted),
+            )
         })
         .await?;
     show(&state, &req, &visitor, view, Some(tag))
@@ -347,7 +363,14 @@ pub async fn digest(
     let view = state
         .store
         .run(move |c| {
-            images::view(c, &*blobs, caller.as_ref(), &ns, &name, Wanted::Digest(&digest))
+            images::view(
+                c,
+                &*blobs,
+                caller.as_ref(),
+                &ns,
+                &name,
+                Wanted::Digest(&digest),
+            )
         })
         .await?;
     show(&state, &req, &visitor, view, None)
@@ -458,6 +481,9 @@ mod tests {
             tags_link("acme/web", "v1 beta", "name", 2),
             "/acme/web/tags?q=v1+beta&sort=name&page=2"
         );
-        assert_eq!(tags_link("acme/web", "", "pushed", 1), "/acme/web/tags?sort=pushed&page=1");
+        assert_eq!(
+            tags_link("acme/web", "", "pushed", 1),
+            "/acme/web/tags?sort=pushed&page=1"
+        );
     }
 }

@@ -229,7 +229,9 @@ pub fn configure(routes: &mut Routes, api_word: fn(&str) -> bool) {
         .resource("/{ns}/{repo}", |r| r.guard(ns()).get(pages::repository))
         .resource("/{ns}/{repo}/star", |r| r.guard(ns()).post(pages::star))
         .resource("/{ns}/{repo}/tags", |r| r.guard(ns()).get(images::tags))
-        .resource("/{ns}/{repo}/tags/{tag}", |r| r.guard(ns()).get(images::tag))
+        .resource("/{ns}/{repo}/tags/{tag}", |r| {
+            r.guard(ns()).get(images::tag)
+        })
         .resource("/{ns}/{repo}/tags/{tag}/delete", |r| {
             r.guard(ns()).get(images::delete_form).post(images::delete)
         })
