@@ -7,8 +7,7 @@ mod common;
 use serde_json::json;
 
 use common::images::{
-    config, digest_of, push_blob, push_image, push_manifest, Browser, OCI_INDEX, OCI_LAYER,
-    OCI_MANIFEST,
+    config, digest_of, push_blob, push_image, push_manifest, Browser, OCI_INDEX, OCI_MANIFEST,
 };
 use common::{TestApp, PASSWORD};
 
@@ -206,6 +205,10 @@ fn a_tag_page_shows_config_layers_history_and_env_names_only() {
     assert!(b.contains(&format!("<code id=\"media-type\">{OCI_MANIFEST}</code>")));
     assert!(b.contains(&format!("<dd id=\"image-size\">{} B</dd>", image.size)));
     assert!(b.contains("<dd id=\"platforms\">linux/amd64</dd>"));
+    assert!(
+        !b.contains("id=\"artifact-type\""),
+        "a plain image has no artifact type"
+    );
     assert!(
         b.contains("<code id=\"entrypoint\">[&#34;/app&#34;]</code>")
             || b.contains("<code id=\"entrypoint\">[&quot;/app&quot;]</code>"),

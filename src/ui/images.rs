@@ -304,7 +304,11 @@ fn show(
         tag,
         digest: view.digest,
         media_type: view.media_type,
-        artifact_type: view.artifact_type,
+        // An image's config media type stands in for its artifact type in the referrers
+        // API; on the page it only repeats the configuration's.
+        artifact_type: view
+            .artifact_type
+            .filter(|t| !crate::core::manifest::IMAGE_CONFIGS.contains(&t.as_str())),
         subject: view.subject,
         size: bytes(view.image_size),
         platforms: view.platforms.join(", "),

@@ -189,9 +189,10 @@ async function main() {
           check((await page.locator("#tags tbody tr").count()) >= 2, `tags tab lists the tags (${scheme}${suffix})`);
           const copy = page.locator("#tags button[data-copy]").first();
           check(await copy.isVisible(), "copy buttons show with script");
-          let over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-          check(over <= 0, `tags tab fits the screen (${over}px, ${width})`);
           await page.screenshot({ path: name("tags"), fullPage: true });
+          let over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+          const wide = await page.evaluate(() => [...document.querySelectorAll("body *")].filter((e) => !e.closest("thead,tbody") && e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map((e) => e.tagName + "." + e.className + "#" + e.id + ":" + Math.round(e.getBoundingClientRect().right)).join(" "));
+          check(over <= 0, `tags tab fits the screen (${over}px, ${width}) ${wide}`);
           await page.goto(base + `/${imageRepo}/tags/${imageTag}`);
           check((await page.locator("#layers tbody tr").count()) >= 1, "tag page lists layers");
           check(!(await page.content()).includes("hunter2"), "env values stay off the tag page");
