@@ -69,6 +69,7 @@ fn a_browser_signs_in_creates_stars_uses_a_key_and_signs_out_with_no_script_inje
     let app = TestApp::start();
     app.user("alice");
     app.repo("alice", "existing", true);
+    push_images(&app);
     let artifacts = root.join("tests/artifacts");
     let out = Command::new("node")
         .arg(root.join("tests/browser/flow.js"))
@@ -78,6 +79,8 @@ fn a_browser_signs_in_creates_stars_uses_a_key_and_signs_out_with_no_script_inje
         .env("BERTH_PASSWORD", PASSWORD)
         .env("ARTIFACTS", &artifacts)
         .env("CHROMIUM", &chromium)
+        .env("IMAGE_REPO", "alice/existing")
+        .env("IMAGE_TAG", "1.2")
         .output()
         .expect("run node");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -95,6 +98,18 @@ fn a_browser_signs_in_creates_stars_uses_a_key_and_signs_out_with_no_script_inje
         "explore-dark",
         "repository-light",
         "repository-dark",
+        "tags-light",
+        "tags-dark",
+        "tags-phone-light",
+        "tags-phone-dark",
+        "tag-light",
+        "tag-dark",
+        "tag-phone-light",
+        "tag-phone-dark",
+        "chart-light",
+        "chart-dark",
+        "chart-phone-light",
+        "chart-phone-dark",
     ] {
         let file = artifacts.join(format!("{shot}.png"));
         let meta =
@@ -116,6 +131,90 @@ fn a_browser_signs_in_creates_stars_uses_a_key_and_signs_out_with_no_script_inje
         .query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))
         .expect("count sessions");
     assert_eq!(sessions, 0, "signing out ended the session");
+}
+
+/// Push an image and a two-platform index to alice/existing through /v2, pull them, and
+/// record some earlier days, so the image pages have something to show.
+fn push_images(app: &TestApp) {
+    use common::images::{config, push_image, push_manifest, OCI_INDEX, OCI_MANIFEST};
+    use serde_json::json;
+    let alice = ("alice", PASSWORD);
+    let run = json!({
+        "Env": ["PATH=/usr/local/bin:/usr/bin", "DATABASE_PASSWORD=hunter2"],
+        "Entrypoint": ["/usr/local/bin/server"],
+        "Cmd": ["--listen", ":8080"],
+        "ExposedPorts": {"8080/tcp": {}, "9090/tcp": {}},
+        "Labels": {"org.opencontainers.image.source": "https://git.example/alice/server",
+                   "org.opencontainers.image.version": "1.2.0"},
+        "WorkingDir": "/srv",
+    });
+    let history = json!([
+        {"created_by": "/bin/sh -c #(nop) ADD file:5f0c2d8e4b1a in / "},
+        {"created_by": "/bin/sh -c #(nop)  ENV DATABASE_PASSWORD=hunter2", "empty_layer": true},
+        {"created_by": "RUN /bin/sh -c apk add --no-cache ca-certificates tzdata && adduser -D -u 10001 app # buildkit"},
+        {"created_by": "COPY server /usr/local/bin/server # buildkit"},
+    ]);
+    let big = "x".repeat(2_500_000);
+    let amd = push_image(
+        app,
+        alice,
+        "alice/existing",
+        "1.2",
+        &config("linux", "amd64", None, run.clone(), history.clone()),
+        &[&big, "ca-certificates and tzdata", "the server binary"],
+    );
+    let arm = push_image(
+        app,
+        alice,
+        "alice/existing",
+        "1.2-arm64",
+        &config("linux", "arm64", Some("v8"), run, history),
+        &[
+            &big[..2_400_000],
+            "ca-certificates and tzdata (arm)",
+            "the server binary (arm)",
+        ],
+    );
+    let index = json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_INDEX,
+        "manifests": [
+            {"mediaType": OCI_MANIFEST, "digest": amd.digest, "size": amd.manifest.to_string().len(),
+             "platform": {"os": "linux", "architecture": "amd64"}},
+            {"mediaType": OCI_MANIFEST, "digest": arm.digest, "size": arm.manifest.to_string().len(),
+             "platform": {"os": "linux", "architecture": "arm64", "variant": "v8"}},
+        ],
+    });
+    push_manifest(app, alice, "alice/existing", "latest", OCI_INDEX, &index);
+    for _ in 0..4 {
+        let r = app
+            .get("/v2/alice/existing/manifests/1.2")
+            .basic("alice", PASSWORD)
+            .header("Accept", OCI_MANIFEST)
+            .send();
+        assert_eq!(r.status, 200);
+    }
+    let today = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64 / 86_400)
+        .unwrap_or(0);
+    let id = "(SELECT id FROM repositories WHERE full_path = 'alice/existing')";
+    let rows: Vec<String> = [
+        (1, 12, 0),
+        (2, 30, 1),
+        (5, 7, 2),
+        (8, 22, 0),
+        (12, 41, 3),
+        (20, 5, 1),
+        (27, 18, 0),
+    ]
+    .iter()
+    .map(|(ago, pulls, pushes)| format!("({id}, {}, {pulls}, {pushes})", today - ago))
+    .collect();
+    app.exec(&format!(
+        "INSERT INTO daily_activity (repository_id, day, pulls, pushes) VALUES {}",
+        rows.join(", ")
+    ));
 }
 
 /// The pages of the attacker's site (issue 12, finding 1): each posts to Berth by itself as

@@ -150,7 +150,7 @@ fn valid(route: &Route, param: &str, alt: bool) -> String {
         (Dialect::Registry, "name") if doomed => "alice/doomed",
         (Dialect::Registry, "name") => "alice/pub",
         (Dialect::Registry, "id") => "0b4624dd-9820-4e5a-8d41-000000000000",
-        (Dialect::Registry, "digest") => {
+        (Dialect::Registry | Dialect::Web, "digest") => {
             "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
         }
         (Dialect::Registry, "reference") => "latest",

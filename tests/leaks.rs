@@ -889,6 +889,8 @@ fn param(p: &str, r: &Route, ctx: &Ctx, who: Who) -> String {
         "reponame" | "repo" | "b" => ctx.get("repo"),
         "a" => ctx.get("a"),
         "tag" => "latest".to_owned(),
+        // The image pages' digest route (issue 16).
+        "digest" => format!("sha256:{}", "e".repeat(64)),
         // Grant oneself access; revoke the collaborator's.
         "user" if r.method == "PUT" => who.self_name().to_owned(),
         "user" => READER.to_owned(),
@@ -1121,6 +1123,7 @@ fn bodies(r: &Route, ctx: &Ctx, who: Who) -> Vec<(String, Option<Body>)> {
             form(&[("grantee", s(grantee)), ("level", s("admin"))])
         }
         ("POST", "/{ns}/{repo}/delete") => form(&[("confirm", ctx.get("repo"))]),
+        ("POST", "/{ns}/{repo}/tags/{tag}/delete") => form(&[("confirm", s("latest"))]),
         ("POST", _) if r.dialect == Dialect::Web => form(&[]),
         _ => vec![(String::new(), None)],
     }

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod catalog;
 pub mod external;
 pub mod grants;
+pub mod images;
 pub mod manifest;
 pub mod model;
 pub mod names;

@@ -6,6 +6,7 @@
 //! for the value; the plans here are fixed by their indexes, and a listing's SQL is long.
 
 pub mod accounts;
+pub mod activity;
 pub mod backup;
 pub mod cache_key;
 pub mod catalog;
@@ -13,6 +14,7 @@ pub mod changes;
 pub mod external;
 pub mod gc;
 pub mod grants;
+pub mod images;
 pub mod keys;
 pub mod memo;
 mod migrations;

@@ -25,8 +25,10 @@ use crate::error::Result;
 struct Pending {
     /// By repository id: pulls, and when the latest was (ms).
     repositories: HashMap<i64, (i64, i64)>,
-    /// By repository id and tag name: pulls.
-    tags: HashMap<(i64, String), i64>,
+    /// By repository id and UTC day (`store::activity`): pulls, for the activity charts.
+    days: HashMap<(i64, i64), i64>,
+    /// By repository id and tag name: pulls, and when the latest was (ms).
+    tags: HashMap<(i64, String), (i64, i64)>,
 }
 
 impl Pending {
@@ -39,8 +41,12 @@ impl Pending {
             let e = self.repositories.entry(id).or_insert((0, at));
             *e = (e.0 + n, e.1.max(at));
         }
-        for (key, n) in other.tags {
-            *self.tags.entry(key).or_insert(0) += n;
+        for (key, n) in other.days {
+            *self.days.entry(key).or_insert(0) += n;
+        }
+        for (key, (n, at)) in other.tags {
+            let e = self.tags.entry(key).or_insert((0, at));
+            *e = (e.0 + n, e.1.max(at));
         }
     }
 
@@ -54,10 +60,14 @@ impl Pending {
             repo.execute(params![id, n, at])?;
         }
         let mut tag = conn.prepare_cached(
-            "UPDATE tags SET pull_count = pull_count + ?3 WHERE repository_id = ?1 AND name = ?2",
+            "UPDATE tags SET pull_count = pull_count + ?3,
+                 pulled_at = MAX(COALESCE(pulled_at, 0), ?4) WHERE repository_id = ?1 AND name = ?2",
         )?;
-        for ((id, name), n) in &self.tags {
-            tag.execute(params![id, name, n])?;
+        for ((id, name), (n, at)) in &self.tags {
+            tag.execute(params![id, name, n, at])?;
+        }
+        for ((id, day), n) in &self.days {
+            super::activity::add_pulls(conn, *id, *day, *n)?;
         }
         Ok(())
     }
@@ -66,9 +76,10 @@ impl Pending {
 /// What was pulled.
 #[derive(Debug, Clone, Copy)]
 pub enum Pull<'a> {
-    /// A repository's images (`download` + 1, `pulled_at` now).
+    /// A repository's images (`download` + 1, `pulled_at` now, one pull on today's
+    /// activity).
     Repository(i64),
-    /// One tag of a repository (its `pull_count` + 1).
+    /// One tag of a repository (its `pull_count` + 1, its `pulled_at` now).
     Tag(i64, &'a str),
 }
 
@@ -95,12 +106,14 @@ impl Pulls {
     /// Count a pull: in memory, or written now on `conn` when the interval is zero.
     pub fn count(&self, conn: &mut Connection, pull: Pull<'_>) -> Result<()> {
         let mut one = Pending::default();
+        let now = now_ms();
         match pull {
             Pull::Repository(id) => {
-                one.repositories.insert(id, (1, now_ms()));
+                one.repositories.insert(id, (1, now));
+                one.days.insert((id, super::activity::day_of(now)), 1);
             }
             Pull::Tag(id, name) => {
-                one.tags.insert((id, name.to_owned()), 1);
+                one.tags.insert((id, name.to_owned()), (1, now));
             }
         }
         if self.every.is_zero() {
@@ -211,6 +224,35 @@ mod tests {
         assert_eq!((repo, tag), (5, 2));
         assert!(at.is_some_and(|at| at > 0));
         assert_eq!(pulls.flush(&mut conn).unwrap(), 0, "nothing left to write");
+    }
+
+    /// The same write stamps the tag's last pull and adds the repository's pulls to
+    /// today's activity, with every pull gathered since.
+    #[test]
+    fn a_write_stamps_last_pulled_and_adds_to_the_day() {
+        let mut conn = fixture();
+        let pulls = Pulls::new(Duration::from_secs(60));
+        for _ in 0..3 {
+            pulls.count(&mut conn, Pull::Repository(7)).unwrap();
+        }
+        pulls.count(&mut conn, Pull::Tag(7, "latest")).unwrap();
+        pulls.flush(&mut conn).unwrap();
+        let today = super::super::activity::day_of(now_ms());
+        let days = super::super::activity::of_repository(&conn, 7, 0).unwrap();
+        assert_eq!(days.len(), 1);
+        assert!(
+            days[0].day == today || days[0].day + 1 == today,
+            "written at midnight"
+        );
+        assert_eq!((days[0].pulls, days[0].pushes), (3, 0));
+        let pulled: Option<i64> = conn
+            .query_row(
+                "SELECT pulled_at FROM tags WHERE repository_id = 7",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(pulled.is_some_and(|at| at > 0));
     }
 
     /// With no interval, each pull is written in its own request.

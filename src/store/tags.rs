@@ -146,11 +146,13 @@ pub fn delete_tag(conn: &Connection, repository_id: i64, name: &str) -> Result<b
         == 1)
 }
 
-/// A finished push: `upload` + 1 and `pushed_at` now.
+/// A finished push: `upload` + 1 and `pushed_at` now, and one push on today's activity
+/// (in the same transaction, so the chart never misses an acknowledged push).
 pub fn record_push(conn: &Connection, repository_id: i64) -> Result<()> {
+    let now = now_ms();
     conn.prepare_cached(
         "UPDATE repositories SET push_count = push_count + 1, pushed_at = ?2 WHERE id = ?1",
     )?
-    .execute(params![repository_id, now_ms()])?;
-    Ok(())
+    .execute(params![repository_id, now])?;
+    super::activity::add_push(conn, repository_id, super::activity::day_of(now))
 }

@@ -5,6 +5,8 @@
 //! `/{ns}/{repo}` last, guarded so that API prefixes never reach them.
 
 pub mod account;
+pub mod chart;
+pub mod images;
 pub mod manage;
 pub mod pages;
 pub mod session;
@@ -226,6 +228,16 @@ pub fn configure(routes: &mut Routes, api_word: fn(&str) -> bool) {
         .resource("/{ns}", |r| r.guard(ns()).get(pages::namespace))
         .resource("/{ns}/{repo}", |r| r.guard(ns()).get(pages::repository))
         .resource("/{ns}/{repo}/star", |r| r.guard(ns()).post(pages::star))
+        .resource("/{ns}/{repo}/tags", |r| r.guard(ns()).get(images::tags))
+        .resource("/{ns}/{repo}/tags/{tag}", |r| {
+            r.guard(ns()).get(images::tag)
+        })
+        .resource("/{ns}/{repo}/tags/{tag}/delete", |r| {
+            r.guard(ns()).get(images::delete_form).post(images::delete)
+        })
+        .resource("/{ns}/{repo}/digests/{digest}", |r| {
+            r.guard(ns()).get(images::digest)
+        })
         .resource("/{ns}/{repo}/settings", |r| {
             r.guard(ns()).get(pages::settings).post(pages::update)
         })

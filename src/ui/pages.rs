@@ -10,7 +10,7 @@ use super::{page, page_with, see_other, signed_in, when, when_opt, Chrome};
 use crate::core::model::{Account, AccountKind, Repository, Team};
 use crate::core::policy::Level;
 use crate::core::search::{self, Order};
-use crate::core::{accounts, grants, repos, stars, tags, teams};
+use crate::core::{accounts, grants, images, repos, stars, tags, teams};
 use crate::error::{Code, Error, Result};
 use crate::markdown::{self, SanitizedHtml};
 use crate::store::cache_key::{Key, View};
@@ -76,7 +76,7 @@ fn parse_order(s: Option<&str>, searching: bool) -> (Order, &'static str) {
 
 /// A page number from the query: garbage or < 1 is page 1, and it is bounded so the
 /// offset cannot overflow.
-fn parse_page(s: Option<&str>) -> i64 {
+pub(super) fn parse_page(s: Option<&str>) -> i64 {
     s.and_then(|p| p.parse::<i64>().ok())
         .unwrap_or(1)
         .clamp(1, 1_000_000)
@@ -181,6 +181,11 @@ struct NamespacePage {
     /// The organization's teams, for its members (None: not shown).
     teams: Option<Vec<Team>>,
     may_manage: bool,
+    /// Pulls and pushes of the repositories the visitor may read, summed per day.
+    activity: super::chart::Chart,
+    /// The listed repositories' bytes: path, for people, exact.
+    storage: Vec<(String, String, i64)>,
+    storage_total: String,
 }
 
 #[derive(Deserialize)]
@@ -200,13 +205,23 @@ pub async fn namespace(
     let page_no = parse_page(query.page.as_deref());
     let caller = visitor.caller();
     let lookup = ns.clone();
-    let (account, list, teams, may_manage) = state
+    let from = super::images::activity_from();
+    let (account, list, teams, may_manage, (days, storage, storage_total)) = state
         .store
         .run(move |c| {
             let account = repos::namespace(c, &lookup)
                 .map_err(|e| e.or_not_found_as(Error::new(Code::NotFound, "not found")))?;
             let offset = (page_no - 1) * PAGE_SIZE;
             let list = repos::list_in_namespace(c, caller.as_ref(), &lookup, PAGE_SIZE, offset)?;
+            // Only what the visitor may read: the listed repositories, and sums over VISIBLE.
+            let days = images::namespace_activity(c, caller.as_ref(), account.id, from)?;
+            let storage = list
+                .0
+                .iter()
+                .map(|r| Ok((r.full_path.clone(), images::repository_bytes(c, r)?)))
+                .collect::<Result<Vec<_>>>()?;
+            let total = images::namespace_bytes(c, caller.as_ref(), account.id)?;
+            let usage = (days, storage, total);
             let (teams, may_manage) = if account.is_user() {
                 (None, false)
             } else {
@@ -214,7 +229,7 @@ pub async fn namespace(
                 let manage = crate::core::policy::may_manage_organization(caller.as_ref(), &facts);
                 (teams::list(c, caller.as_ref(), &lookup).ok(), manage)
             };
-            Ok((account, list, teams, may_manage))
+            Ok((account, list, teams, may_manage, usage))
         })
         .await?;
     let (repos, total) = list;
@@ -230,6 +245,12 @@ pub async fn namespace(
         page: page_no,
         teams,
         may_manage,
+        activity: super::images::activity_chart(&days),
+        storage: storage
+            .into_iter()
+            .map(|(path, n)| (path, super::bytes(n), n))
+            .collect(),
+        storage_total: super::bytes(storage_total),
     };
     page(&visitor, &t)
 }
@@ -271,10 +292,11 @@ struct RepositoryPage {
     pulled: String,
     pushed: String,
     created: String,
+    activity: super::chart::Chart,
 }
 
 /// The command that pulls a repository from this server.
-fn pull_command(
+pub(super) fn pull_command(
     state: &AppState,
     req: &HttpRequest,
     repo: &Repository,
@@ -290,7 +312,7 @@ fn pull_command(
 }
 
 /// What a pull command pins: a tag, or a manifest digest.
-enum Pin<'a> {
+pub(super) enum Pin<'a> {
     Tag(&'a str),
     Digest(&'a str),
 }
@@ -305,14 +327,16 @@ pub async fn repository(
 ) -> Result<HttpResponse> {
     let (ns, name) = path.into_inner();
     let caller = visitor.caller();
-    let (repo, level, tag_list, pushed, starred) = state
+    let from = super::images::activity_from();
+    let (repo, level, tag_list, pushed, starred, days) = state
         .store
         .run(move |c| {
             let (repo, level) = repos::readable(c, caller.as_ref(), &ns, &name)?;
             let (_, tag_list) = tags::list(c, caller.as_ref(), &ns, &name)?;
             let pushed = tags::pushed(c, &repo, &tag_list)?;
             let starred = stars::is_starred(c, caller.as_ref(), &repo)?;
-            Ok((repo, level, tag_list, pushed, starred))
+            let days = images::repository_activity(c, &repo, from)?;
+            Ok((repo, level, tag_list, pushed, starred, days))
         })
         .await?;
     let tags = tag_list
@@ -351,6 +375,7 @@ pub async fn repository(
         starred,
         signed_in: visitor.user.is_some(),
         tags,
+        activity: super::images::activity_chart(&days),
     };
     page(&visitor, &t)
 }

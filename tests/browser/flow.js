@@ -175,6 +175,41 @@ async function main() {
     const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     check(bg === "rgb(13, 17, 23)", "dark scheme applies (" + bg + ")");
 
+    // The image pages (issue 16): the tags tab, a tag page and the activity chart, light,
+    // dark and phone; tests/browser.rs pushed IMAGE_REPO:IMAGE_TAG through /v2 first.
+    const imageRepo = process.env.IMAGE_REPO;
+    const imageTag = process.env.IMAGE_TAG;
+    if (imageRepo) {
+      for (const [width, suffix] of [[1200, ""], [390, "-phone"]]) {
+        await page.setViewportSize({ width, height: width > 500 ? 900 : 844 });
+        for (const scheme of ["light", "dark"]) {
+          await page.emulateMedia({ colorScheme: scheme });
+          const name = (what) => path.join(artifacts, `${what}${suffix}-${scheme}.png`);
+          await page.goto(base + `/${imageRepo}/tags`);
+          check((await page.locator("#tags tbody tr").count()) >= 2, `tags tab lists the tags (${scheme}${suffix})`);
+          const copy = page.locator("#tags button[data-copy]").first();
+          check(await copy.isVisible(), "copy buttons show with script");
+          await page.screenshot({ path: name("tags"), fullPage: true });
+          let over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+          const wide = await page.evaluate(() => [...document.querySelectorAll("body *")].filter((e) => !e.closest("thead,tbody") && e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map((e) => e.tagName + "." + e.className + "#" + e.id + ":" + Math.round(e.getBoundingClientRect().right)).join(" "));
+          check(over <= 0, `tags tab fits the screen (${over}px, ${width}) ${wide}`);
+          await page.goto(base + `/${imageRepo}/tags/${imageTag}`);
+          check((await page.locator("#layers tbody tr").count()) >= 1, "tag page lists layers");
+          check(!(await page.content()).includes("hunter2"), "env values stay off the tag page");
+          over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+          check(over <= 0, `tag page fits the screen (${over}px, ${width})`);
+          await page.screenshot({ path: name("tag"), fullPage: true });
+          await page.goto(base + `/${imageRepo}`);
+          const bars = await page.locator("#activity-chart rect.bar").count();
+          check(bars === 60, `the chart has a pull and a push bar for each of 30 days (${bars})`);
+          const fill = await page.evaluate(() => getComputedStyle(document.querySelector("#activity-chart rect.pulls")).fill);
+          check(fill !== "rgb(0, 0, 0)" && fill !== "none", `bars take the theme's colour (${fill})`);
+          await page.locator("section.activity").screenshot({ path: name("chart") });
+        }
+      }
+      await page.setViewportSize({ width: 1200, height: 900 });
+    }
+
     // Sign out: the session ends.
     await Promise.all([page.waitForURL(base + "/"), page.click("header form button")]);
     check((await page.textContent("header")).includes("Sign in"), "signed out");

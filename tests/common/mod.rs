@@ -2,6 +2,7 @@
 //! 127.0.0.1 with a fresh store, talk to it over HTTP, and seed it.
 #![allow(dead_code)]
 
+pub mod images;
 pub mod process;
 pub mod routes;
 
