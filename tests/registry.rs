@@ -583,10 +583,17 @@ fn bad_digests_sessions_and_ranges_get_the_spec_codes() {
             "/v2/alice/pub/manifests/sha256:0".into(),
             (400, "DIGEST_INVALID"),
         ),
+        // No manifest has a name no tag may have: the spec's 404 (only a PUT says
+        // TAG_INVALID, below).
         (
             "GET",
             "/v2/alice/pub/manifests/-bad-tag".into(),
-            (400, "TAG_INVALID"),
+            (404, "MANIFEST_UNKNOWN"),
+        ),
+        (
+            "DELETE",
+            "/v2/alice/pub/manifests/-bad-tag".into(),
+            (404, "MANIFEST_UNKNOWN"),
         ),
         (
             "GET",

@@ -40,6 +40,20 @@ pub async fn head(
     serve(state, req, asker, path.into_inner(), true).await
 }
 
+/// The reference of a request about a manifest that must exist (`GET`, `HEAD`, `DELETE`): a
+/// name no tag can have names no manifest, so it is the spec's 404 `MANIFEST_UNKNOWN` (its
+/// conformance suite asks for `.INVALID_MANIFEST_NAME`); only a `PUT` refuses it as
+/// `TAG_INVALID`. A malformed digest stays a 400 `DIGEST_INVALID`.
+fn existing(reference: &str) -> Result<Reference> {
+    Reference::parse(reference).map_err(|e| {
+        if e.is(Code::InvalidTag) {
+            registry::manifest_unknown()
+        } else {
+            e
+        }
+    })
+}
+
 async fn serve(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -48,8 +62,8 @@ async fn serve(
     head: bool,
 ) -> Result<HttpResponse> {
     let name = Name::parse(&path.name)?;
-    let reference = Reference::parse(&path.reference)?;
     let repo = access::authorize(&state, &req, &who, &name, Action::Pull, false).await?;
+    let reference = existing(&path.reference)?;
     let pulls = state.store.pulls();
     let manifest = state
         .store
@@ -151,8 +165,8 @@ pub async fn delete(
     path: web::Path<ManifestPath>,
 ) -> Result<HttpResponse> {
     let name = Name::parse(&path.name)?;
-    let reference = Reference::parse(&path.reference)?;
     let repo = access::authorize(&state, &req, &who, &name, Action::Delete, false).await?;
+    let reference = existing(&path.reference)?;
     state
         .store
         .run(move |c| registry::delete_manifest(c, &repo, &reference))
