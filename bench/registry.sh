@@ -9,7 +9,8 @@
 #
 #   bench/registry.sh [--rounds N] [--size-mib M] [--duration SECONDS] [--record]
 #
-# Berth runs as the release build with its bootstrapped admin (skopeo takes the token flow);
+# Berth runs as the release build with its bootstrapped admin, pushing into its namespace
+# `admin` (skopeo takes the token flow);
 # distribution runs with no auth (its default config with auth removed), so any cost of
 # authentication is Berth's alone. Needs skopeo, umoci, docker-registry, wrk (apt).
 set -euo pipefail
@@ -62,8 +63,10 @@ make_image() { # layout tag bytes
   umoci insert --rootless --image "$1:$2" "$out/layer.bin" /data.bin
   rm -f "$out/layer.bin"
 }
-echo "building a ${size_mib} MiB image and 16 small ones with umoci" >&2
-make_image "$out/big" big $((size_mib * 1024 * 1024))
+# One image per round, so no round finds its layer on a server already (skopeo would mount it
+# from an earlier round's repository instead of uploading it, on both servers).
+echo "building $rounds images of ${size_mib} MiB and 16 small ones with umoci" >&2
+for r in $(seq 1 "$rounds"); do make_image "$out/big" "big$r" $((size_mib * 1024 * 1024)); done
 for i in $(seq 1 16); do make_image "$out/small" "s$i" $((1024 * 1024)); done
 
 # --- the servers
@@ -98,8 +101,8 @@ push() { # server round -> seconds
   local port t0 extra=()
   if [ "$1" = berth ]; then port=$berth_port; extra=("${creds[@]}"); else port=$dist_port; fi
   t0=$(secs)
-  skopeo copy -q --dest-tls-verify=false "${extra[@]}" "oci:$out/big:big" \
-    "docker://127.0.0.1:$port/bench/round$2:latest" >/dev/null
+  skopeo copy -q --dest-tls-verify=false "${extra[@]}" "oci:$out/big:big$2" \
+    "docker://127.0.0.1:$port/admin/round$2:latest" >/dev/null
   echo "$(secs) - $t0" | bc
 }
 pull() { # server round -> seconds
@@ -108,7 +111,7 @@ pull() { # server round -> seconds
   rm -rf "$out/pulled"
   t0=$(secs)
   skopeo copy -q --src-tls-verify=false "${extra[@]}" \
-    "docker://127.0.0.1:$port/bench/round$2:latest" "oci:$out/pulled:x" >/dev/null
+    "docker://127.0.0.1:$port/admin/round$2:latest" "oci:$out/pulled:x" >/dev/null
   echo "$(secs) - $t0" | bc
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
@@ -134,7 +137,7 @@ ok=0
 cpids=()
 for i in $(seq 1 16); do
   skopeo copy -q --dest-tls-verify=false "${creds[@]}" "oci:$out/small:s$i" \
-    "docker://127.0.0.1:$berth_port/bench/many$i:latest" >"$out/many$i.log" 2>&1 &
+    "docker://127.0.0.1:$berth_port/admin/many$i:latest" >"$out/many$i.log" 2>&1 &
   cpids+=("$!")
 done
 for p in "${cpids[@]}"; do wait "$p" && ok=$((ok + 1)); done
@@ -148,7 +151,7 @@ rate() { # path [header...]
   for h in "$@"; do args+=(-H "$h"); done
   wrk "${args[@]}" "http://127.0.0.1:$berth_port$path" | awk '/Requests\/sec/ {print $2}'
 }
-manifest="/v2/bench/round1/manifests/latest"
+manifest="/v2/admin/round1/manifests/latest"
 curl -fsS -o /dev/null -H "$auth" -H "$accept" "http://127.0.0.1:$berth_port$manifest"
 healthz_rps=$(rate /healthz)
 manifest_rps=$(rate "$manifest" "$auth" "$accept")

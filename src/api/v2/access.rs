@@ -116,11 +116,21 @@ pub async fn authorize(
         .store
         .run(move |c| registry::authorize(c, &who, &owned, action, create))
         .await;
-    decided.map_err(|e| {
-        if e.is(Code::NotAuthenticated) {
-            challenge(state, req, Some(&scope(name, action)))
-        } else {
-            e
-        }
-    })
+    decided.map_err(|e| challenge_if_unauthenticated(state, req, e, name, action))
+}
+
+/// `e`, or the challenge for `action` on `name` when `e` says the caller must authenticate
+/// (what [`authorize`] answers; for handlers that decide inside their own store call).
+pub fn challenge_if_unauthenticated(
+    state: &AppState,
+    req: &HttpRequest,
+    e: Error,
+    name: &Name,
+    action: Action,
+) -> Error {
+    if e.is(Code::NotAuthenticated) {
+        challenge(state, req, Some(&scope(name, action)))
+    } else {
+        e
+    }
 }

@@ -62,12 +62,15 @@ async fn serve(
     head: bool,
 ) -> Result<HttpResponse> {
     let name = Name::parse(&path.name)?;
-    let repo = access::authorize(&state, &req, &who, &name, Action::Pull, false).await?;
-    let reference = existing(&path.reference)?;
     let pulls = state.store.pulls();
+    let (owned, reference) = (name.clone(), path.reference);
+    // One trip to the store for the decision and the read: a pull is the registry's hottest
+    // request, and each trip is a hop to the blocking pool and a pooled connection.
     let manifest = state
         .store
         .run(move |c| {
+            let repo = registry::authorize(c, &who, &owned, Action::Pull, false)?;
+            let reference = existing(&reference)?;
             let m = registry::manifest(c, &repo, &reference, !head)?;
             if !head {
                 pulls.count(c, Pull::Repository(repo.id))?;
@@ -77,7 +80,8 @@ async fn serve(
             }
             Ok(m)
         })
-        .await?;
+        .await
+        .map_err(|e| access::challenge_if_unauthenticated(&state, &req, e, &name, Action::Pull))?;
     let mut res = HttpResponse::Ok();
     res.content_type(manifest.media_type.as_str())
         .insert_header((DIGEST_HEADER, manifest.digest.as_str()))
