@@ -10,6 +10,7 @@ pub mod manifest;
 pub mod model;
 pub mod names;
 pub mod policy;
+pub mod quota;
 pub mod registry;
 pub mod repos;
 pub mod scopes;

@@ -28,6 +28,7 @@ pub mod sessions;
 pub mod settings;
 pub mod stars;
 pub mod tags;
+pub mod usage;
 pub mod teams;
 
 use std::fs;

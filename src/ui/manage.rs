@@ -23,6 +23,7 @@ pub fn configure(routes: &mut Routes) {
         .resource("/-/admin/users/{name}/admin", |r| r.post(set_admin))
         .resource("/-/admin/orgs", |r| r.post(create_org))
         .resource("/-/admin/settings", |r| r.post(site_settings))
+        .resource("/-/admin/quota", |r| r.post(set_quota))
         .resource("/-/orgs/{org}", |r| r.get(org))
         .resource("/-/orgs/{org}/teams", |r| r.post(create_team))
         .resource("/-/orgs/{org}/grants", |r| r.post(namespace_grant))
@@ -47,19 +48,29 @@ struct AdminPage {
     orgs: Vec<Account>,
     registration: &'static str,
     public_api: bool,
+    usage: Vec<UsageRow>,
+}
+
+/// A namespace's registry usage on the admin page.
+pub struct UsageRow {
+    pub namespace: String,
+    pub used: u64,
+    /// Empty when there is no quota.
+    pub quota: String,
 }
 
 /// `GET /-/admin`: users, organizations, site settings.
 pub async fn admin(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
     let (_, caller) = signed_in!(visitor, "/-/admin");
     require_site_admin(&caller)?;
-    let (all, mode, public_api) = state
+    let (all, mode, public_api, usage) = state
         .store
         .run(|c| {
             Ok((
                 accounts::list(c)?,
                 accounts::registration(c)?,
                 settings::public_api(c)?,
+                crate::store::usage::all_namespaces(c)?,
             ))
         })
         .await?;
@@ -70,6 +81,14 @@ pub async fn admin(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpR
         orgs,
         registration: mode.as_str(),
         public_api,
+        usage: usage
+            .into_iter()
+            .map(|(namespace, quota, used)| UsageRow {
+                namespace,
+                used,
+                quota: quota.map(|q| q.to_string()).unwrap_or_default(),
+            })
+            .collect(),
     };
     page(&visitor, &t)
 }
@@ -178,6 +197,47 @@ pub async fn site_settings(
             settings::change_registration(c, Some(&caller), mode)?;
             settings::change_public_api(c, Some(&caller), public_api)
         })
+        .await?;
+    Ok(see_other("/-/admin"))
+}
+
+#[derive(Deserialize)]
+pub struct QuotaForm {
+    #[serde(default)]
+    csrf: String,
+    namespace: String,
+    /// Bytes; empty for no quota.
+    #[serde(default)]
+    bytes: String,
+}
+
+impl CsrfForm for QuotaForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// `POST /-/admin/quota`: set a namespace's registry quota (empty: none).
+pub async fn set_quota(
+    state: web::Data<AppState>,
+    Posted(visitor, form): Posted<QuotaForm>,
+) -> Result<HttpResponse> {
+    let (_, caller) = signed_in!(visitor, "/-/admin");
+    let text = form.bytes.trim();
+    let bytes = if text.is_empty() {
+        None
+    } else {
+        Some(text.parse::<u64>().map_err(|_| {
+            Error::new(
+                Code::InvalidSetting,
+                "the quota is a whole number of bytes, or empty for none",
+            )
+        })?)
+    };
+    let namespace = form.namespace.trim().to_owned();
+    state
+        .store
+        .run(move |c| crate::core::quota::set_quota(c, Some(&caller), &namespace, bytes))
         .await?;
     Ok(see_other("/-/admin"))
 }

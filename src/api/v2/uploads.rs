@@ -18,6 +18,7 @@ use super::access::{self, Asker};
 use super::DIGEST_HEADER;
 use crate::blobs::{io_error, uploads, Digest};
 use crate::core::model::Repository;
+use crate::core::quota;
 use crate::core::registry::{self, Action, Name, Who};
 use crate::error::{Code, Error, Result};
 use crate::store;
@@ -109,7 +110,11 @@ pub async fn start(
         }
     }
     if let Some(digest) = digest {
-        monolithic(&state, &repo, &digest, body).await?;
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        monolithic(&state, &repo, &digest, declared, body).await?;
         return Ok(created(&path.name, &digest));
     }
     let id = registry::new_upload_id();
@@ -147,8 +152,10 @@ async fn monolithic(
     state: &AppState,
     repo: &Repository,
     digest: &Digest,
+    declared: Option<u64>,
     body: Payload,
 ) -> Result<()> {
+    let limit = quota_limit(state, repo, Some(digest), 0, declared).await?;
     let id = registry::new_upload_id();
     let blobs = state.blobs.clone();
     {
@@ -159,7 +166,8 @@ async fn monolithic(
     }
     let mut running = uploads::Running::default();
     let result = async {
-        let len = uploads::receive(&blobs, &id, 0, &mut running, body).await?;
+        let len = uploads::receive(&blobs, &id, 0, &mut running, limit.wrap(body)).await?;
+        limit.check(state, repo, 0).await?;
         let actual = uploads::digest(&blobs, &id, len, &mut running, digest.algorithm()).await?;
         if &actual != digest {
             return Err(digest_mismatch());
@@ -190,6 +198,13 @@ async fn commit(
     digest: &Digest,
     len: u64,
 ) -> Result<()> {
+    {
+        let (repo, digest) = (repo.clone(), digest.to_string());
+        state
+            .store
+            .run(move |c| quota::check(c, &repo, &digest, len))
+            .await?;
+    }
     let (blobs, upload, d) = (state.blobs.clone(), id.to_owned(), digest.clone());
     web::block(move || blobs.commit_upload(&upload, &d))
         .await?
@@ -292,6 +307,7 @@ async fn append(
     req: &HttpRequest,
     path: &SessionPath,
     held: &Held,
+    digest: Option<&Digest>,
     running: &mut uploads::Running,
     body: Payload,
 ) -> Result<u64> {
@@ -307,7 +323,13 @@ async fn append(
             .with_header(UPLOAD_UUID, held.id.clone()));
         }
     }
-    let received = uploads::receive(&state.blobs, &held.id, held.size, running, body).await;
+    let limit = quota_limit(state, &held.repo, digest, held.size, None).await?;
+    let received = uploads::receive(&state.blobs, &held.id, held.size, running, limit.wrap(body))
+        .await;
+    let received = match received {
+        Ok(n) => limit.check(state, &held.repo, held.size).await.map(|()| n),
+        Err(e) => Err(e),
+    };
     let received = match (received, range) {
         (Ok(n), Some((first, last))) if n != last - first + 1 => Err(Error::new(
             Code::BlobUploadInvalid,
@@ -334,7 +356,7 @@ pub async fn patch(
     let (mut held, session) = open_session(&state, &req, &who, &path).await?;
     let mut running = session.lock().await;
     current(&state, &mut held).await?;
-    let end = append(&state, &req, &path, &held, &mut running, body).await?;
+    let end = append(&state, &req, &path, &held, None, &mut running, body).await?;
     let (blobs, id) = (state.blobs.clone(), held.id.clone());
     let acknowledged = state
         .store
@@ -369,7 +391,7 @@ pub async fn finish(
     let digest = digest_param(query.digest.as_deref())?;
     let mut running = session.lock().await;
     current(&state, &mut held).await?;
-    let len = append(&state, &req, &path, &held, &mut running, body).await?;
+    let len = append(&state, &req, &path, &held, Some(&digest), &mut running, body).await?;
     let actual = uploads::digest(
         &state.blobs,
         &held.id,
@@ -443,4 +465,51 @@ pub async fn cancel(
     Ok(HttpResponse::NoContent()
         .insert_header((header::CONTENT_LENGTH, 0))
         .finish())
+}
+
+/// The namespace quota's hold on one request body (`core::quota`).
+struct QuotaLimit {
+    allowance: Option<u64>,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl QuotaLimit {
+    fn wrap(&self, body: Payload) -> impl futures_util::Stream<Item = PayloadItem> {
+        quota::limit(body, self.allowance, self.cut.clone())
+    }
+
+    /// The refusal when the body was cut at the quota.
+    async fn check(&self, state: &AppState, repo: &Repository, held: u64) -> Result<()> {
+        if !self.cut.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(());
+        }
+        let repo = repo.clone();
+        let refusal = state
+            .store
+            .run(move |c| Ok(quota::over_quota(c, &repo, held)))
+            .await?;
+        Err(refusal)
+    }
+}
+
+type PayloadItem = std::result::Result<web::Bytes, actix_web::error::PayloadError>;
+
+/// How much of a body the namespace's quota lets in (a refusal now when `declared` does not
+/// fit).
+async fn quota_limit(
+    state: &AppState,
+    repo: &Repository,
+    digest: Option<&Digest>,
+    held: u64,
+    declared: Option<u64>,
+) -> Result<QuotaLimit> {
+    let (repo, digest) = (repo.clone(), digest.map(Digest::to_string));
+    let allowance = state
+        .store
+        .run(move |c| quota::allowance(c, &repo, digest.as_deref(), held, declared))
+        .await?;
+    Ok(QuotaLimit {
+        allowance,
+        cut: Default::default(),
+    })
 }
