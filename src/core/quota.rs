@@ -183,7 +183,10 @@ mod tests {
     use futures_util::stream;
 
     fn chunks(sizes: &[usize]) -> Vec<std::result::Result<Bytes, ()>> {
-        sizes.iter().map(|n| Ok(Bytes::from(vec![0u8; *n]))).collect()
+        sizes
+            .iter()
+            .map(|n| Ok(Bytes::from(vec![0u8; *n])))
+            .collect()
     }
 
     async fn total(allowance: Option<u64>, sizes: &[usize]) -> (usize, bool) {

@@ -28,8 +28,8 @@ pub mod sessions;
 pub mod settings;
 pub mod stars;
 pub mod tags;
-pub mod usage;
 pub mod teams;
+pub mod usage;
 
 use std::fs;
 use std::io::Write;

@@ -93,7 +93,11 @@ pub fn all_namespaces(conn: &Connection) -> Result<Vec<(String, Option<u64>, u64
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut out = Vec::with_capacity(rows.len());
     for (id, name, quota) in rows {
-        out.push((name, quota.map(|q| q.max(0) as u64), namespace_bytes(conn, id)?));
+        out.push((
+            name,
+            quota.map(|q| q.max(0) as u64),
+            namespace_bytes(conn, id)?,
+        ));
     }
     Ok(out)
 }

@@ -8,9 +8,9 @@ use super::dto::{self, AccountDto};
 use crate::api::body::JsonBody;
 use crate::auth::changes::OldPassword;
 use crate::auth::extract::{MaybeUser, User};
-use crate::core::{accounts, quota};
 use crate::core::names::PasswordRule;
 use crate::core::policy::Caller;
+use crate::core::{accounts, quota};
 use crate::error::{Code, Error, Result};
 use crate::AppState;
 

@@ -324,8 +324,8 @@ async fn append(
         }
     }
     let limit = quota_limit(state, &held.repo, digest, held.size, None).await?;
-    let received = uploads::receive(&state.blobs, &held.id, held.size, running, limit.wrap(body))
-        .await;
+    let received =
+        uploads::receive(&state.blobs, &held.id, held.size, running, limit.wrap(body)).await;
     let received = match received {
         Ok(n) => limit.check(state, &held.repo, held.size).await.map(|()| n),
         Err(e) => Err(e),
@@ -391,7 +391,16 @@ pub async fn finish(
     let digest = digest_param(query.digest.as_deref())?;
     let mut running = session.lock().await;
     current(&state, &mut held).await?;
-    let len = append(&state, &req, &path, &held, Some(&digest), &mut running, body).await?;
+    let len = append(
+        &state,
+        &req,
+        &path,
+        &held,
+        Some(&digest),
+        &mut running,
+        body,
+    )
+    .await?;
     let actual = uploads::digest(
         &state.blobs,
         &held.id,
