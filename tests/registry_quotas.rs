@@ -1,6 +1,7 @@
-//! Registry usage and namespace quotas (issue 15): what a namespace uses, how a site admin
-//! sets its quota (DTR accounts API, admin page, `berth admin quota`), and every point where a
-//! push past it is refused with `DENIED` before anything is stored.
+//! Registry usage, namespace quotas and per-repository retention (issue 15): what a namespace
+//! uses, how a site admin sets its quota (DTR accounts API, admin page, `berth admin quota`),
+//! every point where a push past it is refused with `DENIED` before anything is stored, and
+//! how a repository's retention is set (DTR, web UI) and applied by garbage collection.
 
 mod common;
 
@@ -494,4 +495,355 @@ fn berth_admin_quota_shows_sets_and_removes_a_quota() {
     let (ok, _, stderr) = out(&["quota", "nosuch", "5"]);
     assert!(!ok);
     assert!(stderr.contains("no such account"), "{stderr}");
+}
+
+// ------------------------------------------------------------------ retention
+
+const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+
+/// An image: its manifest and its blobs (config first), sharing the layer `shared`.
+struct Image {
+    manifest: Vec<u8>,
+    blobs: Vec<Vec<u8>>,
+}
+
+fn image(name: &str, shared: &[u8]) -> Image {
+    let config = format!(r#"{{"architecture":"amd64","os":"linux","c":"{name}"}}"#).into_bytes();
+    let own = format!("layer of {name}").repeat(20).into_bytes();
+    let layers = [shared.to_vec(), own];
+    let m = json!({
+        "schemaVersion": 2,
+        "mediaType": MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": sha(&config), "size": config.len()},
+        "layers": layers.iter().map(|l| json!({
+            "mediaType": "application/vnd.oci.image.layer.v1.tar",
+            "digest": sha(l), "size": l.len()})).collect::<Vec<_>>(),
+    });
+    let mut blobs = vec![config];
+    blobs.extend(layers);
+    Image {
+        manifest: serde_json::to_vec(&m).unwrap(),
+        blobs,
+    }
+}
+
+fn push_image(app: &TestApp, repo: &str, img: &Image, tag: &str) {
+    for b in &img.blobs {
+        assert_eq!(monolithic(app, "alice", repo, b).0, 201);
+    }
+    let resp = ureq::put(&app.url(&format!("/v2/{repo}/manifests/{tag}")))
+        .set("Authorization", &basic("alice", PASSWORD))
+        .set("Content-Type", MANIFEST)
+        .send_bytes(&img.manifest)
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+}
+
+/// Status and bytes of a pull of `path` under `/v2/{repo}/`.
+fn pull(app: &TestApp, repo: &str, path: &str) -> (u16, Vec<u8>) {
+    let resp = match ureq::get(&app.url(&format!("/v2/{repo}/{path}")))
+        .set("Authorization", &basic("alice", PASSWORD))
+        .set("Accept", MANIFEST)
+        .call()
+    {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{e}"),
+    };
+    let status = resp.status();
+    let mut out = Vec::new();
+    resp.into_reader().read_to_end(&mut out).unwrap();
+    (status, out)
+}
+
+fn assert_pulls(app: &TestApp, repo: &str, img: &Image, tag: &str) {
+    assert_eq!(
+        pull(app, repo, &format!("manifests/{tag}")),
+        (200, img.manifest.clone())
+    );
+    for b in &img.blobs {
+        assert_eq!(
+            pull(app, repo, &format!("blobs/{}", sha(b))),
+            (200, b.clone())
+        );
+    }
+}
+
+fn tags_of(app: &TestApp, repo: &str) -> Value {
+    let (status, body) = pull(app, repo, "tags/list");
+    assert_eq!(status, 200);
+    serde_json::from_slice::<Value>(&body).unwrap()["tags"].clone()
+}
+
+/// Push `tags` in order, each pushed `age_days[i]` days ago (push time is what retention
+/// ranks and measures), and age every row past the grace period.
+fn tagged_images(app: &TestApp, repo: &str, tags: &[(&str, i64)]) -> Vec<Image> {
+    let shared = b"a layer every image shares".repeat(10);
+    let mut out = Vec::new();
+    for (i, (tag, age_days)) in tags.iter().enumerate() {
+        let img = image(tag, &shared);
+        push_image(app, repo, &img, tag);
+        // Distinct push times, oldest first, also for the ones pushed "today".
+        let ms = age_days * 86_400_000 + (tags.len() - i) as i64 * 1000;
+        app.exec(&format!(
+            "UPDATE tags SET updated_at = updated_at - {ms} WHERE name = '{tag}'
+               AND repository_id = (SELECT id FROM repositories WHERE full_path = '{repo}')"
+        ));
+        out.push(img);
+    }
+    app.exec(
+        "UPDATE blobs SET created_at = created_at - 7200000;
+         UPDATE repository_blobs SET created_at = created_at - 7200000;
+         UPDATE manifests SET created_at = created_at - 7200000;",
+    );
+    out
+}
+
+fn gc(app: &TestApp, dry_run: bool) -> berth::ops::gc::Report {
+    let options = berth::ops::gc::Options {
+        dry_run,
+        ..Default::default()
+    };
+    berth::ops::gc::run(&mut app.conn(), &app.state.config.data_dir, &options).unwrap()
+}
+
+fn patch_repo(app: &TestApp, user: Option<&str>, repo: &str, body: Value) -> (u16, Value) {
+    let req = app.patch(&format!("/api/v0/repositories/{repo}"));
+    let req = match user {
+        Some(u) => req.as_user(u),
+        None => req.admin(),
+    };
+    req.json(&body).send().sj()
+}
+
+#[test]
+fn retention_is_set_through_the_dtr_repository_api() {
+    let app = TestApp::start();
+    app.user("alice");
+    app.user("bob");
+    let repo = app.repo("alice", "web", false);
+    let (status, body) = patch_repo(&app, Some("alice"), "alice/web", json!({"retainTags": 2}));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["retainTags"], 2);
+    assert!(body.get("retainDays").is_none(), "{body}");
+    assert_eq!(body["id"], repo.id);
+    let (_, got) = app
+        .get("/api/v0/repositories/alice/web")
+        .as_user("alice")
+        .send()
+        .sj();
+    assert_eq!(got, body);
+    let (status, body) = patch_repo(&app, Some("alice"), "alice/web", json!({"retainDays": 30}));
+    assert_eq!(status, 200);
+    assert_eq!(
+        (&body["retainTags"], &body["retainDays"]),
+        (&json!(2), &json!(30))
+    );
+    // Other fields leave it alone; null turns each off and the answer is the seed's again.
+    let (_, body) = patch_repo(
+        &app,
+        Some("alice"),
+        "alice/web",
+        json!({"shortDescription": "x"}),
+    );
+    assert_eq!(body["retainTags"], 2);
+    let (_, body) = patch_repo(
+        &app,
+        Some("alice"),
+        "alice/web",
+        json!({"retainTags": null, "retainDays": null}),
+    );
+    assert!(
+        body.get("retainTags").is_none() && body.get("retainDays").is_none(),
+        "{body}"
+    );
+    for bad in [json!(0), json!(-1), json!("2"), json!(36_501)] {
+        let (status, body) =
+            patch_repo(&app, Some("alice"), "alice/web", json!({"retainDays": bad}));
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+    let (status, body) = patch_repo(&app, Some("alice"), "alice/web", json!({"retainTags": 0}));
+    assert_eq!(
+        (status, &body["errors"][0]["code"]),
+        (400, &json!("INVALID_SETTING"))
+    );
+    // Nothing of the refused changes was kept.
+    let (_, got) = app
+        .get("/api/v0/repositories/alice/web")
+        .as_user("alice")
+        .send()
+        .sj();
+    assert!(
+        got.get("retainTags").is_none() && got.get("retainDays").is_none(),
+        "{got}"
+    );
+    // bob cannot see the private repository: the same 404 as a missing one.
+    let (status, hidden) = patch_repo(&app, Some("bob"), "alice/web", json!({"retainTags": 1}));
+    let (_, missing) = patch_repo(&app, Some("bob"), "alice/nosuch", json!({"retainTags": 1}));
+    assert_eq!(status, 404);
+    assert_eq!(hidden, missing);
+}
+
+#[test]
+fn gc_untags_what_retention_does_not_keep_and_collects_it() {
+    let app = TestApp::start();
+    app.user("alice");
+    let imgs = tagged_images(
+        &app,
+        "alice/web",
+        &[("t1", 0), ("t2", 0), ("t3", 0), ("t4", 0)],
+    );
+    // A repository without retention keeps everything.
+    let other = tagged_images(&app, "alice/other", &[("o1", 400), ("o2", 400)]);
+    let (status, _) = patch_repo(&app, Some("alice"), "alice/web", json!({"retainTags": 2}));
+    assert_eq!(status, 200);
+    let dry = gc(&app, true);
+    assert_eq!(dry.expired_tags, 2, "{dry:?}");
+    assert_eq!(tags_of(&app, "alice/web"), json!(["t1", "t2", "t3", "t4"]));
+    let report = gc(&app, false);
+    assert_eq!(report.expired_tags, 2, "{report:?}");
+    assert_eq!(report.untagged_manifests, 2, "{report:?}");
+    // Their configs and own layers; the shared layer stays.
+    assert_eq!(report.blobs, 4, "{report:?}");
+    assert_eq!(tags_of(&app, "alice/web"), json!(["t3", "t4"]));
+    for img in &imgs[..2] {
+        let (status, _) = pull(
+            &app,
+            "alice/web",
+            &format!("manifests/{}", sha(&img.manifest)),
+        );
+        assert_eq!(status, 404);
+        assert_eq!(
+            pull(&app, "alice/web", &format!("blobs/{}", sha(&img.blobs[2]))).0,
+            404
+        );
+    }
+    assert_pulls(&app, "alice/web", &imgs[2], "t3");
+    assert_pulls(&app, "alice/web", &imgs[3], "t4");
+    assert_pulls(&app, "alice/other", &other[0], "o1");
+    assert_pulls(&app, "alice/other", &other[1], "o2");
+    // A second pass has nothing more to do.
+    let again = gc(&app, false);
+    assert_eq!((again.expired_tags, again.untagged_manifests), (0, 0));
+}
+
+#[test]
+fn retention_by_days_keeps_recent_tags_and_either_rule_keeps_a_tag() {
+    let app = TestApp::start();
+    app.user("alice");
+    let imgs = tagged_images(
+        &app,
+        "alice/web",
+        &[("old", 40), ("month", 20), ("week", 3), ("new", 0)],
+    );
+    patch_repo(&app, Some("alice"), "alice/web", json!({"retainDays": 30}));
+    let report = gc(&app, false);
+    assert_eq!(report.expired_tags, 1);
+    assert_eq!(tags_of(&app, "alice/web"), json!(["month", "new", "week"]));
+    // Newest 1 or the last 10 days: "week" and "new" stay.
+    patch_repo(
+        &app,
+        Some("alice"),
+        "alice/web",
+        json!({"retainDays": 10, "retainTags": 1}),
+    );
+    let report = gc(&app, false);
+    assert_eq!(report.expired_tags, 1);
+    assert_eq!(tags_of(&app, "alice/web"), json!(["new", "week"]));
+    assert_pulls(&app, "alice/web", &imgs[2], "week");
+    assert_pulls(&app, "alice/web", &imgs[3], "new");
+    // Off: nothing more goes, however old.
+    patch_repo(
+        &app,
+        Some("alice"),
+        "alice/web",
+        json!({"retainDays": null, "retainTags": null}),
+    );
+    app.exec("UPDATE tags SET updated_at = updated_at - 86400000000");
+    assert_eq!(gc(&app, false).expired_tags, 0);
+    assert_eq!(tags_of(&app, "alice/web"), json!(["new", "week"]));
+}
+
+#[test]
+fn retention_is_set_on_the_web_ui_by_repository_admins_only() {
+    let app = TestApp::start();
+    app.user("alice");
+    app.user("bob");
+    app.repo("alice", "web", false);
+    let alice = sign_in(&app, "alice", PASSWORD);
+    let settings = app
+        .get("/alice/web/settings")
+        .header("Cookie", &alice)
+        .send();
+    assert!(settings
+        .body
+        .contains("href=\"/-/repos/alice/web/retention\""));
+    let page = app
+        .get("/-/repos/alice/web/retention")
+        .header("Cookie", &alice)
+        .send();
+    assert_eq!(page.status, 200);
+    assert!(page
+        .body
+        .contains("name=\"tags\" inputmode=\"numeric\" pattern=\"[0-9]*\" value=\"\""));
+    let csrf = csrf_in(&page.body);
+    let form = [("csrf", csrf.as_str()), ("tags", "3"), ("days", "")];
+    assert_eq!(
+        post_form(&app, &alice, "/-/repos/alice/web/retention", &form),
+        303
+    );
+    let page = app
+        .get("/-/repos/alice/web/retention")
+        .header("Cookie", &alice)
+        .send();
+    assert!(page
+        .body
+        .contains("name=\"tags\" inputmode=\"numeric\" pattern=\"[0-9]*\" value=\"3\""));
+    let (_, got) = app
+        .get("/api/v0/repositories/alice/web")
+        .as_user("alice")
+        .send()
+        .sj();
+    assert_eq!(got["retainTags"], 3);
+    for bad in [("tags", "many"), ("days", "0"), ("tags", "-2")] {
+        let form = [("csrf", csrf.as_str()), bad];
+        assert_eq!(
+            post_form(&app, &alice, "/-/repos/alice/web/retention", &form),
+            400,
+            "{bad:?}"
+        );
+    }
+    let forged = [("csrf", "nope"), ("tags", "1"), ("days", "")];
+    assert_eq!(
+        post_form(&app, &alice, "/-/repos/alice/web/retention", &forged),
+        403
+    );
+    let (_, got) = app
+        .get("/api/v0/repositories/alice/web")
+        .as_user("alice")
+        .send()
+        .sj();
+    assert_eq!(got["retainTags"], 3);
+    // bob: the private repository is a 404, the same as a missing one.
+    let bob = sign_in(&app, "bob", PASSWORD);
+    let hidden = app
+        .get("/-/repos/alice/web/retention")
+        .header("Cookie", &bob)
+        .send();
+    let missing = app
+        .get("/-/repos/alice/nosuch/retention")
+        .header("Cookie", &bob)
+        .send();
+    assert_eq!((hidden.status, missing.status), (404, 404));
+    let page = app.get("/").header("Cookie", &bob).send();
+    let csrf = csrf_in(&page.body);
+    let form = [("csrf", csrf.as_str()), ("tags", "1"), ("days", "")];
+    assert_eq!(
+        post_form(&app, &bob, "/-/repos/alice/web/retention", &form),
+        404
+    );
+    // Signed out: to sign in.
+    let resp = app.get("/-/repos/alice/web/retention").send();
+    assert_eq!(resp.status, 303);
 }

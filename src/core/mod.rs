@@ -13,6 +13,7 @@ pub mod policy;
 pub mod quota;
 pub mod registry;
 pub mod repos;
+pub mod retention;
 pub mod scopes;
 pub mod search;
 pub mod sessions;

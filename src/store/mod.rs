@@ -21,6 +21,7 @@ pub mod pulls;
 pub mod pushed;
 pub mod registry;
 pub mod repos;
+pub mod retention;
 pub mod search;
 #[cfg(test)]
 mod search_oracle;
