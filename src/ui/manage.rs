@@ -24,7 +24,7 @@ pub fn configure(routes: &mut Routes) {
         .resource("/-/admin/orgs", |r| r.post(create_org))
         .resource("/-/admin/settings", |r| r.post(site_settings))
         .resource("/-/admin/quota", |r| r.post(set_quota))
-        .resource("/-/repos/{ns}/{name}/retention", |r| {
+        .resource("/-/repos/{namespace}/{reponame}/retention", |r| {
             r.get(retention).post(set_retention)
         })
         .resource("/-/orgs/{org}", |r| r.get(org))
