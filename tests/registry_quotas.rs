@@ -847,3 +847,32 @@ fn retention_is_set_on_the_web_ui_by_repository_admins_only() {
     let resp = app.get("/-/repos/alice/web/retention").send();
     assert_eq!(resp.status, 303);
 }
+
+#[test]
+fn a_dry_run_counts_an_untagged_manifest_once_under_both_rules() {
+    let app = TestApp::start();
+    app.user("alice");
+    let img = image("bydigest", b"shared");
+    push_image(&app, "alice/web", &img, &sha(&img.manifest));
+    tagged_images(&app, "alice/web", &[("kept", 0)]);
+    patch_repo(&app, Some("alice"), "alice/web", json!({"retainTags": 5}));
+    let options = berth::ops::gc::Options {
+        dry_run: true,
+        untagged_after: Some(Duration::from_secs(60)),
+        ..Default::default()
+    };
+    let dir = app.state.config.data_dir.clone();
+    let dry = berth::ops::gc::run(&mut app.conn(), &dir, &options).unwrap();
+    assert_eq!(
+        (dry.expired_tags, dry.untagged_manifests),
+        (0, 1),
+        "{dry:?}"
+    );
+    let real = berth::ops::gc::Options {
+        dry_run: false,
+        ..options
+    };
+    let report = berth::ops::gc::run(&mut app.conn(), &dir, &real).unwrap();
+    assert_eq!(report.untagged_manifests, 1, "{report:?}");
+    assert_eq!(tags_of(&app, "alice/web"), json!(["kept"]));
+}

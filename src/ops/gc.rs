@@ -283,9 +283,10 @@ pub fn run(conn: &mut Connection, data_dir: &Path, options: &Options) -> Result<
         // Tags past their repository's retention are untagged first; the manifests that
         // leaves untagged (older than the grace period) go in this same pass.
         let expired = store::retention::expire_tags(tx, now_ms(), dry)?;
-        let mut untagged = rows::retention_manifests(tx, grace, dry)?;
-        untagged += match options.untagged_after {
-            Some(age) => rows::untagged_manifests(tx, cutoff(age), dry)?,
+        let untagged_cutoff = options.untagged_after.map(cutoff);
+        let mut untagged = rows::retention_manifests(tx, grace, dry, untagged_cutoff)?;
+        untagged += match untagged_cutoff {
+            Some(before) => rows::untagged_manifests(tx, before, dry)?,
             None => 0,
         };
         let referrers = rows::orphan_referrers(tx, grace, dry)?;
