@@ -15,10 +15,10 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::access::{self, Asker};
+use super::quota::quota_limit;
 use super::DIGEST_HEADER;
 use crate::blobs::{io_error, uploads, Digest};
 use crate::core::model::Repository;
-use crate::core::quota;
 use crate::core::registry::{self, Action, Name, Who};
 use crate::error::{Code, Error, Result};
 use crate::store;
@@ -198,13 +198,7 @@ async fn commit(
     digest: &Digest,
     len: u64,
 ) -> Result<()> {
-    {
-        let (repo, digest) = (repo.clone(), digest.to_string());
-        state
-            .store
-            .run(move |c| quota::check(c, &repo, &digest, len))
-            .await?;
-    }
+    super::quota::before_commit(state, repo, digest, len).await?;
     let (blobs, upload, d) = (state.blobs.clone(), id.to_owned(), digest.clone());
     web::block(move || blobs.commit_upload(&upload, &d))
         .await?
@@ -474,51 +468,4 @@ pub async fn cancel(
     Ok(HttpResponse::NoContent()
         .insert_header((header::CONTENT_LENGTH, 0))
         .finish())
-}
-
-/// The namespace quota's hold on one request body (`core::quota`).
-struct QuotaLimit {
-    allowance: Option<u64>,
-    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl QuotaLimit {
-    fn wrap(&self, body: Payload) -> impl futures_util::Stream<Item = PayloadItem> {
-        quota::limit(body, self.allowance, self.cut.clone())
-    }
-
-    /// The refusal when the body was cut at the quota.
-    async fn check(&self, state: &AppState, repo: &Repository, held: u64) -> Result<()> {
-        if !self.cut.load(std::sync::atomic::Ordering::SeqCst) {
-            return Ok(());
-        }
-        let repo = repo.clone();
-        let refusal = state
-            .store
-            .run(move |c| Ok(quota::over_quota(c, &repo, held)))
-            .await?;
-        Err(refusal)
-    }
-}
-
-type PayloadItem = std::result::Result<web::Bytes, actix_web::error::PayloadError>;
-
-/// How much of a body the namespace's quota lets in (a refusal now when `declared` does not
-/// fit).
-async fn quota_limit(
-    state: &AppState,
-    repo: &Repository,
-    digest: Option<&Digest>,
-    held: u64,
-    declared: Option<u64>,
-) -> Result<QuotaLimit> {
-    let (repo, digest) = (repo.clone(), digest.map(Digest::to_string));
-    let allowance = state
-        .store
-        .run(move |c| quota::allowance(c, &repo, digest.as_deref(), held, declared))
-        .await?;
-    Ok(QuotaLimit {
-        allowance,
-        cut: Default::default(),
-    })
 }
