@@ -876,3 +876,15 @@ fn a_dry_run_counts_an_untagged_manifest_once_under_both_rules() {
     assert_eq!(report.untagged_manifests, 1, "{report:?}");
     assert_eq!(tags_of(&app, "alice/web"), json!(["kept"]));
 }
+
+#[test]
+fn a_large_body_cut_at_the_quota_still_gets_the_refusal() {
+    let app = TestApp::start();
+    app.user("alice");
+    assert_eq!(set_quota(&app, "alice", json!(1 << 20)).0, 200);
+    let url = session(&app, "alice", "alice/web");
+    let (status, _, body) = raw("PATCH", &url, "alice", &vec![1u8; 8 << 20]);
+    assert_denied(status, &body, 1 << 20);
+    let (status, body) = monolithic(&app, "alice", "alice/web", &vec![2u8; 8 << 20]);
+    assert_denied(status, &body, 1 << 20);
+}
