@@ -54,9 +54,9 @@ conn = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
 auth = "Basic " + base64.b64encode(b"admin:bench-pass-123").decode()
 def req(method, path, body=b"", ctype="application/octet-stream"):
     conn.request(method, path, body=body, headers={"Authorization": auth, "Content-Type": ctype})
-    r = conn.getresponse(); r.read()
+    r = conn.getresponse(); body = r.read()
     if r.status not in (201, 202):
-        sys.exit(f"{method} {path}: {r.status}")
+        sys.exit(f"{method} {path}: {r.status} {body}")
 def blob(repo, data):
     d = "sha256:" + hashlib.sha256(data).hexdigest()
     req("POST", f"/v2/{repo}/blobs/uploads/?digest={d}", data)
@@ -64,12 +64,12 @@ def blob(repo, data):
 if mode == "images":  # count blobs as images of 10 layers (one of them the config)
     for i in range(count // 10):
         cfg = json.dumps({"architecture": "amd64", "os": "linux", "n": i}).encode()
-        c = blob("admin/images", cfg)
+        c = blob("admin/imgs", cfg)
         c["mediaType"] = "application/vnd.oci.image.config.v1+json"
-        layers = [blob("admin/images", os.urandom(size)) for _ in range(9)]
+        layers = [blob("admin/imgs", os.urandom(size)) for _ in range(9)]
         m = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
                         "config": c, "layers": layers}).encode()
-        req("PUT", f"/v2/admin/images/manifests/t{i}", m, "application/vnd.oci.image.manifest.v1+json")
+        req("PUT", f"/v2/admin/imgs/manifests/t{i}", m, "application/vnd.oci.image.manifest.v1+json")
 else:  # count blobs nothing references
     for i in range(count):
         blob(f"admin/{mode}", os.urandom(size))
