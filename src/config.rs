@@ -151,6 +151,13 @@ pub enum AdminCommand {
         #[arg(long)]
         repair: bool,
     },
+    /// Show, set (BYTES) or remove (`none`) the registry quota of namespace NS: the bytes of
+    /// the distinct blobs its repositories link. A push past it is refused.
+    Quota {
+        namespace: String,
+        /// A number of bytes, or `none`; absent: only show the quota and usage.
+        bytes: Option<String>,
+    },
     /// Give USER a new random password and print it.
     ResetPassword { user: String },
     /// Re-encrypt every stored registry credential under a new secrets key, in one

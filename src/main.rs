@@ -203,6 +203,34 @@ fn admin(args: AdminArgs) -> Result<(), String> {
                 ));
             }
         }
+        AdminCommand::Quota { namespace, bytes } => {
+            let (account, usage) = match bytes.as_deref() {
+                None => core::accounts::get(&conn, &namespace).and_then(|a| {
+                    let usage = core::quota::usage_of(&conn, &a)?;
+                    Ok((a, usage))
+                }),
+                Some(text) => {
+                    let bytes = match text {
+                        "none" => None,
+                        n => Some(n.parse::<u64>().map_err(|_| {
+                            format!("{n}: the quota is a number of bytes, or none")
+                        })?),
+                    };
+                    core::quota::set_quota_unchecked(&mut conn, &namespace, bytes)
+                }
+            }
+            .map_err(|e| format!("{namespace}: {}", e.message))?;
+            match usage.quota {
+                Some(q) => println!(
+                    "quota of {}: {q} bytes; it uses {} bytes",
+                    account.name, usage.used
+                ),
+                None => println!(
+                    "quota of {}: none; it uses {} bytes",
+                    account.name, usage.used
+                ),
+            }
+        }
         AdminCommand::RotateKey => {
             let keyring = berth::secrets::Keyring::open(&config.data_dir, &conn);
             let (count, key_id) = keyring

@@ -983,6 +983,7 @@ fn bodies(r: &Route, ctx: &Ctx, who: Who) -> Vec<(String, Option<Body>)> {
         ("POST", "/api/v0/accounts/{org}/teams") => one(Body::Json(
             json!({"name": "zqnewteam", "type": "managed", "description": "zq"}),
         )),
+        ("PATCH", "/api/v0/accounts/{name}") => one(Body::Json(json!({"quotaBytes": null}))),
         ("PATCH", "/api/v0/accounts/{org}/teams/{team}") => one(Body::Json(
             json!({"name": "zqrenamed", "description": "zqpwned"}),
         )),
@@ -1089,6 +1090,11 @@ fn bodies(r: &Route, ctx: &Ctx, who: Who) -> Vec<(String, Option<Body>)> {
         ("POST", "/-/admin/orgs") => form(&[("name", format!("zqweborg-{c}"))]),
         ("POST", "/-/admin/settings") => {
             form(&[("registration", s("open")), ("public_api", s("on"))])
+        }
+        // Harmless values: the refusal is what is probed.
+        ("POST", "/-/admin/quota") => form(&[("namespace", s(ORG)), ("bytes", s(""))]),
+        ("POST", "/-/repos/{namespace}/{reponame}/retention") => {
+            form(&[("tags", s("")), ("days", s(""))])
         }
         ("POST", "/-/orgs/{org}/teams") => {
             form(&[("name", s("zqwebteam")), ("description", s("zq"))])

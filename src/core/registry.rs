@@ -14,6 +14,7 @@ use crate::core::manifest::{self, Kind};
 use crate::core::model::Repository;
 use crate::core::names::{self, LIBRARY};
 use crate::core::policy::{self, Caller};
+use crate::core::quota;
 use crate::core::repos::{self, NewRepo};
 use crate::error::{Code, Error, Result};
 use crate::store::{self, registry as rows};
@@ -231,7 +232,11 @@ pub fn mount(
     if rows::linked_blob(conn, source.id, &digest)?.is_none() {
         return Ok(false);
     }
-    store::write(conn, |tx| rows::link_blob(tx, into.id, &digest))
+    store::write(conn, |tx| {
+        let size = rows::linked_blob(tx, source.id, &digest)?.unwrap_or(0);
+        quota::check(tx, into, &digest, size.max(0) as u64)?;
+        rows::link_blob(tx, into.id, &digest)
+    })
 }
 
 /// The size of a blob this repository links: 404 `BLOB_UNKNOWN` otherwise.
@@ -280,6 +285,7 @@ pub fn add_blob(
                 "the blob was collected while it was being stored; push it again",
             ));
         }
+        quota::check(tx, repo, &digest, size)?;
         rows::add_blob(tx, repo.id, &digest, size as i64)?;
         if let Some(id) = upload {
             rows::delete_upload(tx, id)?;

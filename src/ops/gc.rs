@@ -2,8 +2,10 @@
 //! pass the server runs every `--gc-interval-secs`.
 //!
 //! What goes, in this order (README, "Registry operations"):
-//! 1. untagged manifests older than `--gc-untagged-days` (off by default: they are kept),
-//!    and referrers whose subject is gone (older than the grace period);
+//! 1. pushed tags past their repository's retention (off by default), then untagged
+//!    manifests of repositories with a retention (older than the grace period) and of all
+//!    repositories older than `--gc-untagged-days` (off by default: they are kept), and
+//!    referrers whose subject is gone (older than the grace period);
 //! 2. links of a repository to a blob none of its manifests references, made or renewed more
 //!    than the grace period ago (uploads a push never used, layers of deleted manifests);
 //! 3. blobs that no repository links and no manifest references: in one write transaction
@@ -73,6 +75,8 @@ impl Default for Options {
 /// What a pass removed (or, dry, would remove).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
+    /// Pushed tags past their repository's retention, untagged.
+    pub expired_tags: u64,
     pub untagged_manifests: u64,
     pub orphan_referrers: u64,
     pub links: u64,
@@ -97,10 +101,11 @@ impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} blob(s) ({} bytes), {} link(s), {} untagged manifest(s), {} orphan referrer(s), {} idle upload(s) ({} bytes), {} orphan file(s) ({} bytes); {} bytes in all",
+            "{} blob(s) ({} bytes), {} link(s), {} tag(s) past retention, {} untagged manifest(s), {} orphan referrer(s), {} idle upload(s) ({} bytes), {} orphan file(s) ({} bytes); {} bytes in all",
             self.blobs,
             self.blob_bytes,
             self.links,
+            self.expired_tags,
             self.untagged_manifests,
             self.orphan_referrers,
             self.uploads,
@@ -274,15 +279,21 @@ pub fn run(conn: &mut Connection, data_dir: &Path, options: &Options) -> Result<
     let dry = options.dry_run;
     let grace = cutoff(options.grace);
     // 1 and 2: manifests and links, one transaction.
-    let (untagged, referrers, links) = store::write(conn, |tx| {
-        let untagged = match options.untagged_after {
-            Some(age) => rows::untagged_manifests(tx, cutoff(age), dry)?,
+    let (expired, untagged, referrers, links) = store::write(conn, |tx| {
+        // Tags past their repository's retention are untagged first; the manifests that
+        // leaves untagged (older than the grace period) go in this same pass.
+        let expired = store::retention::expire_tags(tx, now_ms(), dry)?;
+        let untagged_cutoff = options.untagged_after.map(cutoff);
+        let mut untagged = rows::retention_manifests(tx, grace, dry, untagged_cutoff)?;
+        untagged += match untagged_cutoff {
+            Some(before) => rows::untagged_manifests(tx, before, dry)?,
             None => 0,
         };
         let referrers = rows::orphan_referrers(tx, grace, dry)?;
         let links = rows::stale_links(tx, grace, dry)?;
-        Ok((untagged, referrers, links))
+        Ok((expired, untagged, referrers, links))
     })?;
+    report.expired_tags = expired;
     report.untagged_manifests = untagged;
     report.orphan_referrers = referrers;
     report.links = links;

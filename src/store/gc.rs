@@ -29,6 +29,38 @@ pub fn untagged_manifests(tx: &Transaction, cutoff: i64, dry_run: bool) -> Resul
     )
 }
 
+/// Untagged manifests created before `cutoff` (the grace period) in repositories that have a
+/// retention, kept by nothing (as [`untagged_manifests`]): with retention on, a repository
+/// keeps only what its retained tags need. Returns how many. A dry run counts only those made
+/// at or after `counted_before` (the ones before it are counted by [`untagged_manifests`]).
+pub fn retention_manifests(
+    tx: &Transaction,
+    cutoff: i64,
+    dry_run: bool,
+    counted_before: Option<i64>,
+) -> Result<u64> {
+    const UNRETAINED: &str = "m.created_at < ?1 AND m.subject IS NULL
+          AND m.repository_id IN (SELECT id FROM repositories
+                                   WHERE retain_tags IS NOT NULL OR retain_days IS NOT NULL)
+          AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)
+          AND NOT EXISTS (SELECT 1 FROM manifest_references r JOIN manifests p ON p.id = r.manifest_id
+                          WHERE r.kind = 'manifest' AND r.digest = m.digest
+                            AND p.repository_id = m.repository_id)";
+    if dry_run {
+        let n: i64 = tx.query_row(
+            &format!("SELECT count(*) FROM manifests m WHERE {UNRETAINED} AND m.created_at >= ?2"),
+            params![cutoff, counted_before.unwrap_or(i64::MIN)],
+            |r| r.get(0),
+        )?;
+        return Ok(n.max(0) as u64);
+    }
+    rounds(
+        tx,
+        &format!("DELETE FROM manifests AS m WHERE {UNRETAINED}"),
+        cutoff,
+    )
+}
+
 /// Untagged referrers created before `cutoff` whose subject is not (any more) a manifest of
 /// their repository. Returns how many.
 pub fn orphan_referrers(tx: &Transaction, cutoff: i64, dry_run: bool) -> Result<u64> {

@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration::Sql(include_str!("../../migrations/005-registry.sql")),
     Migration::Sql(include_str!("../../migrations/006-anonymous-tokens.sql")),
     Migration::Sql(include_str!("../../migrations/007-activity.sql")),
+    Migration::Sql(include_str!("../../migrations/008-quotas.sql")),
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {

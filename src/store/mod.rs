@@ -23,6 +23,7 @@ pub mod pulls;
 pub mod pushed;
 pub mod registry;
 pub mod repos;
+pub mod retention;
 pub mod search;
 #[cfg(test)]
 mod search_oracle;
@@ -31,6 +32,7 @@ pub mod settings;
 pub mod stars;
 pub mod tags;
 pub mod teams;
+pub mod usage;
 
 use std::fs;
 use std::io::Write;

@@ -23,6 +23,10 @@ pub fn configure(routes: &mut Routes) {
         .resource("/-/admin/users/{name}/admin", |r| r.post(set_admin))
         .resource("/-/admin/orgs", |r| r.post(create_org))
         .resource("/-/admin/settings", |r| r.post(site_settings))
+        .resource("/-/admin/quota", |r| r.post(set_quota))
+        .resource("/-/repos/{namespace}/{reponame}/retention", |r| {
+            r.get(retention).post(set_retention)
+        })
         .resource("/-/orgs/{org}", |r| r.get(org))
         .resource("/-/orgs/{org}/teams", |r| r.post(create_team))
         .resource("/-/orgs/{org}/grants", |r| r.post(namespace_grant))
@@ -47,19 +51,29 @@ struct AdminPage {
     orgs: Vec<Account>,
     registration: &'static str,
     public_api: bool,
+    usage: Vec<UsageRow>,
+}
+
+/// A namespace's registry usage on the admin page.
+pub struct UsageRow {
+    pub namespace: String,
+    pub used: u64,
+    /// Empty when there is no quota.
+    pub quota: String,
 }
 
 /// `GET /-/admin`: users, organizations, site settings.
 pub async fn admin(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
     let (_, caller) = signed_in!(visitor, "/-/admin");
     require_site_admin(&caller)?;
-    let (all, mode, public_api) = state
+    let (all, mode, public_api, usage) = state
         .store
         .run(|c| {
             Ok((
                 accounts::list(c)?,
                 accounts::registration(c)?,
                 settings::public_api(c)?,
+                crate::store::usage::all_namespaces(c)?,
             ))
         })
         .await?;
@@ -70,6 +84,14 @@ pub async fn admin(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpR
         orgs,
         registration: mode.as_str(),
         public_api,
+        usage: usage
+            .into_iter()
+            .map(|(namespace, quota, used)| UsageRow {
+                namespace,
+                used,
+                quota: quota.map(|q| q.to_string()).unwrap_or_default(),
+            })
+            .collect(),
     };
     page(&visitor, &t)
 }
@@ -180,6 +202,131 @@ pub async fn site_settings(
         })
         .await?;
     Ok(see_other("/-/admin"))
+}
+
+#[derive(Deserialize)]
+pub struct QuotaForm {
+    #[serde(default)]
+    csrf: String,
+    namespace: String,
+    /// Bytes; empty for no quota.
+    #[serde(default)]
+    bytes: String,
+}
+
+impl CsrfForm for QuotaForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// `POST /-/admin/quota`: set a namespace's registry quota (empty: none).
+pub async fn set_quota(
+    state: web::Data<AppState>,
+    Posted(visitor, form): Posted<QuotaForm>,
+) -> Result<HttpResponse> {
+    let (_, caller) = signed_in!(visitor, "/-/admin");
+    let text = form.bytes.trim();
+    let bytes = if text.is_empty() {
+        None
+    } else {
+        Some(text.parse::<u64>().map_err(|_| {
+            Error::new(
+                Code::InvalidSetting,
+                "the quota is a whole number of bytes, or empty for none",
+            )
+        })?)
+    };
+    let namespace = form.namespace.trim().to_owned();
+    state
+        .store
+        .run(move |c| crate::core::quota::set_quota(c, Some(&caller), &namespace, bytes))
+        .await?;
+    Ok(see_other("/-/admin"))
+}
+
+#[derive(Template)]
+#[template(path = "repo_retention.html")]
+struct RetentionPage {
+    chrome: Chrome,
+    repo: crate::core::model::Repository,
+    /// The form's values: empty for off.
+    tags: String,
+    days: String,
+}
+
+/// `GET /-/repos/{ns}/{name}/retention`: the repository's retention, for its admins (the
+/// settings page links here).
+pub async fn retention(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    visitor: Visitor,
+) -> Result<HttpResponse> {
+    let (ns, name) = path.into_inner();
+    let back = format!("/-/repos/{ns}/{name}/retention");
+    let (_, caller) = signed_in!(visitor, &back);
+    let (repo, now) = state
+        .store
+        .run(move |c| crate::core::retention::get(c, Some(&caller), &ns, &name))
+        .await?;
+    let text = |v: Option<u32>| v.map(|n| n.to_string()).unwrap_or_default();
+    let t = RetentionPage {
+        chrome: Chrome::new(&visitor, format!("Retention · {}", repo.full_path)),
+        repo,
+        tags: text(now.tags),
+        days: text(now.days),
+    };
+    page(&visitor, &t)
+}
+
+#[derive(Deserialize)]
+pub struct RetentionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    tags: String,
+    #[serde(default)]
+    days: String,
+}
+
+impl CsrfForm for RetentionForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// A retention field: empty for off, else a whole number.
+fn retention_field(text: &str) -> Result<Option<u32>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse::<u32>().map(Some).map_err(|_| {
+        Error::new(
+            Code::InvalidSetting,
+            "retention is a whole number, or empty for off",
+        )
+    })
+}
+
+/// `POST /-/repos/{ns}/{name}/retention`: set both fields (empty: off).
+pub async fn set_retention(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    Posted(visitor, form): Posted<RetentionForm>,
+) -> Result<HttpResponse> {
+    let (ns, name) = path.into_inner();
+    let back = format!("/-/repos/{ns}/{name}/retention");
+    let (_, caller) = signed_in!(visitor, &back);
+    let change = crate::core::retention::Change {
+        tags: Some(retention_field(&form.tags)?),
+        days: Some(retention_field(&form.days)?),
+    };
+    state
+        .store
+        .run(move |c| crate::core::retention::set(c, Some(&caller), &ns, &name, &change))
+        .await?;
+    Ok(see_other(&back))
 }
 
 pub struct GrantRow {

@@ -8,9 +8,9 @@ use super::dto::{self, AccountDto};
 use crate::api::body::JsonBody;
 use crate::auth::changes::OldPassword;
 use crate::auth::extract::{MaybeUser, User};
-use crate::core::accounts;
 use crate::core::names::PasswordRule;
 use crate::core::policy::Caller;
+use crate::core::{accounts, quota};
 use crate::error::{Code, Error, Result};
 use crate::AppState;
 
@@ -96,6 +96,65 @@ pub async fn delete(
         .delete_account(&state.store, Some(caller), name)
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountUpdate {
+    /// Absent: unchanged; `null`: no quota; a number: the namespace's registry quota in bytes.
+    #[serde(default, deserialize_with = "present")]
+    quota_bytes: Option<Option<u64>>,
+}
+
+/// A field that is present, `null` included (`Some(None)`), as opposed to absent (`None`).
+fn present<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
+/// The account with its registry quota and usage (`PATCH` answers this).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AccountQuotaDto {
+    #[serde(flatten)]
+    account: AccountDto,
+    quota_bytes: Option<u64>,
+    used_bytes: u64,
+}
+
+/// `PATCH /api/v0/accounts/{name}`: site admins set (a number) or remove (`null`) the
+/// namespace's registry quota, `quotaBytes`. 200 with the account, `quotaBytes` and
+/// `usedBytes` (the bytes its repositories' blobs take, each blob once).
+pub async fn update(
+    state: web::Data<AppState>,
+    User { caller, .. }: User,
+    path: web::Path<String>,
+    body: JsonBody<AccountUpdate>,
+) -> Result<HttpResponse> {
+    let name = path.into_inner();
+    let change = body.into_inner().quota_bytes;
+    let (account, usage) = state
+        .store
+        .run(move |c| match change {
+            Some(bytes) => quota::set_quota(c, Some(&caller), &name, bytes),
+            None => {
+                if !crate::core::policy::is_site_admin(Some(&caller)) {
+                    return Err(Error::not_authorized());
+                }
+                let account = accounts::get(c, &name)?;
+                let usage = quota::usage_of(c, &account)?;
+                Ok((account, usage))
+            }
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(AccountQuotaDto {
+        account: AccountDto::from(&account),
+        quota_bytes: usage.quota,
+        used_bytes: usage.used,
+    }))
 }
 
 #[derive(Deserialize)]

@@ -20,7 +20,9 @@ pub fn configure(routes: &mut Routes) {
             r.get(accounts::list).post(accounts::create)
         })
         .resource("/api/v0/accounts/{name}", |r| {
-            r.get(accounts::get).delete(accounts::delete)
+            r.get(accounts::get)
+                .patch(accounts::update)
+                .delete(accounts::delete)
         })
         .resource("/api/v0/accounts/{name}/changePassword", |r| {
             r.post(accounts::change_password)

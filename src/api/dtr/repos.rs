@@ -8,6 +8,7 @@ use crate::api::body::JsonBody;
 use crate::auth::extract::User;
 use crate::core::names;
 use crate::core::repos::{self, NewRepo, Patch};
+use crate::core::retention;
 use crate::error::Result;
 use crate::store::cache_key::{Key, View};
 use crate::AppState;
@@ -79,11 +80,15 @@ pub async fn get(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse> {
     let (ns, name) = path.into_inner();
-    let (repo, _) = state
+    let (repo, retention) = state
         .store
-        .run(move |c| repos::readable(c, Some(&caller), &ns, &name))
+        .run(move |c| {
+            let (repo, _) = repos::readable(c, Some(&caller), &ns, &name)?;
+            let retention = retention::of(c, &repo)?;
+            Ok((repo, retention))
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(RepositoryDto::from(&repo)))
+    Ok(HttpResponse::Ok().json(RepositoryWithRetention::new(&repo, retention)))
 }
 
 /// The PATCH body: every field optional; `name` is accepted and ignored (no renames).
@@ -93,6 +98,43 @@ pub struct RepositoryUpdate {
     short_description: Option<String>,
     long_description: Option<String>,
     visibility: Option<String>,
+    /// Registry retention (a Berth addition): absent unchanged, `null` off, or a number.
+    #[serde(default, deserialize_with = "present")]
+    retain_tags: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "present")]
+    retain_days: Option<Option<u32>>,
+}
+
+/// A field that is present, `null` included (`Some(None)`), as opposed to absent (`None`).
+fn present<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
+/// A repository answered alone: the seed's fields, then `retainTags` and `retainDays` when
+/// its retention sets them.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RepositoryWithRetention {
+    #[serde(flatten)]
+    repo: RepositoryDto,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retain_tags: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retain_days: Option<u32>,
+}
+
+impl RepositoryWithRetention {
+    fn new(repo: &crate::core::model::Repository, retention: retention::Retention) -> Self {
+        RepositoryWithRetention {
+            repo: RepositoryDto::from(repo),
+            retain_tags: retention.tags,
+            retain_days: retention.days,
+        }
+    }
 }
 
 /// `PATCH /api/v0/repositories/{namespace}/{reponame}`: repository admins; 200.
@@ -107,7 +149,14 @@ pub async fn update(
         short_description,
         long_description,
         visibility,
+        retain_tags,
+        retain_days,
     } = body.into_inner();
+    let change = retention::Change {
+        tags: retain_tags,
+        days: retain_days,
+    };
+    change.validate()?;
     let is_public = visibility
         .as_deref()
         .map(names::parse_visibility)
@@ -117,11 +166,19 @@ pub async fn update(
         long_description,
         is_public,
     };
-    let repo = state
+    let (repo, retention) = state
         .store
-        .run(move |c| repos::update(c, Some(&caller), &ns, &name, &patch))
+        .run(move |c| {
+            let repo = repos::update(c, Some(&caller), &ns, &name, &patch)?;
+            let retention = if change.is_empty() {
+                retention::of(c, &repo)?
+            } else {
+                retention::set(c, Some(&caller), &ns, &name, &change)?
+            };
+            Ok((repo, retention))
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(RepositoryDto::from(&repo)))
+    Ok(HttpResponse::Ok().json(RepositoryWithRetention::new(&repo, retention)))
 }
 
 /// `DELETE /api/v0/repositories/{namespace}/{reponame}`: repository admins; 204. A

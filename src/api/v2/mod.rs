@@ -10,6 +10,7 @@ pub mod blobs;
 pub mod discovery;
 pub mod errors;
 pub mod manifests;
+pub mod quota;
 pub mod token;
 pub mod uploads;
 

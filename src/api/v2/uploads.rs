@@ -15,6 +15,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::access::{self, Asker};
+use super::quota::quota_limit;
 use super::DIGEST_HEADER;
 use crate::blobs::{io_error, uploads, Digest};
 use crate::core::model::Repository;
@@ -109,7 +110,11 @@ pub async fn start(
         }
     }
     if let Some(digest) = digest {
-        monolithic(&state, &repo, &digest, body).await?;
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        monolithic(&state, &repo, &digest, declared, body).await?;
         return Ok(created(&path.name, &digest));
     }
     let id = registry::new_upload_id();
@@ -147,8 +152,10 @@ async fn monolithic(
     state: &AppState,
     repo: &Repository,
     digest: &Digest,
+    declared: Option<u64>,
     body: Payload,
 ) -> Result<()> {
+    let limit = quota_limit(state, repo, Some(digest), 0, declared).await?;
     let id = registry::new_upload_id();
     let blobs = state.blobs.clone();
     {
@@ -159,7 +166,8 @@ async fn monolithic(
     }
     let mut running = uploads::Running::default();
     let result = async {
-        let len = uploads::receive(&blobs, &id, 0, &mut running, body).await?;
+        let len = uploads::receive(&blobs, &id, 0, &mut running, limit.wrap(body)).await?;
+        limit.check(state, repo, 0).await?;
         let actual = uploads::digest(&blobs, &id, len, &mut running, digest.algorithm()).await?;
         if &actual != digest {
             return Err(digest_mismatch());
@@ -190,6 +198,7 @@ async fn commit(
     digest: &Digest,
     len: u64,
 ) -> Result<()> {
+    super::quota::before_commit(state, repo, digest, len).await?;
     let (blobs, upload, d) = (state.blobs.clone(), id.to_owned(), digest.clone());
     web::block(move || blobs.commit_upload(&upload, &d))
         .await?
@@ -292,6 +301,7 @@ async fn append(
     req: &HttpRequest,
     path: &SessionPath,
     held: &Held,
+    digest: Option<&Digest>,
     running: &mut uploads::Running,
     body: Payload,
 ) -> Result<u64> {
@@ -307,7 +317,13 @@ async fn append(
             .with_header(UPLOAD_UUID, held.id.clone()));
         }
     }
-    let received = uploads::receive(&state.blobs, &held.id, held.size, running, body).await;
+    let limit = quota_limit(state, &held.repo, digest, held.size, None).await?;
+    let received =
+        uploads::receive(&state.blobs, &held.id, held.size, running, limit.wrap(body)).await;
+    let received = match received {
+        Ok(n) => limit.check(state, &held.repo, held.size).await.map(|()| n),
+        Err(e) => Err(e),
+    };
     let received = match (received, range) {
         (Ok(n), Some((first, last))) if n != last - first + 1 => Err(Error::new(
             Code::BlobUploadInvalid,
@@ -334,7 +350,7 @@ pub async fn patch(
     let (mut held, session) = open_session(&state, &req, &who, &path).await?;
     let mut running = session.lock().await;
     current(&state, &mut held).await?;
-    let end = append(&state, &req, &path, &held, &mut running, body).await?;
+    let end = append(&state, &req, &path, &held, None, &mut running, body).await?;
     let (blobs, id) = (state.blobs.clone(), held.id.clone());
     let acknowledged = state
         .store
@@ -369,7 +385,16 @@ pub async fn finish(
     let digest = digest_param(query.digest.as_deref())?;
     let mut running = session.lock().await;
     current(&state, &mut held).await?;
-    let len = append(&state, &req, &path, &held, &mut running, body).await?;
+    let len = append(
+        &state,
+        &req,
+        &path,
+        &held,
+        Some(&digest),
+        &mut running,
+        body,
+    )
+    .await?;
     let actual = uploads::digest(
         &state.blobs,
         &held.id,
