@@ -633,6 +633,27 @@ fn the_namespace_page_shows_bytes_per_readable_repository() {
         "{}",
         element(&own.body, "storage-total")
     );
+    // The quota line is for those who push there (issue 15's quota): never an outsider.
+    assert!(!outsider.body.contains("id=\"quota\""));
+    assert!(
+        own.body.contains(&format!(
+            "id=\"quota\">The namespace uses {}; no quota is set.</p>",
+            berth::ui::bytes(total)
+        )),
+        "{}",
+        own.body
+    );
+    app.exec("UPDATE accounts SET quota_bytes = 10000 WHERE name = 'alice'");
+    let own = alice.get("/alice");
+    let percent = total * 100 / 10000;
+    assert!(
+        own.body.contains(&format!(
+            "id=\"quota\">The namespace uses {} of its 10.0 kB quota ({percent}%); a push past it is refused.</p>",
+            berth::ui::bytes(total)
+        )),
+        "{}",
+        own.body
+    );
 }
 
 #[test]

@@ -32,6 +32,22 @@ pub fn usage_of(conn: &Connection, account: &Account) -> Result<Usage> {
     })
 }
 
+/// The usage and quota of namespace `account` for a caller who may push new repositories
+/// there (its owner, an organization's admins, site admins): what the namespace page shows
+/// them. Others (`None`) see no quota: the usage counts repositories they may not read.
+pub fn usage_for(
+    conn: &Connection,
+    caller: Option<&Caller>,
+    account: &Account,
+) -> Result<Option<Usage>> {
+    let facts = store::repos::namespace_facts(conn, caller, account)?;
+    if policy::may_create_repository(caller, &facts) || policy::is_site_admin(caller) {
+        usage_of(conn, account).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
 /// Set (or with `None` remove) the quota of namespace `name`: site admins only (403
 /// `NOT_AUTHORIZED` for anyone else, 404 `NO_SUCH_ACCOUNT` for a missing account).
 pub fn set_quota(

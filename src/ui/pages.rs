@@ -186,6 +186,31 @@ struct NamespacePage {
     /// The listed repositories' bytes: path, for people, exact.
     storage: Vec<(String, String, i64)>,
     storage_total: String,
+    /// The namespace's whole usage against its quota, for those who push there.
+    quota: Option<QuotaLine>,
+}
+
+/// A namespace's usage and quota as its page says it.
+pub struct QuotaLine {
+    pub used: String,
+    /// `None`: no quota is set.
+    pub quota: Option<String>,
+    /// Whole percent of the quota used.
+    pub percent: u64,
+}
+
+impl From<crate::core::quota::Usage> for QuotaLine {
+    fn from(u: crate::core::quota::Usage) -> Self {
+        let to_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        QuotaLine {
+            used: super::bytes(to_i64(u.used)),
+            quota: u.quota.map(|q| super::bytes(to_i64(q))),
+            percent: u
+                .quota
+                .filter(|q| *q > 0)
+                .map_or(0, |q| u.used.saturating_mul(100) / q),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -206,7 +231,7 @@ pub async fn namespace(
     let caller = visitor.caller();
     let lookup = ns.clone();
     let from = super::images::activity_from();
-    let (account, list, teams, may_manage, (days, storage, storage_total)) = state
+    let (account, list, teams, may_manage, (days, storage, storage_total), quota) = state
         .store
         .run(move |c| {
             let account = repos::namespace(c, &lookup)
@@ -222,6 +247,7 @@ pub async fn namespace(
                 .collect::<Result<Vec<_>>>()?;
             let total = images::namespace_bytes(c, caller.as_ref(), account.id)?;
             let usage = (days, storage, total);
+            let quota = crate::core::quota::usage_for(c, caller.as_ref(), &account)?;
             let (teams, may_manage) = if account.is_user() {
                 (None, false)
             } else {
@@ -229,7 +255,7 @@ pub async fn namespace(
                 let manage = crate::core::policy::may_manage_organization(caller.as_ref(), &facts);
                 (teams::list(c, caller.as_ref(), &lookup).ok(), manage)
             };
-            Ok((account, list, teams, may_manage, usage))
+            Ok((account, list, teams, may_manage, usage, quota))
         })
         .await?;
     let (repos, total) = list;
@@ -251,6 +277,7 @@ pub async fn namespace(
             .map(|(path, n)| (path, super::bytes(n), n))
             .collect(),
         storage_total: super::bytes(storage_total),
+        quota: quota.map(QuotaLine::from),
     };
     page(&visitor, &t)
 }
