@@ -53,6 +53,17 @@ impl<T: DeserializeOwned> FromJson for T {
     }
 }
 
+/// For `#[serde(default, deserialize_with = "crate::api::body::present")]` on an
+/// `Option<Option<T>>`: a field that is present, `null` included (`Some(None)`), as opposed to
+/// absent (`None`, from `default`), so a PATCH tells "unset it" from "leave it".
+pub fn present<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
 /// `T` from a JSON object parsed already: an array, string or number never gets here.
 pub fn from_object<T: DeserializeOwned>(object: Map<String, Value>) -> Result<T> {
     serde_json::from_value(Value::Object(object)).map_err(Error::invalid_json)

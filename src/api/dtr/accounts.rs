@@ -102,17 +102,8 @@ pub async fn delete(
 #[serde(rename_all = "camelCase")]
 pub struct AccountUpdate {
     /// Absent: unchanged; `null`: no quota; a number: the namespace's registry quota in bytes.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::api::body::present")]
     quota_bytes: Option<Option<u64>>,
-}
-
-/// A field that is present, `null` included (`Some(None)`), as opposed to absent (`None`).
-fn present<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    T::deserialize(d).map(Some)
 }
 
 /// The account with its registry quota and usage (`PATCH` answers this).

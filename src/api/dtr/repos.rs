@@ -99,19 +99,10 @@ pub struct RepositoryUpdate {
     long_description: Option<String>,
     visibility: Option<String>,
     /// Registry retention (a Berth addition): absent unchanged, `null` off, or a number.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::api::body::present")]
     retain_tags: Option<Option<u32>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::api::body::present")]
     retain_days: Option<Option<u32>>,
-}
-
-/// A field that is present, `null` included (`Some(None)`), as opposed to absent (`None`).
-fn present<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    T::deserialize(d).map(Some)
 }
 
 /// A repository answered alone: the seed's fields, then `retainTags` and `retainDays` when
