@@ -334,23 +334,7 @@ pub async fn tag(
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse> {
     let (ns, name, tag) = path.into_inner();
-    let caller = visitor.caller();
-    let blobs = state.blobs.clone();
-    let wanted = tag.clone();
-    let view = state
-        .store
-        .run(move |c| {
-            images::view(
-                c,
-                &*blobs,
-                caller.as_ref(),
-                &ns,
-                &name,
-                Wanted::Tag(&wanted),
-            )
-        })
-        .await?;
-    show(&state, &req, &visitor, view, Some(tag))
+    open(state, req, visitor, ns, name, tag, true).await
 }
 
 /// `GET /{ns}/{repo}/digests/{digest}`: a manifest by digest (an index's platform
@@ -362,22 +346,34 @@ pub async fn digest(
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse> {
     let (ns, name, digest) = path.into_inner();
+    open(state, req, visitor, ns, name, digest, false).await
+}
+
+/// The page of the manifest `reference` names: a tag when `by_tag`, else a digest.
+async fn open(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    visitor: Visitor,
+    ns: String,
+    name: String,
+    reference: String,
+    by_tag: bool,
+) -> Result<HttpResponse> {
     let caller = visitor.caller();
     let blobs = state.blobs.clone();
+    let wanted = reference.clone();
     let view = state
         .store
         .run(move |c| {
-            images::view(
-                c,
-                &*blobs,
-                caller.as_ref(),
-                &ns,
-                &name,
-                Wanted::Digest(&digest),
-            )
+            let wanted = if by_tag {
+                Wanted::Tag(&wanted)
+            } else {
+                Wanted::Digest(&wanted)
+            };
+            images::view(c, &*blobs, caller.as_ref(), &ns, &name, wanted)
         })
         .await?;
-    show(&state, &req, &visitor, view, None)
+    show(&state, &req, &visitor, view, by_tag.then_some(reference))
 }
 
 #[derive(Template)]
