@@ -783,6 +783,88 @@ fn a_manifest_pulls_back_byte_for_byte_by_tag_and_digest() {
     );
 }
 
+/// Manifest reads are kept in the read cache: each write that changes what a kept read would
+/// answer (a tag moved, a tag or manifest deleted, the repository made private) is seen by
+/// the very next read. The reads are `HEAD`s, which count no pull: a pull count written
+/// would expire the entry by itself.
+#[test]
+fn a_kept_manifest_read_follows_every_write_at_once() {
+    let app = world();
+    let head = |reference: &str, user: Option<&str>| {
+        let c = call(
+            &app,
+            "HEAD",
+            &format!("/v2/alice/pub/manifests/{reference}"),
+        );
+        let a = match user {
+            Some(u) => c.user(u).send(),
+            None => c.send(),
+        };
+        (
+            a.status,
+            a.header("docker-content-digest").map(str::to_owned),
+        )
+    };
+    let first = image(&app, "alice/pub", "first");
+    let second = image(&app, "alice/pub", "second");
+    let (d1, d2) = (sha256(&first), sha256(&second));
+    assert_eq!(put_manifest(&app, "alice/pub", "v1", &first).status, 201);
+    for _ in 0..3 {
+        assert_eq!(head("v1", None), (200, Some(d1.clone())));
+        assert_eq!(head(&d1, None), (200, Some(d1.clone())));
+    }
+    // The tag moves.
+    assert_eq!(put_manifest(&app, "alice/pub", "v1", &second).status, 201);
+    assert_eq!(head("v1", None), (200, Some(d2.clone())));
+    let moved = call(&app, "GET", "/v2/alice/pub/manifests/v1").send();
+    assert_eq!((moved.status, moved.body), (200, second.clone()));
+    // The tag goes.
+    let r = call(&app, "DELETE", "/v2/alice/pub/manifests/v1")
+        .user("alice")
+        .send();
+    assert_eq!(r.status, 202);
+    assert_eq!(head("v1", None), (404, None));
+    // A manifest goes (read by digest just before).
+    assert_eq!(head(&d1, None), (200, Some(d1.clone())));
+    let r = call(&app, "DELETE", &format!("/v2/alice/pub/manifests/{d1}"))
+        .user("alice")
+        .send();
+    assert_eq!(r.status, 202);
+    assert_eq!(head(&d1, None), (404, None));
+    let gone = call(&app, "GET", &format!("/v2/alice/pub/manifests/{d1}")).send();
+    assert_eq!(gone.code(), (404, "MANIFEST_UNKNOWN".to_owned()));
+    // The repository turns private: outsiders' next reads find nothing there, as for a
+    // repository that does not exist; its owner still reads it.
+    assert_eq!(put_manifest(&app, "alice/pub", "v2", &second).status, 201);
+    assert_eq!(head("v2", None), (200, Some(d2.clone())));
+    assert_eq!(head("v2", Some("bob")), (200, Some(d2.clone())));
+    let r = app
+        .patch("/api/v0/repositories/alice/pub")
+        .as_user("alice")
+        .json(&json!({"visibility": "private"}))
+        .send();
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(head("v2", None).0, 401);
+    assert_eq!(head("v2", Some("bob")), (404, None));
+    for user in [None, Some("bob")] {
+        let ask = |path: &str| {
+            let c = call(&app, "GET", path);
+            match user {
+                Some(u) => c.user(u).send(),
+                None => c.send(),
+            }
+        };
+        let missing = ask("/v2/alice/nothing/manifests/v2");
+        let hidden = ask("/v2/alice/pub/manifests/v2");
+        assert_eq!((hidden.status, hidden.body), (missing.status, missing.body));
+    }
+    assert_eq!(head("v2", Some("alice")), (200, Some(d2)));
+    let own = call(&app, "GET", "/v2/alice/pub/manifests/v2")
+        .user("alice")
+        .send();
+    assert_eq!((own.status, own.body), (200, second));
+}
+
 #[test]
 fn a_pushed_tag_is_the_repository_tag_everywhere_and_counts_pushes_and_pulls() {
     let app = world();

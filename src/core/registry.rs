@@ -392,6 +392,32 @@ pub fn manifest(
     found.ok_or_else(manifest_unknown)
 }
 
+/// A manifest as a pull serves it, and the repository it was read from (whose pull count it
+/// adds to): what the read cache keeps of a `/v2` manifest read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pulled {
+    pub repository_id: i64,
+    pub manifest: rows::Manifest,
+}
+
+/// The manifest `reference` of `name` with its bytes, when `who` may pull it: the decision
+/// and the read in one call (one trip to the store). `reference` is parsed only once the
+/// caller may read the repository, so a private repository answers a malformed reference
+/// as it answers any other: as missing.
+pub fn pull_manifest(
+    conn: &mut Connection,
+    who: &Who,
+    name: &Name,
+    reference: impl FnOnce() -> Result<Reference>,
+) -> Result<Pulled> {
+    let repo = authorize(conn, who, name, Action::Pull, false)?;
+    let manifest = manifest(conn, &repo, &reference()?, true)?;
+    Ok(Pulled {
+        repository_id: repo.id,
+        manifest,
+    })
+}
+
 /// A stored push: the manifest's digest and its subject's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pushed {

@@ -26,6 +26,8 @@ pub enum View {
     IndexSearch,
     /// The web UI's explore page (`GET /`).
     ExplorePage,
+    /// A `/v2` manifest read (`GET|HEAD /v2/{name}/manifests/{reference}`).
+    Manifest,
 }
 
 impl View {
@@ -36,6 +38,7 @@ impl View {
             View::RegistryUiRepositories => "registryui-repositories",
             View::IndexSearch => "index-search",
             View::ExplorePage => "explore",
+            View::Manifest => "manifest",
         }
     }
 }
@@ -64,6 +67,12 @@ impl Key {
     /// A read of one namespace's repositories, as `caller` may see them.
     pub fn namespace(view: View, namespace: &str, caller: Option<&Caller>) -> Key {
         Key::new(view, Scope::Namespace(namespace.to_owned()), caller).arg(namespace)
+    }
+
+    /// A read of one repository, `namespace/name`, as `caller` may see it: expired by the
+    /// writes to its namespace (its tags and manifests too, migration 9).
+    pub fn repository(view: View, namespace: &str, name: &str, caller: Option<&Caller>) -> Key {
+        Key::namespace(view, namespace, caller).arg(name)
     }
 
     /// A read over every repository (exact: never late).

@@ -149,6 +149,13 @@ impl Weigh for crate::core::model::Repository {
     }
 }
 
+impl Weigh for crate::core::registry::Pulled {
+    fn weigh(&self) -> usize {
+        let m = &self.manifest;
+        size_of::<Self>() + m.digest.capacity() + m.media_type.capacity() + m.content.capacity()
+    }
+}
+
 impl Weigh for crate::core::search::SearchPage {
     fn weigh(&self) -> usize {
         size_of::<Self>() + self.results.weigh()

@@ -83,6 +83,22 @@ pub enum Pull<'a> {
     Tag(i64, &'a str),
 }
 
+/// One pull, counted now.
+fn one(pull: Pull<'_>) -> Pending {
+    let mut one = Pending::default();
+    let now = now_ms();
+    match pull {
+        Pull::Repository(id) => {
+            one.repositories.insert(id, (1, now));
+            one.days.insert((id, super::activity::day_of(now)), 1);
+        }
+        Pull::Tag(id, name) => {
+            one.tags.insert((id, name.to_owned()), (1, now));
+        }
+    }
+    one
+}
+
 /// The pull counts of one store.
 pub struct Pulls {
     pending: Mutex<Pending>,
@@ -105,22 +121,20 @@ impl Pulls {
 
     /// Count a pull: in memory, or written now on `conn` when the interval is zero.
     pub fn count(&self, conn: &mut Connection, pull: Pull<'_>) -> Result<()> {
-        let mut one = Pending::default();
-        let now = now_ms();
-        match pull {
-            Pull::Repository(id) => {
-                one.repositories.insert(id, (1, now));
-                one.days.insert((id, super::activity::day_of(now)), 1);
-            }
-            Pull::Tag(id, name) => {
-                one.tags.insert((id, name.to_owned()), (1, now));
-            }
+        if self.gather(pull) {
+            return Ok(());
         }
+        super::write(conn, |tx| one(pull).write(tx))
+    }
+
+    /// Count a pull in memory, without a connection; false (nothing counted) when pulls are
+    /// written as they happen: then [`Pulls::count`] it.
+    pub fn gather(&self, pull: Pull<'_>) -> bool {
         if self.every.is_zero() {
-            return super::write(conn, |tx| one.write(tx));
+            return false;
         }
-        self.lock().merge(one);
-        Ok(())
+        self.lock().merge(one(pull));
+        true
     }
 
     /// Write every count gathered so far in one transaction; on failure they are kept for
@@ -262,6 +276,22 @@ mod tests {
         let pulls = Pulls::new(Duration::ZERO);
         pulls.count(&mut conn, Pull::Repository(7)).unwrap();
         pulls.count(&mut conn, Pull::Tag(7, "latest")).unwrap();
+        assert_eq!((counts(&conn).0, counts(&conn).2), (1, 1));
+    }
+
+    /// Gathering needs no connection; with no interval it counts nothing and says so, so the
+    /// caller writes the pull instead.
+    #[test]
+    fn gathering_counts_in_memory_only_when_there_is_an_interval() {
+        let mut conn = fixture();
+        let now = Pulls::new(Duration::ZERO);
+        assert!(!now.gather(Pull::Repository(7)));
+        assert_eq!(now.flush(&mut conn).unwrap(), 0, "nothing was gathered");
+        let later = Pulls::new(Duration::from_secs(60));
+        assert!(later.gather(Pull::Repository(7)));
+        assert!(later.gather(Pull::Tag(7, "latest")));
+        assert_eq!(counts(&conn), (0, None, 0));
+        assert_eq!(later.flush(&mut conn).unwrap(), 2);
         assert_eq!((counts(&conn).0, counts(&conn).2), (1, 1));
     }
 

@@ -1,6 +1,9 @@
 //! `GET|HEAD|PUT|DELETE /v2/{name}/manifests/{reference}`: manifests by tag or digest, byte
-//! for byte as pushed. A `GET` counts a pull (batched, `store::pulls`); a `PUT` stores the
-//! manifest, its tag and a push in one transaction (`core::registry::put_manifest`).
+//! for byte as pushed, read through the read cache. A `GET` counts a pull (batched,
+//! `store::pulls`); a `PUT` stores the manifest, its tag and a push in one transaction
+//! (`core::registry::put_manifest`).
+
+use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::web::{self, BytesMut, Payload};
@@ -11,8 +14,9 @@ use serde::Deserialize;
 use super::access::{self, Asker};
 use super::DIGEST_HEADER;
 use crate::core::manifest::MAX_BYTES;
-use crate::core::registry::{self, Action, Name, Reference};
+use crate::core::registry::{self, Action, Name, Reference, Who};
 use crate::error::{Code, Error, Result};
+use crate::store::cache_key::{Key, View};
 use crate::store::pulls::Pull;
 use crate::AppState;
 
@@ -62,26 +66,38 @@ async fn serve(
     head: bool,
 ) -> Result<HttpResponse> {
     let name = Name::parse(&path.name)?;
-    let pulls = state.store.pulls();
-    let (owned, reference) = (name.clone(), path.reference);
-    // One trip to the store for the decision and the read: a pull is the registry's hottest
-    // request, and each trip is a hop to the blocking pool and a pooled connection.
-    let manifest = state
-        .store
-        .run(move |c| {
-            let repo = registry::authorize(c, &who, &owned, Action::Pull, false)?;
-            let reference = existing(&reference)?;
-            let m = registry::manifest(c, &repo, &reference, !head)?;
-            if !head {
-                pulls.count(c, Pull::Repository(repo.id))?;
-                if let Some(tag) = reference.tag() {
-                    pulls.count(c, Pull::Tag(repo.id, tag))?;
-                }
-            }
-            Ok(m)
-        })
-        .await
-        .map_err(|e| access::challenge_if_unauthenticated(&state, &req, e, &name, Action::Pull))?;
+    // A pull is the registry's hottest request: the decision and the manifest are read in one
+    // trip to the store, and kept in the read cache, keyed by what the decision depends on
+    // (the caller as the visibility filter sees them, the repository, the reference) and
+    // expired by any write to the repository's namespace (tags and manifests included,
+    // migration 9) or to permissions. A token's grants are checked first, on every request:
+    // a token that does not grant the pull never reaches the cache.
+    let granted = match &who {
+        Who::Token { claims, .. } => claims.allows(&name.path(), Action::Pull.token_action()),
+        _ => true,
+    };
+    let reference = path.reference;
+    let read = {
+        let (name, reference, who) = (name.clone(), reference.clone(), who.clone());
+        move |c: &mut rusqlite::Connection| {
+            registry::pull_manifest(c, &who, &name, || existing(&reference))
+        }
+    };
+    let pulled = if granted {
+        let key = Key::repository(View::Manifest, &name.namespace, &name.name, who.caller())
+            .arg(reference.as_str());
+        state.store.cached(key, read).await
+    } else {
+        state.store.run(read).await.map(Arc::new)
+    }
+    .map_err(|e| access::challenge_if_unauthenticated(&state, &req, e, &name, Action::Pull))?;
+    let manifest = &pulled.manifest;
+    if !head {
+        let tag = Reference::parse(&reference)
+            .ok()
+            .and_then(|r| r.tag().map(str::to_owned));
+        count_pull(&state, pulled.repository_id, tag).await?;
+    }
     let mut res = HttpResponse::Ok();
     res.content_type(manifest.media_type.as_str())
         .insert_header((DIGEST_HEADER, manifest.digest.as_str()))
@@ -89,7 +105,30 @@ async fn serve(
     if head {
         return Ok(res.body(super::head_body(manifest.size.max(0) as u64)));
     }
-    Ok(res.body(manifest.content))
+    Ok(res.body(web::Bytes::copy_from_slice(&manifest.content)))
+}
+
+/// Count a pull of repository `id` (and of its `tag`, when pulled by tag): in memory, where
+/// pulls are batched (the server's default), else written now.
+async fn count_pull(state: &AppState, id: i64, tag: Option<String>) -> Result<()> {
+    let pulls = state.store.pulls();
+    let gathered = pulls.gather(Pull::Repository(id))
+        && tag
+            .as_deref()
+            .is_none_or(|t| pulls.gather(Pull::Tag(id, t)));
+    if gathered {
+        return Ok(());
+    }
+    state
+        .store
+        .run(move |c| {
+            pulls.count(c, Pull::Repository(id))?;
+            if let Some(tag) = &tag {
+                pulls.count(c, Pull::Tag(id, tag))?;
+            }
+            Ok(())
+        })
+        .await
 }
 
 /// The body of a manifest push, refused with 413 past [`MAX_BYTES`] (the app's 1 MiB limit
