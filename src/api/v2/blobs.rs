@@ -142,7 +142,11 @@ fn requested_range(req: &HttpRequest, size: u64) -> Result<Option<(u64, u64)>> {
     }
 }
 
-/// `len` bytes of blob `digest` from `start`, read in batches on the blocking pool.
+/// What a batch read hands back: the reader, to go on from, and the bytes.
+type Batch = std::io::Result<(Box<dyn Read + Send>, Vec<u8>)>;
+
+/// `len` bytes of blob `digest` from `start`, read in batches on the blocking pool, one batch
+/// ahead: while a batch is sent, the next is read (and, for a whole blob, hashed).
 fn read_stream(
     blobs: Arc<dyn BlobStore>,
     digest: Digest,
@@ -150,56 +154,82 @@ fn read_stream(
     len: u64,
     whole: bool,
 ) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> {
-    struct State {
+    /// Read `want` bytes on the blocking pool, opening the blob first when there is no reader.
+    fn read_batch(
         blobs: Arc<dyn BlobStore>,
         digest: Digest,
         reader: Option<Box<dyn Read + Send>>,
         offset: u64,
-        left: u64,
-    }
-    let state = State {
-        blobs,
-        digest,
-        reader: None,
-        offset: start,
-        left: len,
-    };
-    futures_util::stream::unfold(state, move |mut s| async move {
-        if s.left == 0 {
-            return None;
-        }
-        let want = s.left.min(READ_BATCH);
-        let reader = s.reader.take();
-        let (blobs, digest, offset) = (s.blobs.clone(), s.digest.clone(), s.offset);
-        let read = web::block(move || -> std::io::Result<_> {
+        want: u64,
+        whole_len: Option<u64>,
+    ) -> futures_util::future::LocalBoxFuture<'static, Batch> {
+        let read = web::block(move || -> Batch {
             let mut reader = match reader {
                 Some(r) => r,
                 // A whole blob is checked against its digest as it is read
                 // (`blobs::verify`): a damaged file fails before its last batch.
-                None if whole => Box::new(crate::blobs::verify::Verified::new(
-                    blobs.open(&digest, offset)?,
-                    digest.clone(),
-                    len,
-                )),
-                None => blobs.open(&digest, offset)?,
+                None => match whole_len {
+                    Some(len) => Box::new(crate::blobs::verify::Verified::new(
+                        blobs.open(&digest, offset)?,
+                        digest.clone(),
+                        len,
+                    )),
+                    None => blobs.open(&digest, offset)?,
+                },
             };
             let mut buf = vec![0u8; want as usize];
             reader.read_exact(&mut buf)?;
             Ok((reader, buf))
-        })
-        .await
-        .map_err(std::io::Error::other)
-        .and_then(|r| r);
-        match read {
+        });
+        Box::pin(async move { read.await.map_err(std::io::Error::other).and_then(|r| r) })
+    }
+    struct State {
+        blobs: Arc<dyn BlobStore>,
+        digest: Digest,
+        /// The batch being read, if any bytes are left to read.
+        next: Option<futures_util::future::LocalBoxFuture<'static, Batch>>,
+        /// Where the batch after it starts, and how many bytes are left after that.
+        offset: u64,
+        left: u64,
+    }
+    let first = len.min(READ_BATCH);
+    let state = State {
+        next: (len > 0).then(|| {
+            read_batch(
+                blobs.clone(),
+                digest.clone(),
+                None,
+                start,
+                first,
+                whole.then_some(len),
+            )
+        }),
+        blobs,
+        digest,
+        offset: start + first,
+        left: len - first,
+    };
+    futures_util::stream::unfold(state, move |mut s| async move {
+        let batch = s.next.take()?.await;
+        match batch {
             Ok((reader, buf)) => {
-                s.reader = Some(reader);
-                s.offset += want;
-                s.left -= want;
+                if s.left > 0 {
+                    let want = s.left.min(READ_BATCH);
+                    s.next = Some(read_batch(
+                        s.blobs.clone(),
+                        s.digest.clone(),
+                        Some(reader),
+                        s.offset,
+                        want,
+                        None,
+                    ));
+                    s.offset += want;
+                    s.left -= want;
+                }
                 Some((Ok(Bytes::from(buf)), s))
             }
             Err(e) => {
                 log::error!("reading blob {}: {e}", s.digest);
-                s.left = 0;
                 Some((Err(e), s))
             }
         }
