@@ -1,13 +1,15 @@
 //! The read cache and permission changes: a write expires only what it can change (issue
 //! 17), yet a change of who may read what is seen by the very next request of every dialect
 //! and the web UI, searches included (which may otherwise show a repository change a moment
-//! late). Not timed: each check is the first request after the change.
+//! late), and of the registry's manifest reads. Not timed: each check is the first request
+//! after the change.
 
 mod common;
 
 use serde_json::{json, Value};
 
-use common::TestApp;
+use common::images::{config, push_image};
+use common::{TestApp, PASSWORD};
 
 /// Every cached read that could list `acme/secret`, as one caller sees it.
 struct Views<'a> {
@@ -68,12 +70,22 @@ impl Views<'_> {
         }
         let explore = req.send();
         assert_eq!(explore.status, 200);
+        // The registry's manifest reads are cached too (a HEAD counts no pull, whose write
+        // would expire the entry by itself).
+        let mut req = self
+            .app
+            .req("HEAD", &format!("/v2/acme/{name}/manifests/latest"));
+        if let Some(u) = self.user {
+            req = req.as_user(u);
+        }
+        let manifest = req.send().status;
         let mut views = vec![
             ("alauda", alauda.contains(&name.to_owned())),
             ("registryui folder", folder.contains(&path)),
             ("registryui catalog", catalog.contains(&path)),
             ("index search", search.contains(&path)),
             ("web explore", explore.body.contains(&format!("/{path}\""))),
+            ("registry manifest", manifest == 200),
         ];
         if let Some(dtr) = dtr {
             views.push(("dtr", dtr.contains(&name.to_owned())));
@@ -108,6 +120,14 @@ fn world() -> TestApp {
     app.org("acme", &alice);
     for (name, public) in [("secret", false), ("open", true)] {
         app.repo("acme", name, public);
+        push_image(
+            &app,
+            ("alice", PASSWORD),
+            &format!("acme/{name}"),
+            "latest",
+            &config("linux", "amd64", None, json!({}), json!([])),
+            &[name],
+        );
     }
     app.exec(
         "UPDATE repositories SET short_description = 'the needle';
