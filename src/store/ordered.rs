@@ -41,7 +41,9 @@ pub struct Members(Vec<i64>);
 impl Members {
     /// The set of these ids (in any order, duplicates allowed).
     pub fn new(mut ids: Vec<i64>) -> Members {
-        ids.sort_unstable();
+        // A stable sort finds the ascending runs the full-text indexes return (one per
+        // index) and merges them, where an unstable one would sort them again.
+        ids.sort();
         ids.dedup();
         Members(ids)
     }
