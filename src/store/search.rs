@@ -38,11 +38,16 @@ pub fn relevance_params(fts: &str) -> (String, String) {
     )
 }
 
-/// The word of a query that is one exact word (`"proxy"`, as [`Reach::exact`] writes it).
+/// The word of a query that is one exact word as the index holds it (`"proxy"`, lower case,
+/// as [`Reach::exact`] writes it).
 fn single_term(fts: &str) -> Option<&str> {
     fts.strip_prefix('"')
         .and_then(|p| p.strip_suffix('"'))
-        .filter(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .filter(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        })
 }
 
 /// Whose matches a search counts and ranks.
@@ -784,6 +789,7 @@ mod relevance_tests {
         assert_eq!(single_term(r#""web""#), Some("web"));
         assert_eq!(single_term(r#""web"*"#), None);
         assert_eq!(single_term(r#""a-b""#), None);
+        assert_eq!(single_term(r#""Web""#), None);
         assert_eq!(Reach::Public.count(&conn, r#""web""#).unwrap(), 1);
         assert_eq!(Reach::Everything.count(&conn, r#""web""#).unwrap(), 1);
         assert_eq!(Reach::Public.count(&conn, r#""proxyman""#).unwrap(), 1);
