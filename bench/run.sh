@@ -2,19 +2,22 @@
 # Load scenarios against a seeded store, reported as ratios against GET /healthz measured in
 # the same run (bench/README.md). Loopback only; every wrk run is bounded in time.
 #
-#   bench/run.sh [--duration SECONDS] [--only NAME_SUBSTRING] [--record]
+#   bench/run.sh [--duration SECONDS] [--only NAME_SUBSTRING] [--profile PROFILE] [--record]
 #
+# --profile runs one profile of bench/scenarios.tsv only (e.g. `10000/nocache`).
 # --record appends the table to bench/RESULTS.md with the date and machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 duration=10
 only=""
+profile_only=""
 record=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
+    --profile) profile_only="$2"; shift 2 ;;
     --record) record=1; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
@@ -136,6 +139,7 @@ run_profile() { # profile
 }
 
 for profile in $(cut -f1 bench/scenarios.tsv | grep -v '^#' | sort -u); do
+  [ -z "$profile_only" ] || [ "$profile" = "$profile_only" ] || continue
   run_profile "$profile"
 done
 

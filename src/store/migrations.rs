@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration::Sql(include_str!("../../migrations/007-activity.sql")),
     Migration::Sql(include_str!("../../migrations/008-quotas.sql")),
     Migration::Sql(include_str!("../../migrations/009-manifest-changes.sql")),
+    Migration::Sql(include_str!("../../migrations/010-search-vocab.sql")),
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {

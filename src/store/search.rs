@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use rusqlite::types::ToSql;
 use rusqlite::{named_params, Connection};
 
-use super::ordered::{self, Walk};
+use super::ordered::{self, Members, Walk};
 use super::repos::{repository, viewer, FROM, VISIBLE};
 use crate::core::model::Repository;
 use crate::core::policy::Caller;
@@ -38,13 +38,26 @@ pub fn relevance_params(fts: &str) -> (String, String) {
     )
 }
 
+/// The word of a query that is one exact word as the index holds it (`"proxy"`, lower case,
+/// as [`Reach::exact`] writes it).
+fn single_term(fts: &str) -> Option<&str> {
+    fts.strip_prefix('"')
+        .and_then(|p| p.strip_suffix('"'))
+        .filter(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        })
+}
+
 /// Whose matches a search counts and ranks.
 enum Reach {
     /// Public repositories only: anonymous callers, inactive ones, users who may read no
     /// private repository.
     Public,
-    /// Public repositories and these private ones (a JSON array of ids), for a signed-in user.
-    User { private: String },
+    /// Public repositories and these private ones (a JSON array of ids, the least and the
+    /// greatest), for a signed-in user.
+    User { private: String, lo: i64, hi: i64 },
     /// Every repository: site admins.
     Everything,
 }
@@ -62,12 +75,23 @@ impl Reach {
             .prepare_cached(PRIVATE_IDS)?
             .query_map(named_params! {":viewer": viewer}, |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        if private.is_empty() {
+        let (Some(&lo), Some(&hi)) = (private.iter().min(), private.iter().max()) else {
             return Ok(Reach::Public);
-        }
+        };
         Ok(Reach::User {
             private: serde_json::Value::from(private).to_string(),
+            lo,
+            hi,
         })
+    }
+
+    /// The vocabulary that holds every word of the repositories this reach searches (a
+    /// user's private ones are in `repositories_fts`).
+    fn vocabulary(&self) -> &'static str {
+        match self {
+            Reach::Public => "public_vocab",
+            Reach::User { .. } | Reach::Everything => "repositories_vocab",
+        }
     }
 
     /// SQL of the ids of the repositories matching the full-text query in parameter `q` that
@@ -78,12 +102,15 @@ impl Reach {
             Reach::Everything => {
                 format!("SELECT rowid FROM repositories_fts WHERE repositories_fts MATCH {q}")
             }
-            // `+rowid`: the private ids filter the matches as they come. Offered to FTS5 as a
-            // rowid constraint instead, each id would run the whole query again.
+            // The range of the private ids bounds the doclists FTS5 reads (a user's own
+            // repositories have neighbouring ids, so this is a few entries of 10,000); `+rowid`:
+            // the ids themselves filter what is left as it comes. Offered to FTS5 as a rowid
+            // constraint instead, each id would run the whole query again.
             Reach::User { .. } => format!(
                 "SELECT rowid FROM public_fts WHERE public_fts MATCH {q}
                  UNION ALL
                  SELECT rowid FROM repositories_fts WHERE repositories_fts MATCH {q}
+                    AND rowid >= :lo AND rowid <= :hi
                     AND +rowid IN (SELECT value FROM json_each(:private))"
             ),
         }
@@ -92,18 +119,109 @@ impl Reach {
     /// The parameters [`Reach::matches`] needs besides the query.
     fn params(&self) -> Vec<(&str, &dyn ToSql)> {
         match self {
-            Reach::User { private } => vec![(":private", private as &dyn ToSql)],
+            Reach::User { private, lo, hi } => vec![
+                (":private", private as &dyn ToSql),
+                (":lo", lo),
+                (":hi", hi),
+            ],
             _ => Vec::new(),
         }
     }
 
     /// How many repositories the viewer may read match `fts`.
     fn count(&self, conn: &Connection, fts: &str) -> Result<i64> {
+        if let Some(term) = single_term(fts) {
+            return self.count_term(conn, term);
+        }
         let mut params = self.params();
         params.push((":q", &fts));
         Ok(conn
             .prepare_cached(&format!("SELECT count(*) FROM ({})", self.matches(":q")))?
             .query_row(params.as_slice(), |r| r.get(0))?)
+    }
+
+    /// [`Reach::count`] of one exact word: the rows of an index that hold it are its `doc`
+    /// in the index's vocabulary, which FTS5 tallies from the word's doclist without handing
+    /// each row to SQLite (deleted rows are not counted); a user's private matches are the
+    /// few within the range of its private ids.
+    fn count_term(&self, conn: &Connection, term: &str) -> Result<i64> {
+        let doc = |vocabulary: &str| -> Result<i64> {
+            Ok(conn
+                .prepare_cached(&format!(
+                    "SELECT coalesce(sum(doc), 0) FROM {vocabulary} WHERE term = ?1"
+                ))?
+                .query_row([term], |r| r.get(0))?)
+        };
+        match self {
+            Reach::Public => doc("public_vocab"),
+            Reach::Everything => doc("repositories_vocab"),
+            Reach::User { private, lo, hi } => {
+                let phrase = format!("\"{term}\"");
+                let private: i64 = conn
+                    .prepare_cached(
+                        "SELECT count(*) FROM repositories_fts WHERE repositories_fts MATCH :q
+                            AND rowid >= :lo AND rowid <= :hi
+                            AND +rowid IN (SELECT value FROM json_each(:private))",
+                    )?
+                    .query_row(
+                        named_params! {":q": phrase, ":lo": lo, ":hi": hi, ":private": private},
+                        |r| r.get(0),
+                    )?;
+                Ok(doc("public_vocab")? + private)
+            }
+        }
+    }
+
+    /// `fts` with each prefix term that prefixes no other indexed word written as the exact
+    /// word: `"proxy"*` becomes `"proxy"` when the vocabulary holds no word that starts with
+    /// `proxy` but `proxy` itself. The two match the same rows (every word of every row the
+    /// reach searches is in its vocabulary; a word of a deleted row may linger there, which
+    /// only keeps the prefix), and FTS5 answers a prefix by merging the doclists of every
+    /// word it prefixes into a copy, an exact word by reading its doclist where it lies,
+    /// skipping to a rowid range when asked. Only terms the tokenizer keeps whole are
+    /// rewritten: ASCII letters, digits and `_` (lower-cased as the tokenizer does).
+    fn exact(&self, conn: &Connection, fts: &str) -> Result<String> {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT 1 FROM {} WHERE term >= ?1 || char(1) AND term < ?2 LIMIT 1",
+            self.vocabulary()
+        ))?;
+        let mut out = Vec::new();
+        for piece in fts.split(' ') {
+            let word = piece
+                .strip_prefix('"')
+                .and_then(|p| p.strip_suffix("\"*"))
+                .filter(|w| {
+                    !w.is_empty() && w.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                })
+                .map(str::to_ascii_lowercase);
+            let Some(word) = word else {
+                out.push(piece.to_owned());
+                continue;
+            };
+            // A longer word that starts with `word` sorts after `word || char(1)` (no word
+            // holds a NUL) and before `word` with its last byte, ASCII, one higher.
+            let mut upper = word.clone();
+            let last = upper.pop().map_or(0, |c| c as u8);
+            upper.push(char::from(last + 1));
+            let longer = stmt.exists([&word, &upper])?;
+            out.push(if longer {
+                piece.to_owned()
+            } else {
+                format!("\"{word}\"")
+            });
+        }
+        Ok(out.join(" "))
+    }
+
+    /// The ids of the repositories the viewer may read that match `fts`.
+    fn members(&self, conn: &Connection, fts: &str) -> Result<Members> {
+        let mut params = self.params();
+        params.push((":q", &fts));
+        let ids = conn
+            .prepare_cached(&self.matches(":q"))?
+            .query_map(params.as_slice(), |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<i64>>>()?;
+        Ok(Members::new(ids))
     }
 
     /// One page of the matches of `fts` in `walk`'s order.
@@ -115,18 +233,14 @@ impl Reach {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<i64>> {
-        let mut params = self.params();
-        params.push((":q", &fts));
-        let set = format!("r.id IN ({})", self.matches(":q"));
-        ordered::page(conn, walk, &set, &params, limit, offset)
+        ordered::page(conn, walk, &self.members(conn, fts)?, limit, offset)
     }
 }
 
 /// Most stars first, then by path: the order within a relevance tier.
 const RANK: Walk = Walk {
-    inner: "SELECT r.id AS id, r.star_count AS star_count, r.full_path AS full_path
-            FROM repositories r INDEXED BY repositories_rank ORDER BY r.star_count DESC, r.full_path",
-    outer: "r.star_count DESC, r.full_path",
+    inner: "SELECT r.id FROM repositories r INDEXED BY repositories_rank
+            ORDER BY r.star_count DESC, r.full_path",
     table: "r.star_count DESC, r.full_path",
 };
 
@@ -160,21 +274,11 @@ fn ranked(
                 continue;
             }
         }
-        let prev = t.checked_sub(1).map(|p| tiers[p]);
-        let mut params = reach.params();
-        params.push((":q", &q));
-        let set = match &prev {
-            None => format!("r.id IN ({})", reach.matches(":q")),
-            Some(prev) => {
-                params.push((":q_prev", prev));
-                format!(
-                    "r.id IN ({}) AND r.id NOT IN ({})",
-                    reach.matches(":q"),
-                    reach.matches(":q_prev")
-                )
-            }
-        };
-        ids.extend(ordered::page(conn, &RANK, &set, &params, want, skip)?);
+        let mut members = reach.members(conn, q)?;
+        if let Some(prev) = t.checked_sub(1).map(|p| tiers[p]) {
+            members = members.without(&reach.members(conn, prev)?);
+        }
+        ids.extend(ordered::page(conn, &RANK, &members, want, skip)?);
         skip = 0;
     }
     Ok(ids)
@@ -209,6 +313,7 @@ pub fn search(
         return listed(conn, caller, Order::Name, limit, offset);
     };
     let reach = Reach::of(conn, caller)?;
+    let fts = &reach.exact(conn, fts)?;
     let total = reach.count(conn, fts)?;
     if offset >= total {
         return Ok((Vec::new(), total));
@@ -239,29 +344,23 @@ impl Order {
     /// The order as [`ordered::page`] walks it (`Relevance`: within a tier).
     fn walk(self) -> &'static Walk {
         const UPDATED: Walk = Walk {
-            inner: "SELECT r.id AS id,
-                        MAX(r.created_at, COALESCE(r.updated_at, 0), COALESCE(r.pushed_at, 0)) AS activity
-                    FROM repositories r INDEXED BY repositories_activity
+            inner: "SELECT r.id FROM repositories r INDEXED BY repositories_activity
                     ORDER BY MAX(r.created_at, COALESCE(r.updated_at, 0), COALESCE(r.pushed_at, 0)) DESC,
                         r.id DESC",
-            outer: "r.activity DESC, r.id DESC",
             table: "MAX(r.created_at, COALESCE(r.updated_at, 0), COALESCE(r.pushed_at, 0)) DESC, r.id DESC",
         };
         const STARS: Walk = Walk {
-            inner: "SELECT r.id AS id, r.star_count AS star_count
-                    FROM repositories r INDEXED BY repositories_stars ORDER BY r.star_count DESC, r.id DESC",
-            outer: "r.star_count DESC, r.id DESC",
+            inner: "SELECT r.id FROM repositories r INDEXED BY repositories_stars
+                    ORDER BY r.star_count DESC, r.id DESC",
             table: "r.star_count DESC, r.id DESC",
         };
         const PULLS: Walk = Walk {
-            inner: "SELECT r.id AS id, r.pull_count AS pull_count
-                    FROM repositories r INDEXED BY repositories_pulls ORDER BY r.pull_count DESC, r.id DESC",
-            outer: "r.pull_count DESC, r.id DESC",
+            inner: "SELECT r.id FROM repositories r INDEXED BY repositories_pulls
+                    ORDER BY r.pull_count DESC, r.id DESC",
             table: "r.pull_count DESC, r.id DESC",
         };
         const NAME: Walk = Walk {
-            inner: "SELECT r.id AS id, r.full_path AS full_path FROM repositories r ORDER BY r.full_path",
-            outer: "r.full_path",
+            inner: "SELECT r.id FROM repositories r ORDER BY r.full_path",
             table: "r.full_path",
         };
         match self {
@@ -319,6 +418,7 @@ pub fn explore(
         return listed(conn, caller, order, limit, offset);
     };
     let reach = Reach::of(conn, caller)?;
+    let fts = &reach.exact(conn, fts)?;
     let total = reach.count(conn, fts)?;
     if offset >= total {
         return Ok((Vec::new(), total));
@@ -660,6 +760,41 @@ mod relevance_tests {
         );
     }
 
+    /// A prefix term becomes the exact word only when no other indexed word starts with it,
+    /// in the vocabulary of what the caller searches (a private word keeps an anonymous
+    /// prefix as it is only in `repositories_vocab`); terms the tokenizer would split or fold
+    /// stay as they are; a one-word query is counted from the vocabulary, deletes included.
+    #[test]
+    fn prefixes_of_no_other_word_become_exact_words() {
+        let conn = crate::store::memory();
+        conn.execute_batch(
+            "INSERT INTO accounts (id, name, kind, password_hash, created_at) VALUES (100, 'u1', 'user', 'x', 0);",
+        )
+        .unwrap();
+        add(&conn, 100, "u1/proxy", "web", "", true, 0);
+        add(&conn, 100, "u1/proxyman", "", "", true, 0);
+        add(&conn, 100, "u1/webby", "web_app", "", false, 0);
+        add(&conn, 100, "u1/gone", "web", "", true, 0);
+        conn.execute("DELETE FROM repositories WHERE name = 'gone'", [])
+            .unwrap();
+        let fts = crate::core::search::fts_query("Proxy WEB web_a a-b é").unwrap();
+        assert_eq!(
+            Reach::Public.exact(&conn, &fts).unwrap(),
+            r#""Proxy"* "web" "web_a" "a-b"* "é"*"#
+        );
+        assert_eq!(
+            Reach::Everything.exact(&conn, &fts).unwrap(),
+            r#""Proxy"* "WEB"* "web_a"* "a-b"* "é"*"#
+        );
+        assert_eq!(single_term(r#""web""#), Some("web"));
+        assert_eq!(single_term(r#""web"*"#), None);
+        assert_eq!(single_term(r#""a-b""#), None);
+        assert_eq!(single_term(r#""Web""#), None);
+        assert_eq!(Reach::Public.count(&conn, r#""web""#).unwrap(), 1);
+        assert_eq!(Reach::Everything.count(&conn, r#""web""#).unwrap(), 1);
+        assert_eq!(Reach::Public.count(&conn, r#""proxyman""#).unwrap(), 1);
+    }
+
     /// Finding 6 of issue 12: private rows full of a term, added and removed, leave the
     /// anonymous order of public matches as it was (bm25 would reorder them).
     #[test]
@@ -743,8 +878,6 @@ mod plan_tests {
     #[test]
     fn walks_read_one_covering_index_and_few_members_are_found_by_id() {
         let conn = crate::store::memory();
-        let set = "r.id IN (SELECT rowid FROM public_fts WHERE public_fts MATCH 'x')
-                   AND r.id NOT IN (SELECT rowid FROM public_fts WHERE public_fts MATCH 'y')";
         for analyzed in [false, true] {
             if analyzed {
                 conn.execute_batch("ANALYZE").unwrap();
@@ -757,10 +890,10 @@ mod plan_tests {
                 Order::Name,
             ] {
                 let w = order.walk();
-                let walk = plan(&conn, &w.walk_sql(set));
+                let walk = plan(&conn, &w.walk_sql());
                 assert!(walk.contains("USING COVERING INDEX"), "{order:?}: {walk}");
                 assert!(!walk.contains("TEMP B-TREE"), "{order:?}: {walk}");
-                let sort = plan(&conn, &w.sort_sql(set));
+                let sort = plan(&conn, &w.sort_sql());
                 assert!(
                     sort.contains("SEARCH r USING INTEGER PRIMARY KEY"),
                     "{order:?}: {sort}"

@@ -191,6 +191,30 @@ fn search_and_explore_agree_with_filtering_and_sorting_every_row() {
         "org alpha",
         "zzz",
     ];
+    let (compared, nonempty) = compare(&conn, &viewers, &queries);
+    assert!(compared > 1000 && nonempty > 500, "{compared} {nonempty}");
+    // Words that others extend (`alphabet` after `alpha`: a prefix search for `alpha` must
+    // find both), edits, visibility changes both ways and deletes (the full-text indexes keep
+    // deleted words until they merge), then everything compared again.
+    conn.execute_batch(
+        "UPDATE repositories SET short_description = 'alphabet ' || short_description WHERE id % 7 = 0;
+         UPDATE repositories SET long_description = 'betamax' WHERE id % 11 = 0;
+         UPDATE repositories SET is_public = 1 - is_public WHERE id % 5 = 1;
+         DELETE FROM repositories WHERE id % 9 = 4;
+         UPDATE repositories SET short_description = 'gone' WHERE short_description LIKE '%omega%';",
+    )
+    .unwrap();
+    let (compared, nonempty) = compare(
+        &conn,
+        &viewers,
+        &[&queries[..], &["alphab", "omega", "betam"]].concat(),
+    );
+    assert!(compared > 1000 && nonempty > 500, "{compared} {nonempty}");
+}
+
+/// Every page of [`search`] and [`explore`] for these viewers and queries against
+/// [`reference`]: how many were compared, how many of them were not empty.
+fn compare(conn: &Connection, viewers: &[Option<Caller>], queries: &[&str]) -> (usize, usize) {
     let orders = [
         Order::Relevance,
         Order::Updated,
@@ -200,14 +224,14 @@ fn search_and_explore_agree_with_filtering_and_sorting_every_row() {
     ];
     let mut compared = 0;
     let mut nonempty = 0;
-    for who in &viewers {
+    for who in viewers {
         let who = who.as_ref();
         for q in queries.iter().map(|q| crate::core::search::fts_query(q)) {
             for (limit, offset) in [(5, 0), (5, 3), (7, 10), (25, 0), (3, 40), (10, 200)] {
                 for order in orders {
-                    let want = reference(&conn, who, q.as_deref(), order, limit, offset);
+                    let want = reference(conn, who, q.as_deref(), order, limit, offset);
                     let (page, total) =
-                        explore(&conn, who, q.as_deref(), order, limit, offset).unwrap();
+                        explore(conn, who, q.as_deref(), order, limit, offset).unwrap();
                     let got = (page.iter().map(|r| r.id).collect::<Vec<_>>(), total);
                     if q.is_some() || order != Order::Relevance {
                         assert_eq!(
@@ -223,15 +247,15 @@ fn search_and_explore_agree_with_filtering_and_sorting_every_row() {
                 } else {
                     Order::Name
                 };
-                let want = reference(&conn, who, q.as_deref(), order, limit, offset);
-                let (page, total) = search(&conn, who, q.as_deref(), limit, offset).unwrap();
+                let want = reference(conn, who, q.as_deref(), order, limit, offset);
+                let (page, total) = search(conn, who, q.as_deref(), limit, offset).unwrap();
                 let got = (page.iter().map(|r| r.id).collect::<Vec<_>>(), total);
                 assert_eq!(got, want, "search {who:?} {q:?} {limit}/{offset}");
                 compared += 1;
             }
         }
     }
-    assert!(compared > 1000 && nonempty > 500, "{compared} {nonempty}");
+    (compared, nonempty)
 }
 
 #[test]

@@ -25,7 +25,7 @@ pub async fn list(
     crate::api::cached_json(&state, key, move |c| {
         // SQLite reads a negative LIMIT as "no limit".
         let (list, _) = repos::list_in_namespace(c, Some(&caller), &ns, -1, 0)?;
-        Ok(dto::repository_list(&list))
+        Ok(dto::repository_list(list))
     })
     .await
 }
