@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use rusqlite::Connection;
 
-use crate::core::model::Repository;
+use crate::core::model::{AccountKind, Repository};
 use crate::core::names::{self, LIBRARY};
 use crate::core::policy::{self, Caller, Level};
 use crate::core::repos::{self, NewRepo};
@@ -129,7 +129,12 @@ pub fn batch(conn: &Connection, caller: Option<&Caller>, q: &Query<'_>) -> Resul
 /// namespace grant in its organization, or is the organization's `owners` team; it updates
 /// when the highest of those is read-write or admin. User-owned repositories have no groups.
 pub fn groups(conn: &Connection, repos: &[Repository]) -> Result<Vec<Groups>> {
-    let ids: Vec<i64> = repos.iter().map(|r| r.id).collect();
+    // Only organizations have teams: a page of users' repositories asks the store nothing.
+    let ids: Vec<i64> = repos
+        .iter()
+        .filter(|r| r.namespace_kind == AccountKind::Organization)
+        .map(|r| r.id)
+        .collect();
     let mut best: BTreeMap<(i64, i64), Level> = BTreeMap::new();
     for g in store::catalog::team_grants(conn, &ids)? {
         let level = best
