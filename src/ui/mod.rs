@@ -143,19 +143,30 @@ pub fn error_page(e: &Error) -> HttpResponse {
 /// A time for people: `2026-11-22 18:30 UTC`.
 pub fn when(ms: i64) -> String {
     use chrono::{Datelike, Timelike};
-    // Formatted by hand: listings print one per row, and strftime parsing is not free.
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| {
-            format!(
-                "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-                t.year(),
-                t.month(),
-                t.day(),
-                t.hour(),
-                t.minute()
-            )
-        })
-        .unwrap_or_default()
+    // Written digit by digit: listings print one per row, and `format!` with padded fields
+    // cost about 3,000 instructions a call (a tenth of an uncached explore page).
+    let Some(t) = chrono::DateTime::from_timestamp_millis(ms) else {
+        return String::new();
+    };
+    let year = match u32::try_from(t.year()) {
+        Ok(y) if y <= 9999 => y,
+        _ => return String::new(),
+    };
+    let mut out = String::with_capacity(20);
+    let fields = [
+        (year / 100, ""),
+        (year % 100, "-"),
+        (t.month(), "-"),
+        (t.day(), " "),
+        (t.hour(), ":"),
+        (t.minute(), " UTC"),
+    ];
+    for (n, after) in fields {
+        out.push(char::from(b'0' + (n / 10) as u8));
+        out.push(char::from(b'0' + (n % 10) as u8));
+        out.push_str(after);
+    }
+    out
 }
 
 /// A size for people, in the decimal units `docker images` prints: `512 B`, `2.3 MB`.
@@ -322,6 +333,15 @@ mod tests {
     #[test]
     fn times_read_as_utc_minutes() {
         assert_eq!(when(0), "1970-01-01 00:00 UTC");
+        assert_eq!(when(1_764_678_905_123), "2025-12-02 12:35 UTC");
+        assert_eq!(when(-86_400_000), "1969-12-31 00:00 UTC");
+        assert_eq!(when(253_402_300_799_000), "9999-12-31 23:59 UTC");
+        assert_eq!(
+            when(253_402_300_800_000),
+            "",
+            "five-digit years are not written"
+        );
+        assert_eq!(when(i64::MAX), "");
         assert_eq!(when_opt(None), "never");
     }
 
