@@ -145,7 +145,7 @@ pub fn when(ms: i64) -> String {
     use chrono::{Datelike, Timelike};
     // Written digit by digit: listings print one per row, and `format!` with padded fields
     // cost about 3,000 instructions a call (a tenth of an uncached explore page).
-    let Some(t) = chrono::DateTime::from_timestamp_millis(ms) else {
+    let Some(t) = chrono::DateTime::from_timestamp_millis(ms).map(|t| t.naive_utc()) else {
         return String::new();
     };
     let year = match u32::try_from(t.year()) {
