@@ -62,6 +62,15 @@ pub enum Who {
 }
 
 impl Who {
+    /// Whether the credential itself lets `action` on `name` through: a token only what it
+    /// grants; anything else whatever the policy allows its user.
+    pub fn grants(&self, name: &Name, action: Action) -> bool {
+        match self {
+            Who::Token { claims, .. } => claims.allows(&name.path(), action.token_action()),
+            _ => true,
+        }
+    }
+
     pub fn caller(&self) -> Option<&Caller> {
         match self {
             Who::Anonymous => None,
@@ -165,11 +174,7 @@ pub fn authorize(
         }
         None => (false, false),
     };
-    let granted = match who {
-        Who::Token { claims, .. } => claims.allows(&name.path(), action.token_action()),
-        _ => true,
-    };
-    if allowed && granted {
+    if allowed && who.grants(name, action) {
         return match repo {
             Some(r) => Ok(r),
             None if create => create_private(conn, caller, name),

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::access::{self, Asker};
 use super::DIGEST_HEADER;
 use crate::core::manifest::MAX_BYTES;
-use crate::core::registry::{self, Action, Name, Reference, Who};
+use crate::core::registry::{self, Action, Name, Reference};
 use crate::error::{Code, Error, Result};
 use crate::store::cache_key::{Key, View};
 use crate::store::pulls::Pull;
@@ -72,10 +72,7 @@ async fn serve(
     // expired by any write to the repository's namespace (tags and manifests included,
     // migration 9) or to permissions. A token's grants are checked first, on every request:
     // a token that does not grant the pull never reaches the cache.
-    let granted = match &who {
-        Who::Token { claims, .. } => claims.allows(&name.path(), Action::Pull.token_action()),
-        _ => true,
-    };
+    let granted = who.grants(&name, Action::Pull);
     let reference = path.reference;
     let read = {
         let (name, reference, who) = (name.clone(), reference.clone(), who.clone());
