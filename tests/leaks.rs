@@ -14,7 +14,8 @@
 //!    length. For a caller who may not read it, the answer about the private one must equal
 //!    the answer about the missing one (status, every header but `Date` and `Connection`,
 //!    body), once the twin's name is replaced by the private name (random values such as
-//!    CSRF tokens and token signatures are masked on both sides).
+//!    CSRF tokens and token signatures are masked on both sides, and registry tokens are
+//!    compared by their claims without their times).
 //! 3. **Writes.** The store is read again after every request that committed anything
 //!    (SQLite's `data_version`, watched on a connection of its own); whatever changed must be
 //!    something that caller may change (its own keys, sessions, emails, stars and pull counts
@@ -497,7 +498,7 @@ fn normalize(seen: &Seen) -> Seen {
         })
         .collect();
     headers.sort();
-    let mut body = seen.body.clone();
+    let mut body = registry_token_claims(&seen.body).unwrap_or_else(|| seen.body.clone());
     let marker = "name=\"csrf\" value=\"";
     let mut from = 0;
     while let Some(i) = body[from..].find(marker) {
@@ -513,6 +514,32 @@ fn normalize(seen: &Seen) -> Seen {
         headers,
         body,
     }
+}
+
+/// A `/v2/token` answer with its times taken out: each token becomes its claims without
+/// `issued_at` and `expires_at` (its signature dropped), `issued_at` is masked. Two answers
+/// issued a second apart then compare equal exactly when they grant the same thing to the
+/// same user. `None` for any other body.
+fn registry_token_claims(body: &str) -> Option<String> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let mut v: Value = serde_json::from_str(body).ok()?;
+    let obj = v.as_object_mut()?;
+    if !obj.contains_key("issued_at") {
+        return None;
+    }
+    for key in ["token", "access_token"] {
+        let token = obj.get(key)?.as_str()?;
+        let payload = token.split('.').next()?;
+        let mut claims: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+        let claims_obj = claims.as_object_mut()?;
+        claims_obj.remove("issued_at");
+        claims_obj.remove("expires_at");
+        obj.insert(key.to_owned(), claims);
+    }
+    obj.insert("issued_at".to_owned(), json!("*"));
+    Some(v.to_string())
 }
 
 fn substitute(seen: &Seen, subst: &[(&str, &str)]) -> Seen {
